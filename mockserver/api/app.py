@@ -1,0 +1,102 @@
+"""The Starlette app factory: routes, JSON errors for every failure, one log line per request."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.api.errors import error_response, request_error_response
+from mockserver.api.usages import list_usages
+from mockserver.contract.openapi import build_openapi
+from mockserver.errors import RequestError
+from mockserver.settings import Settings
+from mockserver.worlds import Worlds
+
+log = logging.getLogger("mockserver.requests")
+
+
+async def openapi_document(request: Request) -> Response:
+    return Response(orjson.dumps(build_openapi()), media_type="application/json")
+
+
+async def _request_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestError)
+    return request_error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    messages = {404: f"Not found: {request.url.path}", 405: f"Method {request.method} not allowed"}
+    return error_response(exc.status_code, messages.get(exc.status_code, exc.detail), headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("internal error on %s", _printable(request.url.path))
+    return error_response(500, "Internal server error")
+
+
+def _printable(text: str, limit: int = 300) -> str:
+    """Escape what a client sent before it reaches a log line (no CR, LF, NUL or other controls)."""
+    escaped = text.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return escaped if len(escaped) <= limit else escaped[:limit] + "..."
+
+
+class RequestLog:
+    """ASGI middleware: one log line per request (method, path, query, status, duration)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            query = scope.get("query_string", b"").decode("latin-1")
+            target = scope["path"] + ("?" + query if query else "")
+            log.info("%s %s %d %.1fms", scope["method"], _printable(target), status,
+                     (time.perf_counter() - started) * 1000)
+
+
+def build_app(settings: Settings | None = None) -> Starlette:
+    """Build the ASGI app serving the worlds that `settings` name."""
+    settings = settings or Settings()
+    routes = [
+        Route("/v1/usages", list_usages, methods=["GET"]),
+        Route("/v1/usages/", list_usages, methods=["GET"]),
+        Route("/usages", list_usages, methods=["GET"]),
+        Route("/usages/", list_usages, methods=["GET"]),
+        Route("/openapi.json", openapi_document, methods=["GET"]),
+    ]
+    handlers: dict[Any, Any] = {
+        RequestError: _request_error,
+        HTTPException: _http_error,
+        Exception: _server_error,
+    }
+    app = Starlette(routes=routes, exception_handlers=handlers)
+    app.router.redirect_slashes = False
+    app.state.worlds = Worlds(settings)
+    app.state.settings = settings
+    if settings.log_requests:
+        app.add_middleware(RequestLog)
+    return app

@@ -1,0 +1,68 @@
+"""The one exception hierarchy of mockserver.
+
+    MockServerError
+    ├── ScenarioError      a scenario file is wrong (carries every problem, each with file:line:col)
+    └── RequestError       a request cannot be answered; carries the HTTP status and the API's error code
+        ├── QueryError     400: malformed query parameters
+        ├── AuthError      401: missing, malformed, unknown or revoked credentials
+        └── NotFoundError  404: unknown path or unknown scenario
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MockServerError(Exception):
+    """Base class of every error raised by mockserver on purpose."""
+
+
+@dataclass(frozen=True)
+class ScenarioProblem:
+    """One problem in a scenario file, located as precisely as the loader can."""
+
+    path: str
+    line: int
+    column: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.field}: {self.message}"
+
+
+class ScenarioError(MockServerError):
+    """A scenario could not be loaded; `problems` lists every problem found, one per line in `str()`."""
+
+    def __init__(self, problems: list[ScenarioProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class RequestError(MockServerError):
+    """A request that gets an error response: `status`, a machine `code` and a human `message`."""
+
+    status = 500
+    code = "INTERNAL_ERROR"
+
+    def __init__(self, message: str, *, code: str | None = None, extra: dict[str, object] | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.extra = extra or {}
+
+
+class QueryError(RequestError):
+    status = 400
+    code = "INVALID_PARAMETER"
+
+
+class AuthError(RequestError):
+    status = 401
+    code = "UNAUTHORIZED"
+
+
+class NotFoundError(RequestError):
+    status = 404
+    code = "NOT_FOUND"

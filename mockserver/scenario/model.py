@@ -1,0 +1,131 @@
+"""The pydantic models of a scenario file: what a world may pin down; everything optional has a default."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mockserver.contract.enums import Action, ApiKeyStatus, Granularity, JobType, TimeRange
+
+# A time in a scenario: an ISO 8601 instant, or a duration relative to the world's anchor such as "-3d".
+TimeSpec = Annotated[str, Field(description="ISO 8601 instant, or relative to the clock: `-2h`, `-3d`, `+30m`")]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=128)]
+
+
+class Spec(BaseModel):
+    """Base of every scenario model: camelCase keys as written in YAML, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class ClockSpec(Spec):
+    now: TimeSpec | None = Field(None, description="Freeze the clock at this instant; absent: the real clock.")
+
+
+class GranularityStep(Spec):
+    up_to: str = Field(alias="upTo", description="Longest window (a duration such as `6h`) using this granularity.")
+    granularity: Granularity
+
+
+class SettingsSpec(Spec):
+    default_time_range: TimeRange = Field("last-seven-days", alias="defaultTimeRange")
+    granularity: list[GranularityStep] | None = Field(
+        None, description="Replaces the granularity table; the last step also covers longer windows."
+    )
+    accept_only_declared_keys: bool = Field(
+        False, alias="acceptOnlyDeclaredKeys", description="Refuse credentials that are not declared in apiKeys."
+    )
+
+
+class TeamSpec(Spec):
+    id: Identifier | None = None
+    name: str | None = None
+
+
+class ProjectSpec(Spec):
+    id: Identifier | None = None
+    name: str | None = None
+
+
+class PersonSpec(Spec):
+    id: Identifier | None = None
+    name: str | None = None
+    email: str | None = None
+    avatar: bool | str = Field(True, description="true: a generated avatar; false: none; a string: its URL.")
+    left: bool | TimeSpec = Field(False, description="Left the platform (true, or since when).")
+    projects: list[str] | None = Field(None, description="Project ids this person works in (default: all).")
+
+
+class ApiKeySpec(Spec):
+    id: Identifier = Field(description="The key's own id (`api_...`), also the Basic-auth user name.")
+    user_id: Identifier | None = Field(None, alias="userId", description="The `apiu_...` id it has in usage data.")
+    name: str | None = None
+    status: ApiKeyStatus = "active"
+    secret: str | None = Field(None, description="The secret that authenticates it (Basic auth password).")
+    projects: list[str] | None = None
+    created_at: TimeSpec = Field("-120d", alias="createdAt")
+    revoked_at: TimeSpec | None = Field(
+        None, alias="revokedAt", description="When an inactive or deleted key stopped working (default: -1d)."
+    )
+
+
+class ModelSpec(Spec):
+    id: Identifier | None = None
+    name: str | None = None
+    short_description: str | None = Field(None, alias="shortDescription")
+
+
+class CollectionSpec(Spec):
+    id: Identifier | None = None
+    name: str | None = None
+
+
+class SpikeSpec(Spec):
+    day: TimeSpec = Field(description="The UTC day of the spike (date, or relative such as `-3d`).")
+    factor: float = Field(3.0, gt=0, le=100)
+
+
+class GeneratorSpec(Spec):
+    """A stream of activity: about `perWorkingDay` events each working day, spread over office hours."""
+
+    actions: dict[Action, float] = Field(description="Actions and their relative weights.")
+    per_working_day: float = Field(alias="perWorkingDay", ge=0, le=1_000_000)
+    weekend_factor: float = Field(0.15, alias="weekendFactor", ge=0)
+    people: list[str] | Literal["all"] = "all"
+    api_keys: list[str] = Field(default_factory=list, alias="apiKeys")
+    api_key_share: float = Field(0.0, alias="apiKeyShare", ge=0, le=1)
+    models: list[str] | Literal["all"] = "all"
+    days: float = Field(31, gt=0, le=3650, description="How far back before the clock the stream starts.")
+    spikes: list[SpikeSpec] = Field(default_factory=list)
+    job_type: JobType | None = Field(None, alias="jobType", description="Override the job type of its events.")
+    discount_share: float = Field(0.05, alias="discountShare", ge=0, le=1)
+    quality_gate_share: float = Field(0.3, alias="qualityGateShare", ge=0, le=1)
+    nsfw_share: float = Field(0.03, alias="nsfwShare", ge=0, le=1)
+    byok_share: float = Field(0.0, alias="byokShare", ge=0, le=1)
+    fractional_costs: bool = Field(False, alias="fractionalCosts")
+    cost_scale: float = Field(1.0, alias="costScale", gt=0, le=1_000_000)
+
+
+class ActivitySpec(Spec):
+    generators: list[GeneratorSpec] = Field(default_factory=list)
+
+
+class Scenario(Spec):
+    """A world: who is in the team, what they own, and the activity from which every response is derived."""
+
+    name: Identifier = "default"
+    description: str = ""
+    seed: int = 0
+    clock: ClockSpec = ClockSpec()
+    settings: SettingsSpec = SettingsSpec()
+    team: TeamSpec = TeamSpec()
+    projects: list[ProjectSpec] | int = 3
+    people: list[PersonSpec] | int = 12
+    api_keys: list[ApiKeySpec] = Field(default_factory=list, alias="apiKeys")
+    models: list[ModelSpec] | int = 8
+    collections: list[CollectionSpec] | int = 4
+    nsfw_labels: list[str] = Field(
+        default_factory=lambda: ["explicit-nudity", "suggestive", "violence"], alias="nsfwLabels"
+    )
+    activity: ActivitySpec = ActivitySpec()

@@ -1,0 +1,28 @@
+"""Server settings: everything `build_app` needs, from CLI flags, environment variables or the pytest plugin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def shipped_scenarios_dir() -> Path:
+    """The scenarios shipped with mockserver (inside the wheel, or `scenarios/` of a source checkout)."""
+    packaged = Path(__file__).resolve().parent / "scenarios"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "scenarios"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one mockserver process serves: which scenarios, which clock, how strict."""
+
+    scenarios_dir: Path | None = None  # None: the shipped scenarios
+    scenario: str = "default"  # the world served when a request picks none
+    now: int | None = None  # freeze every world's clock at this instant (epoch ms)
+    lenient: bool = False  # malformed query values count as absent instead of a 400
+    log_requests: bool = True
+
+    def scenario_directory(self) -> Path:
+        return self.scenarios_dir if self.scenarios_dir is not None else shipped_scenarios_dir()

@@ -1,0 +1,306 @@
+"""Answer a `UsageQuery` from a world: every list of the response derived from the same filtered events.
+
+The result is plain data (dicts, lists, str, int, float) ready for orjson; pydantic stays off the hot path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_NAMES
+from mockserver.contract.query import ACTIVITY_PAGE_SIZE, UsageQuery
+from mockserver.world.catalog import BILLING_ROWS
+from mockserver.world.clock import floor_to, format_ms
+from mockserver.world.timeline import Event
+from mockserver.world.world import World
+
+_CU_COST, _CU_DISCOUNT = BILLING_ROWS
+_ROW_INDEX = {name: i for i, name in enumerate(USAGE_NAMES)}
+_KIND_INDEX = {kind: i for i, kind in enumerate(ASSET_KINDS)}
+_VERDICT_INDEX = {verdict: i for i, verdict in enumerate(QUALITY_GATE_VERDICTS)}
+
+
+def cu(milli: int) -> int | float:
+    """Milli-CU as the JSON number the API shows: an integer when whole."""
+    return milli // 1000 if milli % 1000 == 0 else milli / 1000
+
+
+def cu_text(milli: int) -> str:
+    """Milli-CU as a decimal string (the `value` of the creative-unit rows)."""
+    if milli % 1000 == 0:
+        return str(milli // 1000)
+    return f"{milli / 1000:.3f}".rstrip("0")
+
+
+def granularity_for(world: World, length: int) -> tuple[str, int]:
+    """The granularity (name, bucket ms) of a window of `length` ms."""
+    for longest, name, step in world.settings.granularity:
+        if length <= longest:
+            return name, step
+    return world.settings.coarsest
+
+
+def select_events(world: World, query: UsageQuery, start: int, end: int, now: int) -> list[Event]:
+    """The events a query covers: in the window, not in the future, and passing every filter."""
+    if query.team_id is not None and query.team_id != world.team.id:
+        return []
+    users, projects = query.user_ids, query.project_ids
+    return [
+        e
+        for e in world.events(start, min(end, now + 1))
+        if (users is None or e.user in users) and (projects is None or e.project in projects)
+    ]
+
+
+def build_report(world: World, query: UsageQuery, now: int) -> dict[str, Any]:
+    """Return the 200 body of `GET /v1/usages` for `query` at time `now`."""
+    start, end = query.window(now, world.settings.default_time_range)
+    granularity, step = granularity_for(world, end - start)
+    first = floor_to(start, step)
+    count = -(-(end - first) // step)
+    times = [format_ms(first + i * step) for i in range(count)]
+    events = select_events(world, query, start, end, now)
+    types = query.types
+    drop = query.drop_zero_points
+    body: dict[str, Any] = {}
+    user_refs: set[str] = set()
+    model_refs: set[str] = set()
+
+    if "usages" in types:
+        body["usages"] = _usages(events, first, step, times, granularity, drop)
+    if "model-usages" in types:
+        body["modelUsages"] = _model_usages(world, events, first, step, times, drop)
+        model_refs.update(m.id for m in world.models)
+    if "asset-usages" in types:
+        created = [e for e in events if e.created]
+        body["assetUsages"] = _counts(
+            created, first, step, times, drop, "kind", ASSET_KINDS, lambda e: _KIND_INDEX[e.asset_kind or "image"]
+        )
+    if "nsfw-usages" in types:
+        labels = world.nsfw_labels
+        label_index = {label: i for i, label in enumerate(labels)}
+        flagged = [e for e in events if e.nsfw is not None and e.nsfw in label_index]
+        body["nsfwUsages"] = _counts(flagged, first, step, times, drop, "label", labels,
+                                     lambda e: label_index[e.nsfw or ""])
+    if "quality-gate-usages" in types:
+        body["qualityGateUsages"] = _quality_gate(events, first, step, times, drop)
+    if "consumption" in types:
+        consumption = _consumption(events)
+        body["consumption"] = consumption
+        user_refs.update(row["userId"] for row in consumption)
+    page: list[Event] = []
+    if "activity" in types:
+        offset = query.activity_offset
+        newest_first = events[::-1]
+        page = newest_first[offset : offset + ACTIVITY_PAGE_SIZE]
+        body["activity"] = [_activity(e) for e in page]
+    body["entities"] = _entities(world, page, user_refs, model_refs, now)
+    return body
+
+
+def _usages(
+    events: list[Event], first: int, step: int, times: list[str], granularity: str, drop: bool
+) -> list[dict[str, Any]]:
+    n_rows, n = len(USAGE_NAMES), len(times)
+    # Per row and bucket: count, API-key count, cost, discount, API-key cost, API-key discount.
+    count = [[0] * n for _ in range(n_rows)]
+    api = [[0] * n for _ in range(n_rows)]
+    cost = [[0] * n for _ in range(n_rows)]
+    disc = [[0] * n for _ in range(n_rows)]
+    api_cost = [[0] * n for _ in range(n_rows)]
+    api_disc = [[0] * n for _ in range(n_rows)]
+    cu_row, cud_row = _ROW_INDEX[_CU_COST], _ROW_INDEX[_CU_DISCOUNT]
+    for e in events:
+        b = (e.t - first) // step
+        if e.usage_row is not None:
+            r = _ROW_INDEX[e.usage_row]
+            count[r][b] += 1
+            cost[r][b] += e.cost
+            disc[r][b] += e.discount
+            if e.api:
+                api[r][b] += 1
+                api_cost[r][b] += e.cost
+                api_disc[r][b] += e.discount
+        # The creative-unit rows total the CU charged and waived across every event.
+        count[cu_row][b] += e.cost
+        count[cud_row][b] += e.discount
+        if e.api:
+            api[cu_row][b] += e.cost
+            api[cud_row][b] += e.discount
+    zero_points = [
+        {"time": t, "value": "0", "apiKey": "0", "cost": 0, "discount": 0, "apiKeyCost": 0, "apiKeyDiscount": 0}
+        for t in times
+    ]
+    zero_cu_points = [{"time": t, "value": "0", "apiKey": "0"} for t in times]
+    rows = []
+    for r, name in enumerate(USAGE_NAMES):
+        c_row, a_row = count[r], api[r]
+        points: list[dict[str, Any]] = []
+        if r in (cu_row, cud_row):
+            for b in range(n):
+                if c_row[b]:
+                    points.append({"time": times[b], "value": cu_text(c_row[b]), "apiKey": cu_text(a_row[b])})
+                elif not drop:
+                    points.append(zero_cu_points[b])
+        else:
+            co, di, ac, ad = cost[r], disc[r], api_cost[r], api_disc[r]
+            for b in range(n):
+                if c_row[b] or co[b] or di[b]:
+                    points.append({
+                        "time": times[b], "value": str(c_row[b]), "apiKey": str(a_row[b]), "cost": cu(co[b]),
+                        "discount": cu(di[b]), "apiKeyCost": cu(ac[b]), "apiKeyDiscount": cu(ad[b]),
+                    })
+                elif not drop:
+                    points.append(zero_points[b])
+        rows.append({"usageName": name, "granularity": granularity, "points": points})
+    return rows
+
+
+def _model_usages(
+    world: World, events: list[Event], first: int, step: int, times: list[str], drop: bool
+) -> list[dict[str, Any]]:
+    n = len(times)
+    index = {m.id: i for i, m in enumerate(world.models)}
+    stats = [[[0] * n for _ in range(5)] for _ in world.models]  # cost, discount, jobs, api cost, api discount
+    for e in events:
+        i = index.get(e.model) if e.model is not None else None
+        if i is None:
+            continue
+        b = (e.t - first) // step
+        row = stats[i]
+        row[0][b] += e.cost
+        row[1][b] += e.discount
+        if e.job is not None:
+            row[2][b] += 1
+        if e.api:
+            row[3][b] += e.cost
+            row[4][b] += e.discount
+    zero_points = [
+        {"time": t, "cost": 0, "discount": 0, "jobs": 0, "apiKeyCost": 0, "apiKeyDiscount": 0} for t in times
+    ]
+    rows = []
+    for model, (co, di, jobs, ac, ad) in zip(world.models, stats, strict=True):
+        points: list[dict[str, Any]] = []
+        for b in range(n):
+            if co[b] or di[b] or jobs[b]:
+                points.append({"time": times[b], "cost": cu(co[b]), "discount": cu(di[b]), "jobs": jobs[b],
+                               "apiKeyCost": cu(ac[b]), "apiKeyDiscount": cu(ad[b])})
+            elif not drop:
+                points.append(zero_points[b])
+        rows.append({"modelId": model.id, "points": points})
+    return rows
+
+
+def _count_rows(
+    key: str, names: Any, count: list[list[int]], api: list[list[int]], times: list[str], drop: bool
+) -> list[dict[str, Any]]:
+    zero_points = [{"time": t, "count": 0, "countApiKey": 0} for t in times]
+    rows = []
+    for r, name in enumerate(names):
+        c_row, a_row = count[r], api[r]
+        points: list[dict[str, Any]] = []
+        for b in range(len(times)):
+            if c_row[b]:
+                points.append({"time": times[b], "count": c_row[b], "countApiKey": a_row[b]})
+            elif not drop:
+                points.append(zero_points[b])
+        rows.append({key: name, "points": points})
+    return rows
+
+
+def _counts(
+    events: list[Event], first: int, step: int, times: list[str], drop: bool, key: str, names: Any, row_of: Any
+) -> list[dict[str, Any]]:
+    n = len(times)
+    count = [[0] * n for _ in names]
+    api = [[0] * n for _ in names]
+    for e in events:
+        r = row_of(e)
+        b = (e.t - first) // step
+        count[r][b] += 1
+        if e.api:
+            api[r][b] += 1
+    return _count_rows(key, names, count, api, times, drop)
+
+
+def _quality_gate(events: list[Event], first: int, step: int, times: list[str], drop: bool) -> list[dict[str, Any]]:
+    n = len(times)
+    count = [[0] * n for _ in QUALITY_GATE_VERDICTS]
+    api = [[0] * n for _ in QUALITY_GATE_VERDICTS]
+    for e in events:
+        if e.verdict is None:
+            continue
+        b = (e.t - first) // step
+        for r in (0, _VERDICT_INDEX[e.verdict]):  # every verdict also counts in "total"
+            count[r][b] += 1
+            if e.api:
+                api[r][b] += 1
+    return _count_rows("verdict", QUALITY_GATE_VERDICTS, count, api, times, drop)
+
+
+def _consumption(events: list[Event]) -> list[dict[str, Any]]:
+    totals: dict[str, list[int]] = {}
+    for e in events:
+        row = totals.get(e.user)
+        if row is None:
+            row = totals[e.user] = [0, 0, 0]
+        row[0] += e.cost
+        row[1] += e.discount
+        row[2] += e.qg_cost
+    ordered = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))
+    result = []
+    for user, (value, discount, gate) in ordered:
+        row: dict[str, Any] = {"userId": user, "value": cu(value), "discount": cu(discount),
+                               "total": cu(value + discount)}
+        if gate:
+            row["costDetails"] = {"quality-gate": cu(gate)}
+        result.append(row)
+    return result
+
+
+def _activity(e: Event) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if e.asset is not None:
+        data["assetId"] = e.asset
+    if e.collection is not None:
+        data["collectionId"] = e.collection
+    if e.job is not None:
+        data["jobId"] = e.job
+    if e.model is not None:
+        data["modelId"] = e.model
+    if e.api:
+        data["isApiKey"] = True
+    if e.byok is not None:
+        data["byokProvider"] = {"id": e.byok[0], "displayName": e.byok[1]}
+    event: dict[str, Any] = {"action": e.action, "data": data, "projectId": e.project, "time": format_ms(e.t),
+                             "userId": e.user}
+    if e.cost or e.job is not None:
+        event["creativeUnitsCost"] = cu(e.cost)
+    return event
+
+
+def _entities(
+    world: World, page: list[Event], user_refs: set[str], model_refs: set[str], now: int
+) -> dict[str, list[dict[str, Any]]]:
+    users = set(user_refs)
+    models = set(model_refs)
+    assets: dict[str, Event] = {}
+    jobs: dict[str, Event] = {}
+    collections: set[str] = set()
+    for e in page:
+        users.add(e.user)
+        if e.model is not None:
+            models.add(e.model)
+        if e.asset is not None:
+            assets.setdefault(e.asset, e)
+        if e.job is not None:
+            jobs.setdefault(e.job, e)
+        if e.collection is not None:
+            collections.add(e.collection)
+    return {
+        "assets": [world.asset_entity(assets[a]) for a in sorted(assets)],
+        "collections": [world.collections_by_id[c].entity() for c in sorted(collections)],
+        "jobs": [world.job_entity(jobs[j]) for j in sorted(jobs)],
+        "models": [world.models_by_id[m].entity() for m in sorted(models) if m in world.models_by_id],
+        "users": [world.users[u].entity(now) for u in sorted(users) if u in world.users],
+    }

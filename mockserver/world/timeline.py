@@ -1,0 +1,212 @@
+"""The activity of a world: events generated hour by hour as a pure function of (seed, hour).
+
+Any past window therefore holds the same events in every process, whenever it is asked for.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+from random import Random
+
+from mockserver.generate import make_id, stable_seed
+from mockserver.world.catalog import CATALOG, ActionInfo
+from mockserver.world.clock import DAY, HOUR, floor_to
+from mockserver.world.entities import ApiKey, Model, Person
+
+# Share of a working day's events in each UTC hour: office hours across Europe and the Americas.
+_HOURLY = (1, 1, 1, 1, 1, 2, 4, 7, 10, 12, 12, 11, 9, 10, 11, 11, 10, 8, 6, 5, 4, 3, 2, 1)
+HOURLY_PROFILE = tuple(w / sum(_HOURLY) for w in _HOURLY)
+
+# How often a job ends in each status: mostly success, every status present in a busy world.
+JOB_STATUS_WEIGHTS = (
+    ("success", 86.0),
+    ("failure", 5.0),
+    ("canceled", 2.0),
+    ("in-progress", 2.0),
+    ("queued", 1.5),
+    ("pending", 1.5),
+    ("warming-up", 1.0),
+    ("finalizing", 1.0),
+)
+_STATUS_NAMES = tuple(name for name, _ in JOB_STATUS_WEIGHTS)
+_STATUS_CUM = tuple(accumulate(w for _, w in JOB_STATUS_WEIGHTS))
+# Statuses whose job produced its outputs, and statuses that are not charged.
+PRODUCED = frozenset({"success"})
+NOT_CHARGED = frozenset({"failure", "canceled"})
+QUALITY_GATE_VERDICTS = (("pass", 80.0), ("warn", 14.0), ("fail", 6.0))
+
+
+@dataclass(slots=True)
+class Event:
+    """One activity event; amounts are integer milli-CU so that sums are exact."""
+
+    t: int
+    seq: int
+    action: str
+    usage_row: str | None
+    user: str
+    api: bool
+    project: str
+    cost: int = 0
+    discount: int = 0
+    qg_cost: int = 0
+    model: str | None = None
+    job: str | None = None
+    job_type: str | None = None
+    job_status: str | None = None
+    asset: str | None = None
+    asset_kind: str | None = None
+    asset_source: str | None = None
+    asset_type: str | None = None
+    created: bool = False  # the event created its asset (counted in assetUsages), rather than acting on one
+    collection: str | None = None
+    byok: tuple[str, str] | None = None
+    nsfw: str | None = None
+    verdict: str | None = None
+    key: int = 0  # seed of everything generated about this event's job and asset
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """A compiled activity generator: the distributions one scenario `GeneratorSpec` describes."""
+
+    index: int
+    start: int
+    per_day: float
+    weekend_factor: float
+    actions: tuple[ActionInfo, ...]
+    action_cum: tuple[float, ...]
+    people: tuple[Person, ...]
+    keys: tuple[ApiKey, ...]
+    api_key_share: float
+    models: tuple[Model, ...]
+    spikes: dict[int, float]
+    job_type: str | None
+    discount_share: float
+    quality_gate_share: float
+    nsfw_share: float
+    byok_share: float
+    fractional: bool
+    cost_scale: float
+
+    def rate(self, hour: int) -> float:
+        """Expected number of events in the hour starting at `hour`."""
+        day = floor_to(hour, DAY)
+        weekday = ((day // DAY) + 3) % 7  # 0 = Monday
+        factor = self.weekend_factor if weekday >= 5 else 1.0
+        return self.per_day * HOURLY_PROFILE[(hour - day) // HOUR] * factor * self.spikes.get(day, 1.0)
+
+
+def _poisson(rng: Random, lam: float) -> int:
+    if lam <= 0:
+        return 0
+    if lam > 30:  # normal approximation: exact enough for load, O(1)
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
+    limit, k, p = math.exp(-lam), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def _weighted(rng: Random, items: Sequence[str], cum: Sequence[float]) -> str:
+    return items[bisect_right(cum, rng.random() * cum[-1])]
+
+
+def generate_hour(
+    seed: int,
+    hour: int,
+    streams: Sequence[Stream],
+    collections: Sequence[str],
+    nsfw_labels: Sequence[str],
+    byok_providers: Sequence[tuple[str, str]],
+) -> list[Event]:
+    """Return the events of the hour starting at `hour`, sorted by time: a pure function of its arguments."""
+    events: list[Event] = []
+    for stream in streams:
+        if hour + HOUR <= stream.start:
+            continue
+        rng = Random(stable_seed(seed, "stream", stream.index, hour))
+        for _ in range(_poisson(rng, stream.rate(hour))):
+            t = hour + rng.randrange(HOUR)
+            event = _make_event(rng, seed, stream, t, collections, nsfw_labels, byok_providers)
+            if event is not None and t >= stream.start:
+                events.append(event)
+    events.sort(key=lambda e: (e.t, e.key))
+    for seq, event in enumerate(events):
+        event.seq = seq
+    return events
+
+
+def _make_event(
+    rng: Random,
+    seed: int,
+    stream: Stream,
+    t: int,
+    collections: Sequence[str],
+    nsfw_labels: Sequence[str],
+    byok_providers: Sequence[tuple[str, str]],
+) -> Event | None:
+    info = stream.actions[bisect_right(stream.action_cum, rng.random() * stream.action_cum[-1])]
+    key = rng.getrandbits(63)
+    use_key = stream.keys and rng.random() < stream.api_key_share
+    candidates: Sequence[Person | ApiKey] = [k for k in stream.keys if k.active_at(t)] if use_key else []
+    if not candidates:  # no key works at that moment: a person does it instead
+        candidates = [p for p in stream.people if p.active_at(t)]
+    if not candidates:
+        return None
+    actor = candidates[rng.randrange(len(candidates))]
+    project = actor.projects[rng.randrange(len(actor.projects))]
+    api = actor.is_api_key
+    event = Event(
+        t=t,
+        seq=0,
+        action=info.name,
+        usage_row=info.usage_row,
+        user=actor.user_id if isinstance(actor, ApiKey) else actor.id,
+        api=api,
+        project=project,
+        key=key,
+    )
+    if (info.uses_model or stream.job_type == "workflow") and stream.models:
+        event.model = stream.models[rng.randrange(len(stream.models))].id
+    job_type = stream.job_type or info.job_type
+    status = "success"
+    if job_type is not None:
+        event.job = make_id("job_", seed, key)
+        event.job_type = job_type
+        status = _weighted(rng, _STATUS_NAMES, _STATUS_CUM)
+        event.job_status = status
+    low, high = info.cost
+    if high and status not in NOT_CHARGED:
+        milli = rng.randint(low, high) * stream.cost_scale
+        event.cost = round(milli) if stream.fractional else round(milli / 1000) * 1000
+    if info.name == "refunds":
+        event.discount = rng.randint(1, 20) * 1000
+    elif event.cost and rng.random() < stream.discount_share:
+        event.discount = round(event.cost * rng.choice((0.1, 0.25, 0.5)) / 1000) * 1000 or 1000
+    if info.asset_kind is not None and status in PRODUCED:
+        event.asset = make_id("asset_", seed, key)
+        event.asset_kind = info.asset_kind
+        event.asset_source = info.asset_source
+        event.asset_type = info.asset_type
+        event.created = True
+        if info.quality_gate and rng.random() < stream.quality_gate_share:
+            event.verdict = _weighted(rng, ("pass", "warn", "fail"), (80.0, 94.0, 100.0))
+            gate = min(event.cost, 200 if stream.fractional else 1000)
+            event.qg_cost = gate
+        if nsfw_labels and rng.random() < stream.nsfw_share:
+            event.nsfw = nsfw_labels[rng.randrange(len(nsfw_labels))]
+    elif info.references == "asset":
+        # An existing asset, one of a stable pool of 997 per world.
+        event.asset = make_id("asset_", seed, "ref", key % 997)
+        event.asset_kind, event.asset_source, event.asset_type = "image", "uploaded", "uploaded"
+    if info.references == "collection" and collections:
+        event.collection = collections[rng.randrange(len(collections))]
+    if byok_providers and (info.byok or (event.job and rng.random() < stream.byok_share)):
+        event.byok = byok_providers[rng.randrange(len(byok_providers))]
+    return event
