@@ -1,0 +1,45 @@
+"""Where the reference contracts live (one `usages-<version>.json` per SDK version), and loading them."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+CONTRACTS_DIR_ENV = "MOCKSERVER_CONTRACTS_DIR"
+"""Environment variable that overrides the contracts directory."""
+
+LATEST_VERSION = "2.4.0"
+"""The contract version the models in this package implement."""
+
+
+def contracts_dir() -> Path:
+    """Return the reference contracts directory: `$MOCKSERVER_CONTRACTS_DIR`, else the one beside the repo."""
+    override = os.environ.get(CONTRACTS_DIR_ENV)
+    if override:
+        return Path(override)
+    # The checkout has the shared reference material beside it: <parent>/shared/reference/contracts.
+    return Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "contracts"
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def available_versions() -> list[str]:
+    """List the contract versions present in `contracts_dir()`, oldest first."""
+    versions = [path.stem.removeprefix("usages-") for path in contracts_dir().glob("usages-*.json")]
+    return sorted((v for v in versions if all(p.isdigit() for p in v.split("."))), key=_version_key)
+
+
+def load_contract(version: str = LATEST_VERSION) -> dict[str, Any]:
+    """Load one reference contract: `method`, `path`, `query`, `response_200`, `sdk`, `sdk_version`."""
+    path = contracts_dir() / f"usages-{version}.json"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no contract {version!r} at {path} (available: {available_versions() or 'none'}; "
+            f"set {CONTRACTS_DIR_ENV} to point elsewhere)"
+        )
+    contract: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return contract

@@ -1,0 +1,78 @@
+"""Shared fixtures: a real uvicorn server on a free port (for the SDK) and an in-process httpx client."""
+
+from __future__ import annotations
+
+import base64
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+
+from mockserver.api import build_app
+from mockserver.settings import Settings
+from mockserver.world.clock import parse_instant
+
+# Tests freeze the clock: off a minute boundary, so windows have their partial edge buckets.
+NOW_TEXT = "2026-11-30T14:37:12.345Z"
+NOW = parse_instant(NOW_TEXT)
+BASIC = {"Authorization": "Basic " + base64.b64encode(b"test-key:test-secret").decode()}
+
+
+@dataclass
+class LiveServer:
+    url: str  # http://127.0.0.1:PORT
+    settings: Settings
+
+    @property
+    def base_url(self) -> str:
+        return self.url + "/v1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, str]:
+    port = free_port()
+    config = uvicorn.Config(build_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(now=NOW, log_requests=False)
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    server, thread, url = start_server(settings)
+    yield LiveServer(url, settings)
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings):  # type: ignore[no-untyped-def]
+    return build_app(settings)
+
+
+@pytest.fixture
+def client(live_server: LiveServer) -> Iterator[httpx.Client]:
+    """A plain httpx client on the live server, authenticated with well-formed Basic credentials."""
+    with httpx.Client(base_url=live_server.url, headers=BASIC, timeout=30) as http:
+        yield http

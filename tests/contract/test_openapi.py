@@ -1,0 +1,209 @@
+"""The OpenAPI document: 3.1, one documented operation with every query parameter of contract 2.4.0, both
+auth schemes, the response and error schemas, and every `$ref` resolvable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from mockserver.contract import ErrorBody, UsageListResponse, build_openapi, response_json_schema
+from mockserver.contract.versions import load_contract
+
+Document = dict[str, Any]
+ERROR_STATUSES = ["400", "401", "404", "429", "500"]
+
+
+@pytest.fixture(scope="module")
+def document() -> Document:
+    return build_openapi()
+
+
+@pytest.fixture(scope="module")
+def operation(document: Document) -> Document:
+    op: Document = document["paths"]["/v1/usages"]["get"]
+    return op
+
+
+@pytest.fixture(scope="module")
+def parameters(operation: Document) -> dict[str, Document]:
+    return {p["name"]: p for p in operation["parameters"]}
+
+
+@pytest.fixture(scope="module")
+def query_contract() -> dict[str, Any]:
+    query: dict[str, Any] = load_contract("2.4.0")["query"]
+    return query
+
+
+def resolve(document: Document, ref: str) -> Document:
+    assert ref.startswith("#/"), f"non-local $ref {ref!r}"
+    node: Any = document
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        assert isinstance(node, dict) and part in node, f"$ref {ref!r} does not resolve (no {part!r})"
+        node = node[part]
+    assert isinstance(node, dict), f"$ref {ref!r} points to a {type(node).__name__}"
+    return node
+
+
+def walk(node: Any, path: str = "#") -> Iterator[tuple[str, Any]]:
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from walk(value, f"{path}/{i}")
+
+
+def inline(node: Any, document: Document) -> Any:
+    """Replace every `$ref` by its target (the schemas here are not recursive)."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return inline(resolve(document, node["$ref"]), document)
+        return {k: inline(v, document) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [inline(v, document) for v in node]
+    return node
+
+
+def test_document_header(document: Document) -> None:
+    assert document["openapi"] == "3.1.0"
+    assert document["info"]["title"] == "Scenario usages API (mockserver)"
+    assert document["info"]["version"] == "0.1.0"
+    json.dumps(document, allow_nan=False)  # plain JSON data throughout
+
+
+def test_only_v1_usages_is_documented(document: Document, operation: Document) -> None:
+    assert list(document["paths"]) == ["/v1/usages"]
+    assert "/usages" not in document["paths"]
+    assert list(document["paths"]["/v1/usages"]) == ["get"]
+    assert operation["operationId"] == "listUsages"
+
+
+def test_every_contract_query_parameter_is_documented(
+    parameters: dict[str, Document], query_contract: dict[str, Any]
+) -> None:
+    assert set(parameters) == set(query_contract)
+    for name, parameter in parameters.items():
+        assert parameter["in"] == "query", name
+        assert parameter.get("required", False) is False, name
+        assert parameter["description"].strip(), name
+
+
+def test_enum_parameters_equal_the_contract(
+    parameters: dict[str, Document], query_contract: dict[str, Any]
+) -> None:
+    assert parameters["timeRange"]["schema"] == {
+        "type": "string",
+        "enum": query_contract["timeRange"]["enum"],
+    }
+    type_ = parameters["type"]
+    assert type_["schema"] == {
+        "type": "array",
+        "items": {"type": "string", "enum": query_contract["type"]["array_of"]["enum"]},
+    }
+    assert (type_["style"], type_["explode"]) == ("form", False)  # comma-separated
+
+
+@pytest.mark.parametrize(
+    ("name", "schema_type"),
+    [
+        pytest.param("activityOffset", "number", id="activityOffset"),
+        pytest.param("dropZeroPoints", "boolean", id="dropZeroPoints"),
+        *(
+            pytest.param(n, "string", id=n)
+            for n in ["startDate", "endDate", "userId", "userIds", "projectIds", "teamId"]
+        ),
+    ],
+)
+def test_scalar_parameter_types(parameters: dict[str, Document], name: str, schema_type: str) -> None:
+    assert parameters[name]["schema"] == {"type": schema_type}
+
+
+def test_drop_zero_points_may_be_bare(parameters: dict[str, Document]) -> None:
+    assert parameters["dropZeroPoints"]["allowEmptyValue"] is True
+
+
+def test_either_auth_scheme_is_accepted(document: Document, operation: Document) -> None:
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["basicAuth"] == {**schemes["basicAuth"], "type": "http", "scheme": "basic"}
+    assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http", "scheme": "bearer"}
+    assert operation["security"] == [{"basicAuth": []}, {"bearerAuth": []}]
+
+
+def test_200_is_the_usage_list_response(document: Document, operation: Document) -> None:
+    content = operation["responses"]["200"]["content"]
+    assert list(content) == ["application/json"]
+    schema = resolve(document, content["application/json"]["schema"]["$ref"])
+    assert set(schema["properties"]) == {f.alias for f in UsageListResponse.model_fields.values()}
+    # Moving $defs into components changes only where refs point, not what they describe.
+    exported = response_json_schema(mode="serialization")
+    assert inline(schema, document) == inline(exported, exported)
+
+
+@pytest.mark.parametrize("status", ERROR_STATUSES)
+def test_errors_use_the_error_body(document: Document, operation: Document, status: str) -> None:
+    response = operation["responses"][status]
+    assert response["description"].strip()
+    schema = resolve(document, response["content"]["application/json"]["schema"]["$ref"])
+    assert set(schema["required"]) == {"reason", "message", "code", "traceId"}
+    assert "remainingSeconds" in schema["properties"]
+    assert schema["title"] == ErrorBody.__name__
+
+
+def test_429_documents_retry_after(operation: Document) -> None:
+    header = operation["responses"]["429"]["headers"]["Retry-After"]
+    assert header["schema"]["type"] == "integer"
+    assert set(operation["responses"]) == {"200", *ERROR_STATUSES}
+
+
+def test_every_ref_resolves(document: Document) -> None:
+    refs = [
+        (path, node["$ref"]) for path, node in walk(document) if isinstance(node, dict) and "$ref" in node
+    ]
+    assert refs, "the document should use $refs"
+    for path, ref in refs:
+        assert resolve(document, ref) is not None, path
+    assert not [path for path, node in walk(document) if isinstance(node, dict) and "$defs" in node]
+
+
+def test_every_schema_is_valid_json_schema_2020_12(document: Document) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    for name, schema in document["components"]["schemas"].items():
+        try:
+            jsonschema.Draft202012Validator.check_schema(schema)
+        except jsonschema.SchemaError as error:  # pragma: no cover - the message is the point
+            pytest.fail(f"components.schemas.{name}: {error.message}")
+
+
+def test_document_is_a_fresh_copy_each_time() -> None:
+    first = build_openapi()
+    first["paths"]["/v1/usages"]["get"]["responses"]["400"]["content"]["application/json"]["schema"][
+        "$ref"
+    ] = "x"
+    first["info"]["title"] = "changed"
+    second = build_openapi()
+    assert second["info"]["title"] == "Scenario usages API (mockserver)"
+    error_refs = {
+        second["paths"]["/v1/usages"]["get"]["responses"][s]["content"]["application/json"]["schema"]["$ref"]
+        for s in ERROR_STATUSES
+    }
+    assert error_refs == {"#/components/schemas/ErrorBody"}
+
+
+def test_no_object_is_shared_within_the_document(document: Document) -> None:
+    # Shared dicts would stay shared in a deep copy, so editing one spot of a copy would edit others.
+    seen: dict[int, str] = {}
+    for path, node in walk(document):
+        if isinstance(node, dict | list):
+            assert id(node) not in seen, f"{path} is the same object as {seen[id(node)]}"
+            seen[id(node)] = path
+
+
+def test_server_url_sets_servers() -> None:
+    assert build_openapi("http://127.0.0.1:4010")["servers"] == [{"url": "http://127.0.0.1:4010"}]
+    assert "servers" not in build_openapi()
