@@ -1,0 +1,114 @@
+"""`mockserver ...` commands; library errors become one line on stderr and exit 1, usage errors exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+
+from mockserver import __version__
+from mockserver.errors import MockServerError
+
+EPILOG = """examples:
+  mockserver serve                                 serve the shipped scenarios on http://127.0.0.1:4010
+  mockserver serve --port 8080 --now 2026-11-30T12:00:00Z
+  mockserver serve --lenient                       malformed query values count as absent (no 400)
+  mockserver openapi > openapi.json                print the OpenAPI document
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockserver",
+        description="A deterministic mock of the Scenario.com usage API (GET /v1/usages).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve GET /v1/usages",
+        epilog="example:\n  mockserver serve --host 0.0.0.0 --port 4010 --scenario default",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--host", default=os.environ.get("MOCK_HOST", "127.0.0.1"), help="default: 127.0.0.1")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("MOCK_PORT", "4010")), help="default: 4010")
+    serve.add_argument("--scenarios", type=Path, default=os.environ.get("MOCK_SCENARIOS") or None,
+                       help="directory of scenario files (default: the shipped scenarios)")
+    serve.add_argument("--scenario", default=os.environ.get("MOCK_SCENARIO", "default"),
+                       help="the scenario served by default (default: default)")
+    serve.add_argument("--now", default=os.environ.get("MOCK_NOW") or None,
+                       help="freeze the clock at this ISO 8601 instant")
+    serve.add_argument("--lenient", action="store_true", default=os.environ.get("MOCK_LENIENT") == "1",
+                       help="treat malformed query values as absent instead of answering 400")
+    serve.add_argument("--quiet", action="store_true", help="no log line per request")
+
+    commands.add_parser("openapi", help="print the OpenAPI 3.1 document of the mock",
+                        epilog="example:\n  mockserver openapi > openapi.json",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mockserver.api import build_app
+    from mockserver.settings import Settings
+    from mockserver.world.clock import parse_instant
+
+    now = None
+    if args.now:
+        try:
+            now = parse_instant(args.now)
+        except ValueError:
+            raise SystemExit(f"mockserver: error: --now is not an ISO 8601 instant: {args.now!r}") from None
+    if args.scenarios is not None and not args.scenarios.is_dir():
+        raise MockServerError(f"--scenarios: not a directory: {args.scenarios}")
+    settings = Settings(scenarios_dir=args.scenarios, scenario=args.scenario, now=now, lenient=args.lenient,
+                        log_requests=not args.quiet)
+    app = build_app(settings)
+    worlds = app.state.worlds
+    print(f"mockserver {__version__} listening on http://{args.host}:{args.port}/v1/usages", file=sys.stderr)
+    for name, world in sorted(worlds.worlds.items()):
+        marker = " (default)" if name == settings.scenario else ""
+        print(f"  scenario {name}{marker}: {world.scenario.description}", file=sys.stderr)
+    for path, error in worlds.errors.items():
+        print(f"  not loaded: {path}\n{error}", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "openapi":
+            from mockserver.contract.openapi import build_openapi
+
+            sys.stdout.write(orjson.dumps(build_openapi(), option=orjson.OPT_INDENT_2).decode() + "\n")
+            return 0
+    except MockServerError as exc:
+        if args.debug:
+            raise
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 1
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
