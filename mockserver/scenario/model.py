@@ -6,7 +6,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mockserver.contract.enums import Action, ApiKeyStatus, Granularity, JobType, TimeRange
+from mockserver.contract.enums import (
+    Action,
+    ApiKeyStatus,
+    AssetKind,
+    Granularity,
+    JobStatus,
+    JobType,
+    NodeStatus,
+    NodeType,
+    TimeRange,
+)
 
 # A time in a scenario: an ISO 8601 instant, or a duration relative to the world's anchor such as "-3d".
 TimeSpec = Annotated[str, Field(description="ISO 8601 instant, or relative to the clock: `-2h`, `-3d`, `+30m`")]
@@ -107,8 +117,63 @@ class GeneratorSpec(Spec):
     cost_scale: float = Field(1.0, alias="costScale", gt=0, le=1_000_000)
 
 
+class EventSpec(Spec):
+    """One explicit activity event."""
+
+    action: Action
+    user: str = Field(description="A person id, or an API key (its `api_...` or `apiu_...` id).")
+    time: TimeSpec
+    project: str | None = Field(None, description="Default: the user's first project.")
+    cost: float = Field(0, ge=0, description="Compute Units charged (`creativeUnitsCost`).")
+    discount: float = Field(0, ge=0, description="Compute Units waived on this event.")
+    model: str | None = None
+    collection: str | None = None
+    byok: bool = Field(False, description="Made with the team's own provider key (BYOK).")
+
+
+class AssetSpec(Spec):
+    """Assets uploaded or created by someone: one, or `count` of the same kind."""
+
+    id: Identifier | None = Field(None, description="Only when count is 1.")
+    kind: AssetKind = "image"
+    count: int = Field(1, ge=1, le=100_000)
+    owner: str | None = Field(None, description="Who created them (default: the first person).")
+    project: str | None = None
+    created_at: TimeSpec = Field("-7d", alias="createdAt")
+
+
+class FlowNodeSpec(Spec):
+    """A node of a workflow job's flow."""
+
+    id: Identifier
+    type: NodeType
+    status: NodeStatus = "success"
+    depends_on: list[str] = Field(default_factory=list, alias="dependsOn")
+    model: str | None = Field(None, description="The model a model or custom-model node runs.")
+    iterations: int | None = Field(None, ge=0, le=1000, description="For-each nodes: a fixed number of iterations.")
+    loop_body: list[str] | None = Field(None, alias="loopBody", description="For-each nodes: the body's node ids.")
+    logic: Literal["if-else"] | None = Field(None, description="Logic nodes: the kind of logic.")
+
+
+class JobSpec(Spec):
+    """An explicit job, shown in activity as one event by its owner."""
+
+    id: Identifier | None = None
+    job_type: JobType = Field(alias="jobType")
+    status: JobStatus = "success"
+    owner: str = Field(description="A person id, or an API key id.")
+    time: TimeSpec = "-1h"
+    project: str | None = None
+    model: str | None = None
+    action: Action | None = Field(None, description="The activity action (default from the job type).")
+    cost: float = Field(0, ge=0)
+    error: str | None = Field(None, description="The error of a failed job (default: generated).")
+    flow: list[FlowNodeSpec] | None = Field(None, description="Workflow jobs: the nodes (default: a template).")
+
+
 class ActivitySpec(Spec):
     generators: list[GeneratorSpec] = Field(default_factory=list)
+    events: list[EventSpec] = Field(default_factory=list)
 
 
 class Scenario(Spec):
@@ -128,4 +193,6 @@ class Scenario(Spec):
     nsfw_labels: list[str] = Field(
         default_factory=lambda: ["explicit-nudity", "suggestive", "violence"], alias="nsfwLabels"
     )
+    assets: list[AssetSpec] = Field(default_factory=list)
+    jobs: list[JobSpec] = Field(default_factory=list)
     activity: ActivitySpec = ActivitySpec()

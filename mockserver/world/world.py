@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
-from mockserver.generate import ValueGenerator, make_id, person_id
-from mockserver.scenario.model import GeneratorSpec, Scenario
+from mockserver.generate import ValueGenerator, make_id, person_id, stable_seed
+from mockserver.scenario.model import FlowNodeSpec, GeneratorSpec, JobSpec, Scenario
 from mockserver.world.catalog import CATALOG
 from mockserver.world.clock import DAY, HOUR, Clock, floor_to, parse_duration, parse_instant
 from mockserver.world.entities import ApiKey, Collection, Model, Person, Project, Team
-from mockserver.world.flows import build_flow
+from mockserver.world.flows import STARTED, build_flow
 from mockserver.world.timeline import Event, Stream, generate_hour
 
 # Granularity from the window length (API-FACTS "Decisions for the mock"): (longest window, name, bucket ms).
@@ -65,6 +65,8 @@ class World:
         streams: list[Stream],
         byok_providers: list[tuple[str, str]],
         values: ValueGenerator,
+        fixed: list[Event] | None = None,
+        job_specs: dict[str, JobSpec] | None = None,
     ) -> None:
         self.scenario = scenario
         self.name = scenario.name
@@ -90,7 +92,13 @@ class World:
         self._hours: OrderedDict[int, list[Event]] = OrderedDict()
         self._jobs: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._assets: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self.start = min((s.start for s in streams), default=anchor)
+        # Explicit events (jobs, assets, events of the scenario), by hour, merged into the generated ones.
+        self._fixed: dict[int, list[Event]] = {}
+        for event in fixed or ():
+            self._fixed.setdefault(floor_to(event.t, HOUR), []).append(event)
+        self._job_specs = job_specs or {}
+        starts = [s.start for s in streams] + [floor_to(e.t, HOUR) for e in fixed or ()]
+        self.start = min(starts, default=anchor)
 
     # -- activity -------------------------------------------------------------------------------------------
     def hour(self, hour: int) -> list[Event]:
@@ -103,6 +111,9 @@ class World:
                 events = generate_hour(
                     self.seed, hour, self.streams, self._collection_ids, self.nsfw_labels, self.byok_providers
                 )
+                fixed = self._fixed.get(hour)
+                if fixed:
+                    events = sorted(events + fixed, key=lambda e: (e.t, e.key))
             self._hours[hour] = events
             if len(self._hours) > HOUR_CACHE_SIZE:
                 self._hours.popitem(last=False)
@@ -157,13 +168,18 @@ class World:
             if event.action in ("start-train", "train-succeeded") and event.model:
                 metadata["outputModelId"] = event.model
         elif status == "failure":
-            metadata["error"] = values.error_message(event.key)
+            spec = self._job_specs.get(event.job or "")
+            metadata["error"] = (spec.error if spec and spec.error else None) or values.error_message(event.key)
         elif status in ("queued", "warming-up", "pending"):
             metadata["hint"] = {"queued": "Waiting for an available worker", "warming-up": "Loading the model",
                                 "pending": "Waiting for user input"}[status]
         if job_type == "workflow":
             workflow_id = make_id("wflow_", self.seed, "workflow", event.key % 5)
             metadata["workflowId"] = workflow_id
+            spec = self._job_specs.get(event.job or "")
+            if spec is not None and spec.flow:
+                metadata["flow"] = self._explicit_flow(event, spec.flow, workflow_id)
+                return {"id": event.job, "jobType": job_type, "status": status, "metadata": metadata}
             metadata["flow"] = build_flow(
                 event.job or "",
                 status,
@@ -174,6 +190,31 @@ class World:
                 lambda node: values.prompt((event.key, node)),
             )
         return {"id": event.job, "jobType": job_type, "status": status, "metadata": metadata}
+
+    def _explicit_flow(self, event: Event, nodes: list[FlowNodeSpec], workflow_id: str) -> list[dict[str, Any]]:
+        flow = []
+        for node in nodes:
+            entry: dict[str, Any] = {"id": node.id, "type": node.type, "status": node.status,
+                                     "workflowId": workflow_id}
+            if node.depends_on:
+                entry["dependsOn"] = list(node.depends_on)
+            if node.status in STARTED and node.type not in ("list", "logic", "for-each"):
+                entry["jobId"] = make_id("job_", self.seed, event.key, node.id)
+            model = node.model or (event.model if node.type in ("model", "custom-model") else None)
+            if model is not None:
+                entry["modelId"] = model
+            if node.type == "for-each":
+                if node.iterations is not None:
+                    entry["count"] = node.iterations
+                if node.loop_body:
+                    entry["loopBodyNodeIds"] = list(node.loop_body)
+            if node.type == "logic":
+                entry["logicType"] = node.logic or "if-else"
+                entry["logic"] = {"cases": [{"condition": "true", "value": "next"}], "default": "skip"}
+            if node.status == "success" and node.type in ("model", "custom-model", "remove-background", "transform"):
+                entry["assets"] = [self._flow_asset(event.key, node.id)]
+            flow.append(entry)
+        return flow
 
     def _flow_asset(self, key: int, node: str) -> dict[str, str]:
         asset_id = make_id("asset_", self.seed, key, node)
@@ -342,8 +383,147 @@ def build_world(scenario: Scenario, now: int | None = None) -> World:
         _compile_stream(i, spec_gen, anchor, people, keys, models)
         for i, spec_gen in enumerate(scenario.activity.generators)
     ]
+    fixed, job_specs = _explicit_events(scenario, anchor, people, keys, models, collections, byok_providers)
     return World(scenario, clock, anchor, team, projects, people, keys, models, collections, streams,
-                 byok_providers, values)
+                 byok_providers, values, fixed, job_specs)
+
+
+def _actor(field: str, ref: str, people: list[Person], keys: list[ApiKey]) -> Person | ApiKey:
+    for person in people:
+        if person.id == ref:
+            return person
+    for key in keys:
+        if ref in (key.id, key.user_id):
+            return key
+    known = [p.id for p in people] + [k.id for k in keys]
+    raise WorldError(field, f"unknown person or API key {ref!r}; known: {', '.join(known) or 'none'}")
+
+
+def _project_of(field: str, ref: str | None, actor: Person | ApiKey) -> str:
+    if ref is None:
+        return actor.projects[0]
+    if ref not in actor.projects:
+        raise WorldError(field, f"{ref!r} is not one of the projects of {actor.id!r}: {', '.join(actor.projects)}")
+    return ref
+
+
+def _check_active(field: str, actor: Person | ApiKey, t: int) -> None:
+    if isinstance(actor, ApiKey):
+        if t < actor.created_at:
+            raise WorldError(field, f"API key {actor.id!r} did not exist yet at that time")
+        if actor.revoked_at is not None and t >= actor.revoked_at:
+            raise WorldError(field, f"API key {actor.id!r} was already {actor.status} at that time")
+    elif actor.left_at is not None and t >= actor.left_at:
+        raise WorldError(field, f"{actor.id!r} had already left the platform at that time")
+
+
+_DEFAULT_ACTION = {info.job_type: info.name for info in reversed(list(CATALOG.values())) if info.job_type}
+
+
+def _check_flow(field: str, job_status: str, nodes: list[FlowNodeSpec]) -> None:
+    by_id = {n.id: n for n in nodes}
+    for j, node in enumerate(nodes):
+        for dep in node.depends_on:
+            if dep not in by_id:
+                raise WorldError(f"{field}[{j}].dependsOn", f"unknown node {dep!r}; nodes: {', '.join(by_id)}")
+            dep_status = by_id[dep].status
+            if node.status in STARTED and dep_status not in ("success", "processing"):
+                raise WorldError(f"{field}[{j}].status",
+                                 f"a {node.status!r} node cannot depend on {dep!r}, which is {dep_status!r}")
+        if job_status == "success" and node.status not in ("success", "skipped"):
+            raise WorldError(f"{field}[{j}].status", f"a successful job has no {node.status!r} node")
+
+
+def _explicit_events(
+    scenario: Scenario,
+    anchor: int,
+    people: list[Person],
+    keys: list[ApiKey],
+    models: list[Model],
+    collections: list[Collection],
+    byok_providers: list[tuple[str, str]],
+) -> tuple[list[Event], dict[str, JobSpec]]:
+    seed = scenario.seed
+    model_ids = [m.id for m in models]
+    collection_ids = [c.id for c in collections]
+    events: list[Event] = []
+    job_specs: dict[str, JobSpec] = {}
+    for i, job in enumerate(scenario.jobs):
+        field = f"jobs[{i}]"
+        actor = _actor(f"{field}.owner", job.owner, people, keys)
+        t = resolve_time(job.time, anchor)
+        _check_active(f"{field}.time", actor, t)
+        if job.model is not None:
+            _check_refs(f"{field}.model", [job.model], model_ids)
+        if job.flow is not None:
+            if job.job_type != "workflow":
+                raise WorldError(f"{field}.flow", "only workflow jobs have a flow")
+            _check_flow(f"{field}.flow", job.status, job.flow)
+        if job.error is not None and job.status != "failure":
+            raise WorldError(f"{field}.error", f"only a failed job has an error (status is {job.status!r})")
+        action = job.action or ("custom" if job.job_type == "workflow" else _DEFAULT_ACTION.get(job.job_type, "custom"))
+        info = CATALOG[action]
+        key = stable_seed(seed, "job", i)
+        job_id = job.id or make_id("job_", seed, "job", i)
+        event = Event(t=t, seq=0, action=action, usage_row=info.usage_row, user=_user_id(actor),
+                      api=actor.is_api_key, project=_project_of(f"{field}.project", job.project, actor),
+                      cost=round(job.cost * 1000), model=job.model or (model_ids[0] if info.uses_model and model_ids
+                                                                      else None),
+                      job=job_id, job_type=job.job_type, job_status=job.status, key=key)
+        if info.asset_kind is not None and job.status == "success":
+            event.asset = make_id("asset_", seed, "job", i)
+            event.asset_kind, event.asset_source, event.asset_type = info.asset_kind, info.asset_source, info.asset_type
+            event.created = True
+        events.append(event)
+        job_specs[job_id] = job
+    for i, asset in enumerate(scenario.assets):
+        field = f"assets[{i}]"
+        if asset.id is not None and asset.count != 1:
+            raise WorldError(f"{field}.id", "an id names one asset: use count 1, or no id")
+        actor = _actor(f"{field}.owner", asset.owner, people, keys) if asset.owner else (people or keys)[0]
+        t0 = resolve_time(asset.created_at, anchor)
+        _check_active(f"{field}.createdAt", actor, t0)
+        project = _project_of(f"{field}.project", asset.project, actor)
+        source = {"image": "uploaded", "3d": "uploaded-3d", "audio": "uploaded-audio", "video": "uploaded-video",
+                  "text": "uploaded-text"}.get(asset.kind, "uploaded")
+        for n in range(asset.count):
+            events.append(Event(
+                t=t0 + n * 1000, seq=0, action="asset", usage_row=None, user=_user_id(actor), api=actor.is_api_key,
+                project=project, asset=asset.id or make_id("asset_", seed, "asset", i, n), asset_kind=asset.kind,
+                asset_source=source, asset_type=source, created=True, key=stable_seed(seed, "asset", i, n),
+            ))
+    for i, spec in enumerate(scenario.activity.events):
+        field = f"activity.events[{i}]"
+        actor = _actor(f"{field}.user", spec.user, people, keys)
+        t = resolve_time(spec.time, anchor)
+        _check_active(f"{field}.time", actor, t)
+        info = CATALOG[spec.action]
+        if spec.model is not None:
+            _check_refs(f"{field}.model", [spec.model], model_ids)
+        if spec.collection is not None:
+            _check_refs(f"{field}.collection", [spec.collection], collection_ids)
+        key = stable_seed(seed, "event", i)
+        event = Event(t=t, seq=0, action=spec.action, usage_row=info.usage_row, user=_user_id(actor),
+                      api=actor.is_api_key, project=_project_of(f"{field}.project", spec.project, actor),
+                      cost=round(spec.cost * 1000), discount=round(spec.discount * 1000),
+                      model=spec.model or (model_ids[0] if info.uses_model and model_ids else None),
+                      collection=spec.collection or (collection_ids[0] if info.references == "collection"
+                                                     and collection_ids else None),
+                      key=key)
+        if info.job_type is not None:
+            event.job, event.job_type, event.job_status = make_id("job_", seed, "event", i), info.job_type, "success"
+        if info.asset_kind is not None:
+            event.asset = make_id("asset_", seed, "event", i)
+            event.asset_kind, event.asset_source, event.asset_type = info.asset_kind, info.asset_source, info.asset_type
+            event.created = True
+        if (spec.byok or info.byok) and byok_providers:
+            event.byok = byok_providers[0]
+        events.append(event)
+    return events, job_specs
+
+
+def _user_id(actor: Person | ApiKey) -> str:
+    return actor.user_id if isinstance(actor, ApiKey) else actor.id
 
 
 def _check_refs(field: str, refs: Any, known: Any) -> None:
