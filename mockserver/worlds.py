@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from mockserver.errors import NotFoundError, ScenarioError, ScenarioProblem
@@ -28,13 +29,22 @@ def build_world_from_file(path: Path, now: int | None = None) -> World:
         raise ScenarioError([ScenarioProblem(str(path), 1, 1, exc.field, exc.message)]) from None
 
 
+SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+SCENARIO_HEADER = "x-mock-scenario"
+
+
 class Worlds:
-    """The loaded worlds by scenario name, the default one, and the errors of files that failed to load."""
+    """The loaded worlds by scenario name, the default one, and the errors of files that failed to load.
+
+    A reload builds the new world aside and swaps it in with one assignment, so a request that already holds
+    a world finishes with it: no response ever mixes two worlds.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.worlds: dict[str, World] = {}
         self.errors: dict[str, ScenarioError] = {}
+        self.files: dict[str, str] = {}  # file path -> scenario name
         self.load_all()
 
     def load_all(self) -> None:
@@ -48,24 +58,60 @@ class Worlds:
                                 f"no scenario named {self.settings.scenario!r} loaded; loaded: {known}")
             ])
 
-    def load_file(self, path: Path) -> None:
+    def load_file(self, path: Path) -> bool:
+        """(Re)load one file; on error keep the last good world and record the error. True if it loaded."""
         try:
             world = build_world_from_file(path, self.settings.now)
+            owner = next((f for f, n in self.files.items() if n == world.name and f != str(path)), None)
+            if owner is not None:
+                raise ScenarioError([ScenarioProblem(str(path), 1, 1, "name",
+                                                     f"scenario {world.name!r} is already defined in {owner}")])
         except ScenarioError as exc:
             self.errors[str(path)] = exc
-            log.error("scenario %s not loaded:\n%s", path, exc)
-            return
-        self.errors.pop(str(path), None)
+            log.error("scenario %s not loaded (the last good version keeps serving):\n%s", path, exc)
+            return False
         world.warm(world.clock.now())
+        self.errors.pop(str(path), None)
+        previous = self.files.get(str(path))
+        if previous is not None and previous != world.name:
+            self.worlds.pop(previous, None)
+        self.files[str(path)] = world.name
         self.worlds[world.name] = world
+        self._index_keys()
+        return True
+
+    def _index_keys(self) -> None:
+        index: dict[str, World] = {}
+        for world in self.worlds.values():
+            for key in world.keys:
+                index.setdefault(key.id, world)
+                if key.secret:
+                    index.setdefault(key.secret, world)
+        self._by_key = index
 
     @property
     def default(self) -> World:
         return self.worlds[self.settings.scenario]
 
     def get(self, name: str) -> World:
-        world = self.worlds.get(name)
+        """The world of a scenario name; `NotFoundError` listing the names if there is none."""
+        world = self.worlds.get(name) if SCENARIO_NAME.match(name) else None
         if world is None:
             known = ", ".join(sorted(self.worlds))
-            raise NotFoundError(f"Unknown scenario {name!r}; known scenarios: {known}", code="UNKNOWN_SCENARIO")
+            shown = name if len(name) <= 64 else name[:64] + "..."
+            raise NotFoundError(f"Unknown scenario {shown!r}; known scenarios: {known}", code="UNKNOWN_SCENARIO")
         return world
+
+    def select(self, header: str | None, credential_key: str | None) -> World:
+        """The world a request asks for: by header, else by a declared API key, else the default."""
+        if header is not None:
+            return self.get(header.strip())
+        if credential_key is not None:
+            world = self._by_key.get(credential_key)
+            if world is not None:
+                return world
+        return self.default
+
+    def reset(self) -> None:
+        for world in self.worlds.values():
+            world.reset()
