@@ -18,6 +18,7 @@ EPILOG = """examples:
   mockserver serve                                 serve the shipped scenarios on http://127.0.0.1:4010
   mockserver serve --port 8080 --now 2026-11-30T12:00:00Z
   mockserver serve --lenient                       malformed query values count as absent (no 400)
+  mockserver serve --reload --scenarios ./my-scenarios   rebuild worlds when their files change
   mockserver openapi > openapi.json                print the OpenAPI document
 """
 
@@ -49,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="freeze the clock at this ISO 8601 instant")
     serve.add_argument("--lenient", action="store_true", default=os.environ.get("MOCK_LENIENT") == "1",
                        help="treat malformed query values as absent instead of answering 400")
+    serve.add_argument("--reload", action="store_true", default=os.environ.get("MOCK_RELOAD") == "1",
+                       help="rebuild a scenario's world when its file changes (a broken edit keeps the old one)")
     serve.add_argument("--quiet", action="store_true", help="no log line per request")
 
     commands.add_parser("openapi", help="print the OpenAPI 3.1 document of the mock",
@@ -73,7 +76,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.scenarios is not None and not args.scenarios.is_dir():
         raise MockServerError(f"--scenarios: not a directory: {args.scenarios}")
     settings = Settings(scenarios_dir=args.scenarios, scenario=args.scenario, now=now, lenient=args.lenient,
-                        log_requests=not args.quiet)
+                        log_requests=not args.quiet, reload=args.reload)
     app = build_app(settings)
     worlds = app.state.worlds
     print(f"mockserver {__version__} listening on http://{args.host}:{args.port}/v1/usages", file=sys.stderr)

@@ -23,6 +23,7 @@ class Settings:
     now: int | None = None  # freeze every world's clock at this instant (epoch ms)
     lenient: bool = False  # malformed query values count as absent instead of a 400
     log_requests: bool = True
+    reload: bool = False  # watch the scenario directory and rebuild edited worlds in the background
 
     def scenario_directory(self) -> Path:
         return self.scenarios_dir if self.scenarios_dir is not None else shipped_scenarios_dir()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -14,10 +17,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.api import admin
 from mockserver.api.errors import error_response, request_error_response
 from mockserver.api.usages import list_usages
 from mockserver.contract.openapi import build_openapi
 from mockserver.errors import RequestError
+from mockserver.reload import watch_scenarios
 from mockserver.settings import Settings
 from mockserver.worlds import Worlds
 
@@ -87,15 +92,32 @@ def build_app(settings: Settings | None = None) -> Starlette:
         Route("/usages", list_usages, methods=["GET"]),
         Route("/usages/", list_usages, methods=["GET"]),
         Route("/openapi.json", openapi_document, methods=["GET"]),
+        *admin.ROUTES,
     ]
     handlers: dict[Any, Any] = {
         RequestError: _request_error,
         HTTPException: _http_error,
         Exception: _server_error,
     }
-    app = Starlette(routes=routes, exception_handlers=handlers)
+    worlds = Worlds(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if not settings.reload:
+            yield
+            return
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(watch_scenarios(worlds, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(watcher, 5)
+
+    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
     app.router.redirect_slashes = False
-    app.state.worlds = Worlds(settings)
+    app.state.worlds = worlds
     app.state.settings = settings
     if settings.log_requests:
         app.add_middleware(RequestLog)
