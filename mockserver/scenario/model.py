@@ -140,6 +140,7 @@ class AssetSpec(Spec):
     owner: str | None = Field(None, description="Who created them (default: the first person).")
     project: str | None = None
     created_at: TimeSpec = Field("-7d", alias="createdAt")
+    minimal: bool = Field(False, description="Properties hold only the required `size`.")
 
 
 class FlowNodeSpec(Spec):

@@ -97,6 +97,9 @@ class World:
         for event in fixed or ():
             self._fixed.setdefault(floor_to(event.t, HOUR), []).append(event)
         self._job_specs = job_specs or {}
+        self.minimal_assets = frozenset(
+            e.asset for e in fixed or () if e.asset is not None and e.key in _minimal_keys(scenario)
+        )
         starts = [s.start for s in streams] + [floor_to(e.t, HOUR) for e in fixed or ()]
         self.start = min(starts, default=anchor)
 
@@ -130,7 +133,7 @@ class World:
 
     def warm(self, now: int) -> None:
         """Generate the recent activity ahead of the first request (load time, not request time)."""
-        hour = floor_to(max(self.start, now - 32 * DAY), HOUR)
+        hour = floor_to(max(self.start, now - 8 * DAY), HOUR)
         while hour <= now:
             self.hour(hour)
             hour += HOUR
@@ -230,7 +233,11 @@ class World:
                 "id": event.asset,
                 "kind": kind,
                 "metadata": {"type": event.asset_type or "unknown"},
-                "properties": self.values.asset_properties(kind, event.asset),
+                "properties": (
+                    {"size": 512 + stable_seed(event.asset) % 4096}
+                    if event.asset in self.minimal_assets
+                    else self.values.asset_properties(kind, event.asset)
+                ),
                 "source": event.asset_source or "unknown",
             }
             self._assets[event.asset] = asset
@@ -520,6 +527,15 @@ def _explicit_events(
             event.byok = byok_providers[0]
         events.append(event)
     return events, job_specs
+
+
+def _minimal_keys(scenario: Scenario) -> frozenset[int]:
+    return frozenset(
+        stable_seed(scenario.seed, "asset", i, n)
+        for i, asset in enumerate(scenario.assets)
+        if asset.minimal
+        for n in range(asset.count)
+    )
 
 
 def _user_id(actor: Person | ApiKey) -> str:
