@@ -20,7 +20,13 @@ from mockserver.world.clock import parse_instant
 # Tests freeze the clock: off a minute boundary, so windows have their partial edge buckets.
 NOW_TEXT = "2026-11-30T14:37:12.345Z"
 NOW = parse_instant(NOW_TEXT)
-BASIC = {"Authorization": "Basic " + base64.b64encode(b"test-key:test-secret").decode()}
+
+
+def basic_header(key: str, secret: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()}
+
+
+BASIC = basic_header("test-key", "test-secret")
 
 
 @dataclass

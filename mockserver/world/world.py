@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+from mockserver.contract.entities import AssetProperties
 from mockserver.generate import ValueGenerator, make_id, person_id, stable_seed
 from mockserver.scenario.model import FlowNodeSpec, GeneratorSpec, JobSpec, Scenario
 from mockserver.world.catalog import CATALOG
@@ -27,6 +28,8 @@ DEFAULT_GRANULARITY: tuple[tuple[int, str, int], ...] = (
 )
 COARSEST = ("7d", 7 * DAY)
 GRANULARITY_MS = {"1m": 60_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000, "1h": HOUR, "1d": DAY, "7d": 7 * DAY}
+# The JSON Schema that generated asset properties follow: the contract's own model, exported once.
+ASSET_PROPERTIES_SCHEMA = AssetProperties.model_json_schema(by_alias=True)
 HOUR_CACHE_SIZE = 24 * 400  # hours of generated activity kept in memory (about 13 months)
 ENTITY_CACHE_SIZE = 50_000
 
@@ -236,7 +239,9 @@ class World:
                 "properties": (
                     {"size": 512 + stable_seed(event.asset) % 4096}
                     if event.asset in self.minimal_assets
-                    else self.values.asset_properties(kind, event.asset)
+                    else self.values.asset_properties(
+                        kind, event.asset, ASSET_PROPERTIES_SCHEMA, defs=ASSET_PROPERTIES_SCHEMA.get("$defs")
+                    )
                 ),
                 "source": event.asset_source or "unknown",
             }
