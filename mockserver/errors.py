@@ -1,11 +1,11 @@
 """The one exception hierarchy of mockserver.
 
-    MockServerError
-    ├── ScenarioError      a scenario file is wrong (carries every problem, each with file:line:col)
-    └── RequestError       a request cannot be answered; carries the HTTP status and the API's error code
-        ├── QueryError     400: malformed query parameters
-        ├── AuthError      401: missing, malformed, unknown or revoked credentials
-        └── NotFoundError  404: unknown path or unknown scenario
+MockServerError
+├── ScenarioError      a scenario file is wrong (carries every problem, each with file:line:col)
+└── RequestError       a request cannot be answered; carries the HTTP status and the API's error code
+    ├── QueryError     400: malformed query parameters
+    ├── AuthError      401: missing, malformed, unknown or revoked credentials
+    └── NotFoundError  404: unknown path or unknown scenario
 """
 
 from __future__ import annotations

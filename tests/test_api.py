@@ -54,12 +54,20 @@ def test_parameter_order_does_not_change_the_bytes(client: httpx.Client) -> None
     [
         pytest.param({}, "Missing credentials", id="missing"),
         pytest.param({"Authorization": "Basic not-base64!"}, "Malformed", id="bad-base64"),
-        pytest.param({"Authorization": "Basic " + base64.b64encode(b"only-key").decode()}, "Malformed", id="no-colon"),
-        pytest.param({"Authorization": "Basic " + base64.b64encode(b":secret").decode()}, "Malformed", id="empty-key"),
-        pytest.param({"Authorization": "Basic " + base64.b64encode(b"key:").decode()}, "Malformed", id="empty-secret"),
+        pytest.param(
+            {"Authorization": "Basic " + base64.b64encode(b"only-key").decode()}, "Malformed", id="no-colon"
+        ),
+        pytest.param(
+            {"Authorization": "Basic " + base64.b64encode(b":secret").decode()}, "Malformed", id="empty-key"
+        ),
+        pytest.param(
+            {"Authorization": "Basic " + base64.b64encode(b"key:").decode()}, "Malformed", id="empty-secret"
+        ),
         pytest.param({"Authorization": "Bearer a b"}, "Malformed", id="bearer-with-space"),
         pytest.param({"Authorization": "Digest abc"}, "Unsupported", id="other-scheme"),
-        pytest.param(basic("api_oldPipeline0000000001", "old-pipeline-secret"), "inactive", id="inactive-key"),
+        pytest.param(
+            basic("api_oldPipeline0000000001", "old-pipeline-secret"), "inactive", id="inactive-key"
+        ),
         pytest.param(basic("api_leakedKey000000000001", "leaked-secret"), "deleted", id="deleted-key"),
         pytest.param(basic("api_ciRenderBot00000000001", "wrong-secret"), "Invalid", id="wrong-secret"),
     ],
@@ -88,8 +96,13 @@ def test_good_credentials_are_accepted(live_server: LiveServer, headers: dict[st
 def test_the_sdk_test_credentials_work(live_server: LiveServer) -> None:
     from scenario_sdk import Scenario
 
-    sdk = Scenario(base_url=live_server.base_url, api_key="My API Key", api_secret="My API Secret",
-                   _strict_response_validation=True, max_retries=0)
+    sdk = Scenario(
+        base_url=live_server.base_url,
+        api_key="My API Key",
+        api_secret="My API Secret",
+        _strict_response_validation=True,
+        max_retries=0,
+    )
     assert sdk.usages.list(type=["consumption"]).consumption
 
 
@@ -166,8 +179,13 @@ _RENDER = textwrap.dedent(
 def test_same_request_gives_the_same_bytes_in_two_fresh_processes(client: httpx.Client) -> None:
     script = _RENDER.format(now=NOW)
     outputs = [
-        subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, timeout=120,
-                       env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            check=True,
+            timeout=120,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        ).stdout
         for seed in ("1", "2")
     ]
     assert outputs[0] == outputs[1]

@@ -46,7 +46,9 @@ def scenario_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server(scenario_dir: Path) -> Iterator[str]:
-    settings = Settings(scenarios_dir=scenario_dir, scenario="alpha", now=NOW, log_requests=False, reload=True)
+    settings = Settings(
+        scenarios_dir=scenario_dir, scenario="alpha", now=NOW, log_requests=False, reload=True
+    )
     uv, thread, url = start_server(settings)
     yield url
     uv.should_exit = True
@@ -59,14 +61,17 @@ def basic(key: str, secret: str) -> dict[str, str]:
 
 def test_header_picks_the_world(server: str) -> None:
     alpha = httpx.get(server + "/v1/usages", params={"type": "activity"}, headers=BASIC).json()
-    beta = httpx.get(server + "/v1/usages", params={"type": "activity"},
-                     headers={**BASIC, "X-Mock-Scenario": "beta"}).json()
+    beta = httpx.get(
+        server + "/v1/usages", params={"type": "activity"}, headers={**BASIC, "X-Mock-Scenario": "beta"}
+    ).json()
     assert alpha["activity"], "alpha has activity"
     assert beta["activity"] == [], "beta has no generators"
 
 
 def test_declared_key_picks_its_world_and_revoked_keys_are_refused(server: str) -> None:
-    beta = httpx.get(server + "/v1/usages", params={"type": "activity"}, headers=basic("api_betaKey", "beta-secret"))
+    beta = httpx.get(
+        server + "/v1/usages", params={"type": "activity"}, headers=basic("api_betaKey", "beta-secret")
+    )
     assert beta.status_code == 200 and beta.json()["activity"] == []
     gone = httpx.get(server + "/v1/usages", headers=basic("api_betaGone", "gone-secret"))
     assert gone.status_code == 401 and "deleted" in gone.json()["reason"]

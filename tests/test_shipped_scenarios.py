@@ -25,8 +25,14 @@ def test_the_shipped_directory_holds_exactly_the_documented_scenarios() -> None:
 @pytest.mark.parametrize("name", SHIPPED)
 @pytest.mark.parametrize("time_range", TIME_RANGES)
 def test_sdk_parses_every_scenario_strictly(live_server: LiveServer, name: str, time_range: str) -> None:
-    sdk = Scenario(base_url=live_server.base_url, api_key="k", api_secret="s", _strict_response_validation=True,
-                   max_retries=0, default_headers={"X-Mock-Scenario": name})
+    sdk = Scenario(
+        base_url=live_server.base_url,
+        api_key="k",
+        api_secret="s",
+        _strict_response_validation=True,
+        max_retries=0,
+        default_headers={"X-Mock-Scenario": name},
+    )
     response = sdk.usages.list(time_range=time_range)
     assert response.usages is not None and len(response.usages) == 22
     assert response.entities is not None
@@ -38,7 +44,9 @@ def get(client: httpx.Client, name: str, **params: Any) -> dict[str, Any]:
     return response.json()
 
 
-def all_activity(client: httpx.Client, name: str, **params: Any) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+def all_activity(
+    client: httpx.Client, name: str, **params: Any
+) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """Every (event, entities of its page) of a query, walking the pages."""
     offset = 0
     while True:
@@ -86,11 +94,15 @@ def test_workflow_jobs_cover_every_status_node_status_and_node_type(client: http
     assert failed["metadata"]["error"].startswith("Node cutout failed")
     assert any(n["status"] == "failure" for n in failed["metadata"]["flow"])
     for node in nodes:  # a node that has not started has no job
-        assert ("jobId" in node) == (node["status"] in {"success", "failure", "processing", "rejected"}
-                                     and node["type"] not in {"list", "logic", "for-each"})
+        assert ("jobId" in node) == (
+            node["status"] in {"success", "failure", "processing", "rejected"}
+            and node["type"] not in {"list", "logic", "for-each"}
+        )
 
 
-def test_revoked_keys_show_their_status_and_cannot_authenticate(live_server: LiveServer, client: httpx.Client) -> None:
+def test_revoked_keys_show_their_status_and_cannot_authenticate(
+    live_server: LiveServer, client: httpx.Client
+) -> None:
     body = get(client, "revoked-keys", timeRange="last-seven-days", type="consumption")
     statuses = {u["apiKeyId"]: u["apiKeyStatus"] for u in body["entities"]["users"] if u["isApiKey"]}
     assert statuses == {
@@ -98,13 +110,18 @@ def test_revoked_keys_show_their_status_and_cannot_authenticate(live_server: Liv
         "api_revokedInactive000001": "inactive",
         "api_revokedDeleted0000001": "deleted",
     }
-    for key, secret, status in [("api_revokedInactive000001", "inactive-secret", "inactive"),
-                                ("api_revokedDeleted0000001", "deleted-secret", "deleted")]:
+    for key, secret, status in [
+        ("api_revokedInactive000001", "inactive-secret", "inactive"),
+        ("api_revokedDeleted0000001", "deleted-secret", "deleted"),
+    ]:
         response = httpx.get(live_server.url + "/v1/usages", headers=basic_header(key, secret))
         assert response.status_code == 401
         assert status in response.json()["reason"]
-    ok = httpx.get(live_server.url + "/v1/usages", headers=basic_header("api_revokedActive00000001", "active-secret"),
-                   params={"type": "consumption"})
+    ok = httpx.get(
+        live_server.url + "/v1/usages",
+        headers=basic_header("api_revokedActive00000001", "active-secret"),
+        params={"type": "consumption"},
+    )
     assert ok.status_code == 200 and ok.json() == body
 
 
@@ -121,9 +138,14 @@ def test_empty_team_has_every_list_zero_filled(client: httpx.Client) -> None:
 
 
 def test_heavy_usage_is_over_5_mb_dense_and_far_smaller_without_zero_points(client: httpx.Client) -> None:
-    dense = client.get("/v1/usages", params={"timeRange": "last-seven-days"}, headers={"X-Mock-Scenario": "heavy-usage"})
-    sparse = client.get("/v1/usages", params={"timeRange": "last-seven-days", "dropZeroPoints": ""},
-                        headers={"X-Mock-Scenario": "heavy-usage"})
+    dense = client.get(
+        "/v1/usages", params={"timeRange": "last-seven-days"}, headers={"X-Mock-Scenario": "heavy-usage"}
+    )
+    sparse = client.get(
+        "/v1/usages",
+        params={"timeRange": "last-seven-days", "dropZeroPoints": ""},
+        headers={"X-Mock-Scenario": "heavy-usage"},
+    )
     assert len(dense.content) >= 5_000_000
     assert len(sparse.content) * 3 < len(dense.content)
 
@@ -148,4 +170,4 @@ def test_edge_cases_keep_their_corners(client: httpx.Client) -> None:
 
 
 def test_basic_header_helper_matches_the_fixture() -> None:
-    assert BASIC == basic_header("test-key", "test-secret")
+    assert basic_header("test-key", "test-secret") == BASIC

@@ -22,18 +22,26 @@ async def health(request: Request) -> Response:
 
 async def scenarios(request: Request) -> Response:
     worlds: Worlds = request.app.state.worlds
-    return _json({
-        "default": worlds.settings.scenario,
-        "scenarios": [
-            {"name": name, "description": world.scenario.description, "team": world.team.id,
-             "people": len(world.people), "apiKeys": len(world.keys), "models": len(world.models)}
-            for name, world in sorted(worlds.worlds.items())
-        ],
-        "errors": [
-            {"file": path, "problems": [str(p) for p in error.problems]}
-            for path, error in sorted(worlds.errors.items())
-        ],
-    })
+    return _json(
+        {
+            "default": worlds.settings.scenario,
+            "scenarios": [
+                {
+                    "name": name,
+                    "description": world.scenario.description,
+                    "team": world.team.id,
+                    "people": len(world.people),
+                    "apiKeys": len(world.keys),
+                    "models": len(world.models),
+                }
+                for name, world in sorted(worlds.worlds.items())
+            ],
+            "errors": [
+                {"file": path, "problems": [str(p) for p in error.problems]}
+                for path, error in sorted(worlds.errors.items())
+            ],
+        }
+    )
 
 
 ROUTES = [

@@ -79,8 +79,13 @@ class RequestLog:
         finally:
             query = scope.get("query_string", b"").decode("latin-1")
             target = scope["path"] + ("?" + query if query else "")
-            log.info("%s %s %d %.1fms", scope["method"], _printable(target), status,
-                     (time.perf_counter() - started) * 1000)
+            log.info(
+                "%s %s %d %.1fms",
+                scope["method"],
+                _printable(target),
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
 
 
 def build_app(settings: Settings | None = None) -> Starlette:

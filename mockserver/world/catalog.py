@@ -97,21 +97,52 @@ _GENERATION = [
     _gen("generative-fill", "generative-fill", "generative-fill", job="image-generation"),
     _gen("reframe", "reframe", "reframe", job="reframe"),
     _gen("image-prompt-editing", "image-prompt-editing", "image-prompt-editing", job="image-prompt-editing"),
-    _gen("background-removal", "background-removal", "background-removal", job="remove-background",
-         model=False, cost=(500, 1_000)),
+    _gen(
+        "background-removal",
+        "background-removal",
+        "background-removal",
+        job="remove-background",
+        model=False,
+        cost=(500, 1_000),
+    ),
     _gen("upscale", "upscale", "upscale", job="upscale", model=False, cost=(1_000, 4_000)),
-    _gen("vectorization", "vectorization", "vectorization", job="vectorize", model=False, cost=(1_000, 2_000)),
+    _gen(
+        "vectorization", "vectorization", "vectorization", job="vectorize", model=False, cost=(1_000, 2_000)
+    ),
     _gen("pixelate", "pixelization", "pixelization", job="pixelate", model=False, cost=(500, 1_000)),
     _gen("restyle", "restyle", "restyle", job="restyle", cost=(2_000, 6_000)),
     _gen("repaint", "canvas", "canvas", job="repaint", cost=(2_000, 6_000)),
     _gen("patch", "patch", "patch", job="patch-image", model=False, cost=(1_000, 3_000)),
-    _gen("segmentation", "segmentation-mask", "segmentation-mask", job="segment", model=False, cost=(500, 1_500)),
+    _gen(
+        "segmentation",
+        "segmentation-mask",
+        "segmentation-mask",
+        job="segment",
+        model=False,
+        cost=(500, 1_500),
+    ),
     _gen("texture", "texture", "texture", job="texture", kind="image", cost=(3_000, 9_000)),
-    _gen("skybox-base-360", "skybox-base-360", "skybox-base-360", job="skybox-base-360", cost=(5_000, 12_000)),
-    _gen("skybox-upscale-360", "upscale-skybox", "upscale-skybox", job="skybox-upscale-360", model=False,
-         cost=(3_000, 6_000)),
+    _gen(
+        "skybox-base-360", "skybox-base-360", "skybox-base-360", job="skybox-base-360", cost=(5_000, 12_000)
+    ),
+    _gen(
+        "skybox-upscale-360",
+        "upscale-skybox",
+        "upscale-skybox",
+        job="skybox-upscale-360",
+        model=False,
+        cost=(3_000, 6_000),
+    ),
     _gen("captioning", "img2txt", "img2txt", job="caption", kind="text", model=False, cost=(200, 500)),
-    _gen("describe-style", "img2txt", "img2txt", job="describe-style", kind="text", model=False, cost=(200, 500)),
+    _gen(
+        "describe-style",
+        "img2txt",
+        "img2txt",
+        job="describe-style",
+        kind="text",
+        model=False,
+        cost=(200, 500),
+    ),
     _gen("custom", "unknown", "unknown", job="custom", cost=(1_000, 10_000)),
 ]
 
@@ -119,13 +150,19 @@ _NON_ASSET_JOBS = [
     ActionInfo("detection", "detection", job_type="detection", references="asset", cost=(200, 600)),
     ActionInfo("ip-detection", "ip-detection", job_type="detection", references="asset", cost=(300, 800)),
     ActionInfo("embed", None, job_type="embed", references="asset", cost=(100, 200)),
-    ActionInfo("start-train", "models-training", job_type="model-training", uses_model=True, cost=(50_000, 150_000)),
+    ActionInfo(
+        "start-train", "models-training", job_type="model-training", uses_model=True, cost=(50_000, 150_000)
+    ),
     ActionInfo("train-succeeded", "models-training", uses_model=True),
     ActionInfo("download-assets", None, job_type="assets-download", references="asset"),
     ActionInfo("download-model", None, job_type="model-download", uses_model=True),
     ActionInfo(
-        "custom-asset-created", "custom-asset-created", asset_kind="image", asset_source="uploaded",
-        asset_type="uploaded", cost=(0, 0),
+        "custom-asset-created",
+        "custom-asset-created",
+        asset_kind="image",
+        asset_source="uploaded",
+        asset_type="uploaded",
+        cost=(0, 0),
     ),
 ]
 
@@ -134,15 +171,50 @@ _BILLING = [
     ActionInfo("oscu", None, cost=(10_000, 50_000)),
 ]
 
-_ASSET_ADMIN = ("asset", "asset-privacy", "copy-asset", "delete-asset", "delete-inference-image", "tag-asset",
-                "update-asset", "delete-training-images")
-_MODEL_ADMIN = ("model", "copy-model", "delete-model", "delete-model-preset", "disable-project-model",
-                "disable-team-model", "enable-project-model", "enable-team-model", "model-preset", "tag-model",
-                "training-images-to-model", "transfer-model", "update-model", "update-model-description",
-                "update-model-examples", "update-model-prompt-guide", "models-training")
-_COLLECTION_ADMIN = ("collection", "collection-assets", "collection-models", "delete-collection",
-                     "delete-collection-assets", "delete-collection-models", "update-collection")
-_BYOK = ("byok-remove-project-provider", "byok-remove-provider", "byok-set-project-provider", "byok-set-provider")
+_ASSET_ADMIN = (
+    "asset",
+    "asset-privacy",
+    "copy-asset",
+    "delete-asset",
+    "delete-inference-image",
+    "tag-asset",
+    "update-asset",
+    "delete-training-images",
+)
+_MODEL_ADMIN = (
+    "model",
+    "copy-model",
+    "delete-model",
+    "delete-model-preset",
+    "disable-project-model",
+    "disable-team-model",
+    "enable-project-model",
+    "enable-team-model",
+    "model-preset",
+    "tag-model",
+    "training-images-to-model",
+    "transfer-model",
+    "update-model",
+    "update-model-description",
+    "update-model-examples",
+    "update-model-prompt-guide",
+    "models-training",
+)
+_COLLECTION_ADMIN = (
+    "collection",
+    "collection-assets",
+    "collection-models",
+    "delete-collection",
+    "delete-collection-assets",
+    "delete-collection-models",
+    "update-collection",
+)
+_BYOK = (
+    "byok-remove-project-provider",
+    "byok-remove-provider",
+    "byok-set-project-provider",
+    "byok-set-provider",
+)
 
 
 def _build_catalog() -> dict[str, ActionInfo]:

@@ -38,7 +38,12 @@ class Person:
         """The `entities.users[]` entry: people who left keep only their id."""
         if self.left_at is not None and self.left_at <= now:
             return {"id": self.id, "isApiKey": False}
-        user: dict[str, object] = {"id": self.id, "isApiKey": False, "fullName": self.full_name, "email": self.email}
+        user: dict[str, object] = {
+            "id": self.id,
+            "isApiKey": False,
+            "fullName": self.full_name,
+            "email": self.email,
+        }
         if self.avatar_url is not None:
             user["avatar"] = {"assetId": self.avatar_asset_id, "url": self.avatar_url}
         return user

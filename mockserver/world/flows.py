@@ -30,14 +30,38 @@ ITERATIONS = 3
 # Node statuses per job status, for nodes in template order (the loop's copies follow "render").
 _STATUSES: dict[str, dict[str, str]] = {
     "success": {"stylize": "skipped"},
-    "failure": {"cutout": "failure", "approve": "pending", "pick": "pending", "finish": "pending",
-                "package": "pending", "stylize": "skipped"},
-    "canceled": {"approve": "rejected", "pick": "skipped", "finish": "skipped", "package": "skipped",
-                 "stylize": "skipped"},
-    "pending": {"approve": "processing", "pick": "pending", "finish": "pending", "package": "pending",
-                "stylize": "skipped"},
-    "in-progress": {"loop": "processing", "check": "pending", "cutout": "pending", "stylize": "pending",
-                    "approve": "pending", "pick": "pending", "finish": "pending", "package": "pending"},
+    "failure": {
+        "cutout": "failure",
+        "approve": "pending",
+        "pick": "pending",
+        "finish": "pending",
+        "package": "pending",
+        "stylize": "skipped",
+    },
+    "canceled": {
+        "approve": "rejected",
+        "pick": "skipped",
+        "finish": "skipped",
+        "package": "skipped",
+        "stylize": "skipped",
+    },
+    "pending": {
+        "approve": "processing",
+        "pick": "pending",
+        "finish": "pending",
+        "package": "pending",
+        "stylize": "skipped",
+    },
+    "in-progress": {
+        "loop": "processing",
+        "check": "pending",
+        "cutout": "pending",
+        "stylize": "pending",
+        "approve": "pending",
+        "pick": "pending",
+        "finish": "pending",
+        "package": "pending",
+    },
     "finalizing": {"package": "processing", "stylize": "skipped"},
 }
 _NOT_STARTED = ("queued", "warming-up")
@@ -72,8 +96,15 @@ def build_flow(
     """Return the `metadata.flow` of a workflow job (wire format)."""
     flow: list[dict[str, Any]] = []
 
-    def node(node_id: str, node_type: str, depends: tuple[str, ...], status: str, **extra: Any) -> dict[str, Any]:
-        entry: dict[str, Any] = {"id": node_id, "type": node_type, "status": status, "workflowId": workflow_id}
+    def node(
+        node_id: str, node_type: str, depends: tuple[str, ...], status: str, **extra: Any
+    ) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "id": node_id,
+            "type": node_type,
+            "status": status,
+            "workflowId": workflow_id,
+        }
         if depends:
             entry["dependsOn"] = list(depends)
         if status in STARTED and node_type not in ("list", "logic", "for-each"):
@@ -85,19 +116,43 @@ def build_flow(
     for node_id, node_type, depends in TEMPLATE:
         status = node_status(job_status, node_id)
         if node_type == "list":
-            node(node_id, node_type, depends, status, items=[text(f"{node_id}-{i}") for i in range(ITERATIONS)])
+            node(
+                node_id, node_type, depends, status, items=[text(f"{node_id}-{i}") for i in range(ITERATIONS)]
+            )
         elif node_type == "generate-prompt":
-            node(node_id, node_type, depends, status,
-                 inputs=[{"name": "prompt", "type": "string", "prompt": True, "ref": {"node": "prompts"}}],
-                 output={"prompts": [text(f"{node_id}-out-{i}") for i in range(ITERATIONS)]}
-                 if status == "success" else None)
+            node(
+                node_id,
+                node_type,
+                depends,
+                status,
+                inputs=[{"name": "prompt", "type": "string", "prompt": True, "ref": {"node": "prompts"}}],
+                output={"prompts": [text(f"{node_id}-out-{i}") for i in range(ITERATIONS)]}
+                if status == "success"
+                else None,
+            )
         elif node_type == "for-each":
-            node(node_id, node_type, depends, status, count=ITERATIONS, loopBodyNodeIds=["render"],
-                 inputs=[{"name": "items", "type": "string_array", "ref": {"node": "enhance", "name": "prompts"}}])
+            node(
+                node_id,
+                node_type,
+                depends,
+                status,
+                count=ITERATIONS,
+                loopBodyNodeIds=["render"],
+                inputs=[
+                    {"name": "items", "type": "string_array", "ref": {"node": "enhance", "name": "prompts"}}
+                ],
+            )
         elif node_type == "model":
             # The loop body's template is skipped; its copies (one per iteration) run.
-            node(node_id, node_type, depends, "skipped", modelId=model_id, loopNodeId="loop",
-                 inputs=[{"name": "prompt", "type": "string", "ref": {"node": "loop", "name": "item"}}])
+            node(
+                node_id,
+                node_type,
+                depends,
+                "skipped",
+                modelId=model_id,
+                loopNodeId="loop",
+                inputs=[{"name": "prompt", "type": "string", "ref": {"node": "loop", "name": "item"}}],
+            )
             for index in range(ITERATIONS):
                 copy_status = iteration_status(job_status, index)
                 copy_id = f"render-{index}"
@@ -106,14 +161,35 @@ def build_flow(
                     extra["assets"] = [make_asset(copy_id)]
                 node(copy_id, node_type, depends, copy_status, **extra)
         elif node_type == "logic":
-            node(node_id, node_type, depends, status, logicType="if-else",
-                 logic={"cases": [{"condition": "render.width >= 1024", "value": "cutout"}], "default": "stylize"})
+            node(
+                node_id,
+                node_type,
+                depends,
+                status,
+                logicType="if-else",
+                logic={
+                    "cases": [{"condition": "render.width >= 1024", "value": "cutout"}],
+                    "default": "stylize",
+                },
+            )
         elif node_type == "user-approval":
-            node(node_id, node_type, depends, status,
-                 inputs=[{"name": "approved", "type": "boolean", "label": "Approve the cut-outs?"}])
+            node(
+                node_id,
+                node_type,
+                depends,
+                status,
+                inputs=[{"name": "approved", "type": "boolean", "label": "Approve the cut-outs?"}],
+            )
         elif node_type == "user-selection":
-            node(node_id, node_type, depends, status,
-                 inputs=[{"name": "selection", "type": "file_array", "kind": "image", "ref": {"node": "cutout"}}])
+            node(
+                node_id,
+                node_type,
+                depends,
+                status,
+                inputs=[
+                    {"name": "selection", "type": "file_array", "kind": "image", "ref": {"node": "cutout"}}
+                ],
+            )
         else:
             extra = {}
             if status == "success" and node_type in ("remove-background", "custom-model", "transform"):

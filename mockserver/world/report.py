@@ -74,14 +74,22 @@ def build_report(world: World, query: UsageQuery, now: int) -> dict[str, Any]:
     if "asset-usages" in types:
         created = [e for e in events if e.created]
         body["assetUsages"] = _counts(
-            created, first, step, times, drop, "kind", ASSET_KINDS, lambda e: _KIND_INDEX[e.asset_kind or "image"]
+            created,
+            first,
+            step,
+            times,
+            drop,
+            "kind",
+            ASSET_KINDS,
+            lambda e: _KIND_INDEX[e.asset_kind or "image"],
         )
     if "nsfw-usages" in types:
         labels = world.nsfw_labels
         label_index = {label: i for i, label in enumerate(labels)}
         flagged = [e for e in events if e.nsfw is not None and e.nsfw in label_index]
-        body["nsfwUsages"] = _counts(flagged, first, step, times, drop, "label", labels,
-                                     lambda e: label_index[e.nsfw or ""])
+        body["nsfwUsages"] = _counts(
+            flagged, first, step, times, drop, "label", labels, lambda e: label_index[e.nsfw or ""]
+        )
     if "quality-gate-usages" in types:
         body["qualityGateUsages"] = _quality_gate(events, first, step, times, drop)
     if "consumption" in types:
@@ -128,7 +136,15 @@ def _usages(
             api[cu_row][b] += e.cost
             api[cud_row][b] += e.discount
     zero_points = [
-        {"time": t, "value": "0", "apiKey": "0", "cost": 0, "discount": 0, "apiKeyCost": 0, "apiKeyDiscount": 0}
+        {
+            "time": t,
+            "value": "0",
+            "apiKey": "0",
+            "cost": 0,
+            "discount": 0,
+            "apiKeyCost": 0,
+            "apiKeyDiscount": 0,
+        }
         for t in times
     ]
     zero_cu_points = [{"time": t, "value": "0", "apiKey": "0"} for t in times]
@@ -146,10 +162,17 @@ def _usages(
             co, di, ac, ad = cost[r], disc[r], api_cost[r], api_disc[r]
             for b in range(n):
                 if c_row[b] or co[b] or di[b]:
-                    points.append({
-                        "time": times[b], "value": str(c_row[b]), "apiKey": str(a_row[b]), "cost": cu(co[b]),
-                        "discount": cu(di[b]), "apiKeyCost": cu(ac[b]), "apiKeyDiscount": cu(ad[b]),
-                    })
+                    points.append(
+                        {
+                            "time": times[b],
+                            "value": str(c_row[b]),
+                            "apiKey": str(a_row[b]),
+                            "cost": cu(co[b]),
+                            "discount": cu(di[b]),
+                            "apiKeyCost": cu(ac[b]),
+                            "apiKeyDiscount": cu(ad[b]),
+                        }
+                    )
                 elif not drop:
                     points.append(zero_points[b])
         rows.append({"usageName": name, "granularity": granularity, "points": points})
@@ -161,7 +184,9 @@ def _model_usages(
 ) -> list[dict[str, Any]]:
     n = len(times)
     index = {m.id: i for i, m in enumerate(world.models)}
-    stats = [[[0] * n for _ in range(5)] for _ in world.models]  # cost, discount, jobs, api cost, api discount
+    stats = [
+        [[0] * n for _ in range(5)] for _ in world.models
+    ]  # cost, discount, jobs, api cost, api discount
     for e in events:
         i = index.get(e.model) if e.model is not None else None
         if i is None:
@@ -183,8 +208,16 @@ def _model_usages(
         points: list[dict[str, Any]] = []
         for b in range(n):
             if co[b] or di[b] or jobs[b]:
-                points.append({"time": times[b], "cost": cu(co[b]), "discount": cu(di[b]), "jobs": jobs[b],
-                               "apiKeyCost": cu(ac[b]), "apiKeyDiscount": cu(ad[b])})
+                points.append(
+                    {
+                        "time": times[b],
+                        "cost": cu(co[b]),
+                        "discount": cu(di[b]),
+                        "jobs": jobs[b],
+                        "apiKeyCost": cu(ac[b]),
+                        "apiKeyDiscount": cu(ad[b]),
+                    }
+                )
             elif not drop:
                 points.append(zero_points[b])
         rows.append({"modelId": model.id, "points": points})
@@ -209,7 +242,14 @@ def _count_rows(
 
 
 def _counts(
-    events: list[Event], first: int, step: int, times: list[str], drop: bool, key: str, names: Any, row_of: Any
+    events: list[Event],
+    first: int,
+    step: int,
+    times: list[str],
+    drop: bool,
+    key: str,
+    names: Any,
+    row_of: Any,
 ) -> list[dict[str, Any]]:
     n = len(times)
     count = [[0] * n for _ in names]
@@ -223,7 +263,9 @@ def _counts(
     return _count_rows(key, names, count, api, times, drop)
 
 
-def _quality_gate(events: list[Event], first: int, step: int, times: list[str], drop: bool) -> list[dict[str, Any]]:
+def _quality_gate(
+    events: list[Event], first: int, step: int, times: list[str], drop: bool
+) -> list[dict[str, Any]]:
     n = len(times)
     count = [[0] * n for _ in QUALITY_GATE_VERDICTS]
     api = [[0] * n for _ in QUALITY_GATE_VERDICTS]
@@ -250,8 +292,12 @@ def _consumption(events: list[Event]) -> list[dict[str, Any]]:
     ordered = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))
     result = []
     for user, (value, discount, gate) in ordered:
-        row: dict[str, Any] = {"userId": user, "value": cu(value), "discount": cu(discount),
-                               "total": cu(value + discount)}
+        row: dict[str, Any] = {
+            "userId": user,
+            "value": cu(value),
+            "discount": cu(discount),
+            "total": cu(value + discount),
+        }
         if gate:
             row["costDetails"] = {"quality-gate": cu(gate)}
         result.append(row)
@@ -272,8 +318,13 @@ def _activity(e: Event) -> dict[str, Any]:
         data["isApiKey"] = True
     if e.byok is not None:
         data["byokProvider"] = {"id": e.byok[0], "displayName": e.byok[1]}
-    event: dict[str, Any] = {"action": e.action, "data": data, "projectId": e.project, "time": format_ms(e.t),
-                             "userId": e.user}
+    event: dict[str, Any] = {
+        "action": e.action,
+        "data": data,
+        "projectId": e.project,
+        "time": format_ms(e.t),
+        "userId": e.user,
+    }
     if e.cost or e.job is not None:
         event["creativeUnitsCost"] = cu(e.cost)
     return event

@@ -27,7 +27,15 @@ DEFAULT_GRANULARITY: tuple[tuple[int, str, int], ...] = (
     (62 * DAY, "1d", DAY),
 )
 COARSEST = ("7d", 7 * DAY)
-GRANULARITY_MS = {"1m": 60_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000, "1h": HOUR, "1d": DAY, "7d": 7 * DAY}
+GRANULARITY_MS = {
+    "1m": 60_000,
+    "5m": 300_000,
+    "15m": 900_000,
+    "30m": 1_800_000,
+    "1h": HOUR,
+    "1d": DAY,
+    "7d": 7 * DAY,
+}
 # The JSON Schema that generated asset properties follow: the contract's own model, exported once.
 ASSET_PROPERTIES_SCHEMA = AssetProperties.model_json_schema(by_alias=True)
 HOUR_CACHE_SIZE = 24 * 400  # hours of generated activity kept in memory (about 13 months)
@@ -175,10 +183,15 @@ class World:
                 metadata["outputModelId"] = event.model
         elif status == "failure":
             spec = self._job_specs.get(event.job or "")
-            metadata["error"] = (spec.error if spec and spec.error else None) or values.error_message(event.key)
+            metadata["error"] = (spec.error if spec and spec.error else None) or values.error_message(
+                event.key
+            )
         elif status in ("queued", "warming-up", "pending"):
-            metadata["hint"] = {"queued": "Waiting for an available worker", "warming-up": "Loading the model",
-                                "pending": "Waiting for user input"}[status]
+            metadata["hint"] = {
+                "queued": "Waiting for an available worker",
+                "warming-up": "Loading the model",
+                "pending": "Waiting for user input",
+            }[status]
         if job_type == "workflow":
             workflow_id = make_id("wflow_", self.seed, "workflow", event.key % 5)
             metadata["workflowId"] = workflow_id
@@ -197,11 +210,17 @@ class World:
             )
         return {"id": event.job, "jobType": job_type, "status": status, "metadata": metadata}
 
-    def _explicit_flow(self, event: Event, nodes: list[FlowNodeSpec], workflow_id: str) -> list[dict[str, Any]]:
+    def _explicit_flow(
+        self, event: Event, nodes: list[FlowNodeSpec], workflow_id: str
+    ) -> list[dict[str, Any]]:
         flow = []
         for node in nodes:
-            entry: dict[str, Any] = {"id": node.id, "type": node.type, "status": node.status,
-                                     "workflowId": workflow_id}
+            entry: dict[str, Any] = {
+                "id": node.id,
+                "type": node.type,
+                "status": node.status,
+                "workflowId": workflow_id,
+            }
             if node.depends_on:
                 entry["dependsOn"] = list(node.depends_on)
             if node.status in STARTED and node.type not in ("list", "logic", "for-each"):
@@ -217,7 +236,12 @@ class World:
             if node.type == "logic":
                 entry["logicType"] = node.logic or "if-else"
                 entry["logic"] = {"cases": [{"condition": "true", "value": "next"}], "default": "skip"}
-            if node.status == "success" and node.type in ("model", "custom-model", "remove-background", "transform"):
+            if node.status == "success" and node.type in (
+                "model",
+                "custom-model",
+                "remove-background",
+                "transform",
+            ):
                 entry["assets"] = [self._flow_asset(event.key, node.id)]
             flow.append(entry)
         return flow
@@ -297,7 +321,9 @@ def build_world(scenario: Scenario, now: int | None = None) -> World:
         ]
     else:
         projects = [
-            Project(p.id or make_id("proj_", seed, "project", i), p.name or values.project_name(("project", i)))
+            Project(
+                p.id or make_id("proj_", seed, "project", i), p.name or values.project_name(("project", i))
+            )
             for i, p in enumerate(scenario.projects)
         ]
     if not projects:
@@ -306,9 +332,7 @@ def build_world(scenario: Scenario, now: int | None = None) -> World:
     _check_refs("projects", project_ids, [])
 
     people: list[Person] = []
-    person_specs = (
-        [None] * scenario.people if isinstance(scenario.people, int) else list(scenario.people)
-    )
+    person_specs = [None] * scenario.people if isinstance(scenario.people, int) else list(scenario.people)
     for i, spec in enumerate(person_specs):
         generated = values.person(("person", i))
         pid = (spec.id if spec else None) or person_id(seed, "person", i)
@@ -367,25 +391,37 @@ def build_world(scenario: Scenario, now: int | None = None) -> World:
 
     if isinstance(scenario.models, int):
         models = [
-            Model(make_id("model_", seed, "model", i), values.model_name(("model", i)),
-                  values.short_description(("model", i)))
+            Model(
+                make_id("model_", seed, "model", i),
+                values.model_name(("model", i)),
+                values.short_description(("model", i)),
+            )
             for i in range(scenario.models)
         ]
     else:
         models = [
-            Model(m.id or make_id("model_", seed, "model", i), m.name or values.model_name(("model", i)),
-                  m.short_description if m.short_description is not None else values.short_description(("model", i)))
+            Model(
+                m.id or make_id("model_", seed, "model", i),
+                m.name or values.model_name(("model", i)),
+                m.short_description
+                if m.short_description is not None
+                else values.short_description(("model", i)),
+            )
             for i, m in enumerate(scenario.models)
         ]
     if isinstance(scenario.collections, int):
         collections = [
-            Collection(make_id("collection_", seed, "collection", i), values.collection_name(("collection", i)))
+            Collection(
+                make_id("collection_", seed, "collection", i), values.collection_name(("collection", i))
+            )
             for i in range(scenario.collections)
         ]
     else:
         collections = [
-            Collection(c.id or make_id("collection_", seed, "collection", i),
-                       c.name or values.collection_name(("collection", i)))
+            Collection(
+                c.id or make_id("collection_", seed, "collection", i),
+                c.name or values.collection_name(("collection", i)),
+            )
             for i, c in enumerate(scenario.collections)
         ]
     byok = [tuple(values.byok_provider(("byok", i)).values()) for i in range(3)]
@@ -396,8 +432,22 @@ def build_world(scenario: Scenario, now: int | None = None) -> World:
         for i, spec_gen in enumerate(scenario.activity.generators)
     ]
     fixed, job_specs = _explicit_events(scenario, anchor, people, keys, models, collections, byok_providers)
-    return World(scenario, clock, anchor, team, projects, people, keys, models, collections, streams,
-                 byok_providers, values, fixed, job_specs)
+    return World(
+        scenario,
+        clock,
+        anchor,
+        team,
+        projects,
+        people,
+        keys,
+        models,
+        collections,
+        streams,
+        byok_providers,
+        values,
+        fixed,
+        job_specs,
+    )
 
 
 def _actor(field: str, ref: str, people: list[Person], keys: list[ApiKey]) -> Person | ApiKey:
@@ -415,7 +465,9 @@ def _project_of(field: str, ref: str | None, actor: Person | ApiKey) -> str:
     if ref is None:
         return actor.projects[0]
     if ref not in actor.projects:
-        raise WorldError(field, f"{ref!r} is not one of the projects of {actor.id!r}: {', '.join(actor.projects)}")
+        raise WorldError(
+            field, f"{ref!r} is not one of the projects of {actor.id!r}: {', '.join(actor.projects)}"
+        )
     return ref
 
 
@@ -437,11 +489,15 @@ def _check_flow(field: str, job_status: str, nodes: list[FlowNodeSpec]) -> None:
     for j, node in enumerate(nodes):
         for dep in node.depends_on:
             if dep not in by_id:
-                raise WorldError(f"{field}[{j}].dependsOn", f"unknown node {dep!r}; nodes: {', '.join(by_id)}")
+                raise WorldError(
+                    f"{field}[{j}].dependsOn", f"unknown node {dep!r}; nodes: {', '.join(by_id)}"
+                )
             dep_status = by_id[dep].status
             if node.status in STARTED and dep_status not in ("success", "processing"):
-                raise WorldError(f"{field}[{j}].status",
-                                 f"a {node.status!r} node cannot depend on {dep!r}, which is {dep_status!r}")
+                raise WorldError(
+                    f"{field}[{j}].status",
+                    f"a {node.status!r} node cannot depend on {dep!r}, which is {dep_status!r}",
+                )
         if job_status == "success" and node.status not in ("success", "skipped"):
             raise WorldError(f"{field}[{j}].status", f"a successful job has no {node.status!r} node")
 
@@ -473,18 +529,34 @@ def _explicit_events(
             _check_flow(f"{field}.flow", job.status, job.flow)
         if job.error is not None and job.status != "failure":
             raise WorldError(f"{field}.error", f"only a failed job has an error (status is {job.status!r})")
-        action = job.action or ("custom" if job.job_type == "workflow" else _DEFAULT_ACTION.get(job.job_type, "custom"))
+        action = job.action or (
+            "custom" if job.job_type == "workflow" else _DEFAULT_ACTION.get(job.job_type, "custom")
+        )
         info = CATALOG[action]
         key = stable_seed(seed, "job", i)
         job_id = job.id or make_id("job_", seed, "job", i)
-        event = Event(t=t, seq=0, action=action, usage_row=info.usage_row, user=_user_id(actor),
-                      api=actor.is_api_key, project=_project_of(f"{field}.project", job.project, actor),
-                      cost=round(job.cost * 1000), model=job.model or (model_ids[0] if info.uses_model and model_ids
-                                                                      else None),
-                      job=job_id, job_type=job.job_type, job_status=job.status, key=key)
+        event = Event(
+            t=t,
+            seq=0,
+            action=action,
+            usage_row=info.usage_row,
+            user=_user_id(actor),
+            api=actor.is_api_key,
+            project=_project_of(f"{field}.project", job.project, actor),
+            cost=round(job.cost * 1000),
+            model=job.model or (model_ids[0] if info.uses_model and model_ids else None),
+            job=job_id,
+            job_type=job.job_type,
+            job_status=job.status,
+            key=key,
+        )
         if info.asset_kind is not None and job.status == "success":
             event.asset = make_id("asset_", seed, "job", i)
-            event.asset_kind, event.asset_source, event.asset_type = info.asset_kind, info.asset_source, info.asset_type
+            event.asset_kind, event.asset_source, event.asset_type = (
+                info.asset_kind,
+                info.asset_source,
+                info.asset_type,
+            )
             event.created = True
         events.append(event)
         job_specs[job_id] = job
@@ -496,14 +568,31 @@ def _explicit_events(
         t0 = resolve_time(asset.created_at, anchor)
         _check_active(f"{field}.createdAt", actor, t0)
         project = _project_of(f"{field}.project", asset.project, actor)
-        source = {"image": "uploaded", "3d": "uploaded-3d", "audio": "uploaded-audio", "video": "uploaded-video",
-                  "text": "uploaded-text"}.get(asset.kind, "uploaded")
+        source = {
+            "image": "uploaded",
+            "3d": "uploaded-3d",
+            "audio": "uploaded-audio",
+            "video": "uploaded-video",
+            "text": "uploaded-text",
+        }.get(asset.kind, "uploaded")
         for n in range(asset.count):
-            events.append(Event(
-                t=t0 + n * 1000, seq=0, action="asset", usage_row=None, user=_user_id(actor), api=actor.is_api_key,
-                project=project, asset=asset.id or make_id("asset_", seed, "asset", i, n), asset_kind=asset.kind,
-                asset_source=source, asset_type=source, created=True, key=stable_seed(seed, "asset", i, n),
-            ))
+            events.append(
+                Event(
+                    t=t0 + n * 1000,
+                    seq=0,
+                    action="asset",
+                    usage_row=None,
+                    user=_user_id(actor),
+                    api=actor.is_api_key,
+                    project=project,
+                    asset=asset.id or make_id("asset_", seed, "asset", i, n),
+                    asset_kind=asset.kind,
+                    asset_source=source,
+                    asset_type=source,
+                    created=True,
+                    key=stable_seed(seed, "asset", i, n),
+                )
+            )
     for i, spec in enumerate(scenario.activity.events):
         field = f"activity.events[{i}]"
         actor = _actor(f"{field}.user", spec.user, people, keys)
@@ -515,18 +604,34 @@ def _explicit_events(
         if spec.collection is not None:
             _check_refs(f"{field}.collection", [spec.collection], collection_ids)
         key = stable_seed(seed, "event", i)
-        event = Event(t=t, seq=0, action=spec.action, usage_row=info.usage_row, user=_user_id(actor),
-                      api=actor.is_api_key, project=_project_of(f"{field}.project", spec.project, actor),
-                      cost=round(spec.cost * 1000), discount=round(spec.discount * 1000),
-                      model=spec.model or (model_ids[0] if info.uses_model and model_ids else None),
-                      collection=spec.collection or (collection_ids[0] if info.references == "collection"
-                                                     and collection_ids else None),
-                      key=key)
+        event = Event(
+            t=t,
+            seq=0,
+            action=spec.action,
+            usage_row=info.usage_row,
+            user=_user_id(actor),
+            api=actor.is_api_key,
+            project=_project_of(f"{field}.project", spec.project, actor),
+            cost=round(spec.cost * 1000),
+            discount=round(spec.discount * 1000),
+            model=spec.model or (model_ids[0] if info.uses_model and model_ids else None),
+            collection=spec.collection
+            or (collection_ids[0] if info.references == "collection" and collection_ids else None),
+            key=key,
+        )
         if info.job_type is not None:
-            event.job, event.job_type, event.job_status = make_id("job_", seed, "event", i), info.job_type, "success"
+            event.job, event.job_type, event.job_status = (
+                make_id("job_", seed, "event", i),
+                info.job_type,
+                "success",
+            )
         if info.asset_kind is not None:
             event.asset = make_id("asset_", seed, "event", i)
-            event.asset_kind, event.asset_source, event.asset_type = info.asset_kind, info.asset_source, info.asset_type
+            event.asset_kind, event.asset_source, event.asset_type = (
+                info.asset_kind,
+                info.asset_source,
+                info.asset_type,
+            )
             event.created = True
         if (spec.byok or info.byok) and byok_providers:
             event.byok = byok_providers[0]
@@ -556,7 +661,12 @@ def _check_refs(field: str, refs: Any, known: Any) -> None:
 
 
 def _compile_stream(
-    index: int, spec: GeneratorSpec, anchor: int, people: list[Person], keys: list[ApiKey], models: list[Model]
+    index: int,
+    spec: GeneratorSpec,
+    anchor: int,
+    people: list[Person],
+    keys: list[ApiKey],
+    models: list[Model],
 ) -> Stream:
     field = f"activity.generators[{index}]"
     people_by_id = {p.id: p for p in people}
