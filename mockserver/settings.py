@@ -24,6 +24,11 @@ class Settings:
     lenient: bool = False  # malformed query values count as absent instead of a 400
     log_requests: bool = True
     reload: bool = False  # watch the scenario directory and rebuild edited worlds in the background
+    admin: bool = True  # serve the admin API under /__admin/
+    admin_token: str | None = None  # if set, the admin API needs `Authorization: Bearer <token>`
+    journal_size: int = 10_000  # requests kept in the journal (oldest dropped)
+    contract: str | None = None  # pin responses to this published SDK contract version (default: newest)
+    seed: int | None = None  # overrides every scenario's seed
 
     def scenario_directory(self) -> Path:
         return self.scenarios_dir if self.scenarios_dir is not None else shipped_scenarios_dir()
