@@ -19,9 +19,7 @@ from mockserver.contract.enums import (
 )
 
 # A time in a scenario: an ISO 8601 instant, or a duration relative to the world's anchor such as "-3d".
-TimeSpec = Annotated[
-    str, Field(description="ISO 8601 instant, or relative to the clock: `-2h`, `-3d`, `+30m`")
-]
+TimeSpec = Annotated[str, Field(description="ISO 8601 instant, or relative to the clock: `-2h`, `-3d`, `+30m`")]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=128)]
 
 
@@ -32,15 +30,11 @@ class Spec(BaseModel):
 
 
 class ClockSpec(Spec):
-    now: TimeSpec | None = Field(
-        None, description="Freeze the clock at this instant; absent: the real clock."
-    )
+    now: TimeSpec | None = Field(None, description="Freeze the clock at this instant; absent: the real clock.")
 
 
 class GranularityStep(Spec):
-    up_to: str = Field(
-        alias="upTo", description="Longest window (a duration such as `6h`) using this granularity."
-    )
+    up_to: str = Field(alias="upTo", description="Longest window (a duration such as `6h`) using this granularity.")
     granularity: Granularity
 
 
@@ -77,9 +71,7 @@ class PersonSpec(Spec):
 
 class ApiKeySpec(Spec):
     id: Identifier = Field(description="The key's own id (`api_...`), also the Basic-auth user name.")
-    user_id: Identifier | None = Field(
-        None, alias="userId", description="The `apiu_...` id it has in usage data."
-    )
+    user_id: Identifier | None = Field(None, alias="userId", description="The `apiu_...` id it has in usage data.")
     name: str | None = None
     status: ApiKeyStatus = "active"
     secret: str | None = Field(None, description="The secret that authenticates it (Basic auth password).")
@@ -118,9 +110,7 @@ class GeneratorSpec(Spec):
     models: list[str] | Literal["all"] = "all"
     days: float = Field(31, gt=0, le=3650, description="How far back before the clock the stream starts.")
     spikes: list[SpikeSpec] = Field(default_factory=list)
-    job_type: JobType | None = Field(
-        None, alias="jobType", description="Override the job type of its events."
-    )
+    job_type: JobType | None = Field(None, alias="jobType", description="Override the job type of its events.")
     discount_share: float = Field(0.05, alias="discountShare", ge=0, le=1)
     quality_gate_share: float = Field(0.3, alias="qualityGateShare", ge=0, le=1)
     nsfw_share: float = Field(0.03, alias="nsfwShare", ge=0, le=1)
@@ -163,13 +153,16 @@ class FlowNodeSpec(Spec):
     status: NodeStatus = "success"
     depends_on: list[str] = Field(default_factory=list, alias="dependsOn")
     model: str | None = Field(None, description="The model a model or custom-model node runs.")
-    iterations: int | None = Field(
-        None, ge=0, le=1000, description="For-each nodes: a fixed number of iterations."
-    )
-    loop_body: list[str] | None = Field(
-        None, alias="loopBody", description="For-each nodes: the body's node ids."
-    )
+    iterations: int | None = Field(None, ge=0, le=1000, description="For-each nodes: a fixed number of iterations.")
+    loop_body: list[str] | None = Field(None, alias="loopBody", description="For-each nodes: the body's node ids.")
     logic: Literal["if-else"] | None = Field(None, description="Logic nodes: the kind of logic.")
+
+
+class ProgressStep(Spec):
+    """From `after` (a duration since the job's time) on, the job has this status."""
+
+    after: str = Field(description="Duration since the job started, such as `30s`, `2m`.")
+    status: JobStatus
 
 
 class JobSpec(Spec):
@@ -185,8 +178,9 @@ class JobSpec(Spec):
     action: Action | None = Field(None, description="The activity action (default from the job type).")
     cost: float = Field(0, ge=0)
     error: str | None = Field(None, description="The error of a failed job (default: generated).")
-    flow: list[FlowNodeSpec] | None = Field(
-        None, description="Workflow jobs: the nodes (default: a template)."
+    flow: list[FlowNodeSpec] | None = Field(None, description="Workflow jobs: the nodes (default: a template).")
+    progress: list[ProgressStep] | None = Field(
+        None, description="Statuses the job moves through as the clock advances (then `status` is its first one)."
     )
 
 

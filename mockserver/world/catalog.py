@@ -106,9 +106,7 @@ _GENERATION = [
         cost=(500, 1_000),
     ),
     _gen("upscale", "upscale", "upscale", job="upscale", model=False, cost=(1_000, 4_000)),
-    _gen(
-        "vectorization", "vectorization", "vectorization", job="vectorize", model=False, cost=(1_000, 2_000)
-    ),
+    _gen("vectorization", "vectorization", "vectorization", job="vectorize", model=False, cost=(1_000, 2_000)),
     _gen("pixelate", "pixelization", "pixelization", job="pixelate", model=False, cost=(500, 1_000)),
     _gen("restyle", "restyle", "restyle", job="restyle", cost=(2_000, 6_000)),
     _gen("repaint", "canvas", "canvas", job="repaint", cost=(2_000, 6_000)),
@@ -122,9 +120,7 @@ _GENERATION = [
         cost=(500, 1_500),
     ),
     _gen("texture", "texture", "texture", job="texture", kind="image", cost=(3_000, 9_000)),
-    _gen(
-        "skybox-base-360", "skybox-base-360", "skybox-base-360", job="skybox-base-360", cost=(5_000, 12_000)
-    ),
+    _gen("skybox-base-360", "skybox-base-360", "skybox-base-360", job="skybox-base-360", cost=(5_000, 12_000)),
     _gen(
         "skybox-upscale-360",
         "upscale-skybox",
@@ -150,9 +146,7 @@ _NON_ASSET_JOBS = [
     ActionInfo("detection", "detection", job_type="detection", references="asset", cost=(200, 600)),
     ActionInfo("ip-detection", "ip-detection", job_type="detection", references="asset", cost=(300, 800)),
     ActionInfo("embed", None, job_type="embed", references="asset", cost=(100, 200)),
-    ActionInfo(
-        "start-train", "models-training", job_type="model-training", uses_model=True, cost=(50_000, 150_000)
-    ),
+    ActionInfo("start-train", "models-training", job_type="model-training", uses_model=True, cost=(50_000, 150_000)),
     ActionInfo("train-succeeded", "models-training", uses_model=True),
     ActionInfo("download-assets", None, job_type="assets-download", references="asset"),
     ActionInfo("download-model", None, job_type="model-download", uses_model=True),

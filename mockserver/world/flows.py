@@ -96,9 +96,7 @@ def build_flow(
     """Return the `metadata.flow` of a workflow job (wire format)."""
     flow: list[dict[str, Any]] = []
 
-    def node(
-        node_id: str, node_type: str, depends: tuple[str, ...], status: str, **extra: Any
-    ) -> dict[str, Any]:
+    def node(node_id: str, node_type: str, depends: tuple[str, ...], status: str, **extra: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "id": node_id,
             "type": node_type,
@@ -116,9 +114,7 @@ def build_flow(
     for node_id, node_type, depends in TEMPLATE:
         status = node_status(job_status, node_id)
         if node_type == "list":
-            node(
-                node_id, node_type, depends, status, items=[text(f"{node_id}-{i}") for i in range(ITERATIONS)]
-            )
+            node(node_id, node_type, depends, status, items=[text(f"{node_id}-{i}") for i in range(ITERATIONS)])
         elif node_type == "generate-prompt":
             node(
                 node_id,
@@ -138,9 +134,7 @@ def build_flow(
                 status,
                 count=ITERATIONS,
                 loopBodyNodeIds=["render"],
-                inputs=[
-                    {"name": "items", "type": "string_array", "ref": {"node": "enhance", "name": "prompts"}}
-                ],
+                inputs=[{"name": "items", "type": "string_array", "ref": {"node": "enhance", "name": "prompts"}}],
             )
         elif node_type == "model":
             # The loop body's template is skipped; its copies (one per iteration) run.
@@ -186,9 +180,7 @@ def build_flow(
                 node_type,
                 depends,
                 status,
-                inputs=[
-                    {"name": "selection", "type": "file_array", "kind": "image", "ref": {"node": "cutout"}}
-                ],
+                inputs=[{"name": "selection", "type": "file_array", "kind": "image", "ref": {"node": "cutout"}}],
             )
         else:
             extra = {}

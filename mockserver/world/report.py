@@ -184,9 +184,7 @@ def _model_usages(
 ) -> list[dict[str, Any]]:
     n = len(times)
     index = {m.id: i for i, m in enumerate(world.models)}
-    stats = [
-        [[0] * n for _ in range(5)] for _ in world.models
-    ]  # cost, discount, jobs, api cost, api discount
+    stats = [[[0] * n for _ in range(5)] for _ in world.models]  # cost, discount, jobs, api cost, api discount
     for e in events:
         i = index.get(e.model) if e.model is not None else None
         if i is None:
@@ -263,9 +261,7 @@ def _counts(
     return _count_rows(key, names, count, api, times, drop)
 
 
-def _quality_gate(
-    events: list[Event], first: int, step: int, times: list[str], drop: bool
-) -> list[dict[str, Any]]:
+def _quality_gate(events: list[Event], first: int, step: int, times: list[str], drop: bool) -> list[dict[str, Any]]:
     n = len(times)
     count = [[0] * n for _ in QUALITY_GATE_VERDICTS]
     api = [[0] * n for _ in QUALITY_GATE_VERDICTS]
@@ -351,7 +347,7 @@ def _entities(
     return {
         "assets": [world.asset_entity(assets[a]) for a in sorted(assets)],
         "collections": [world.collections_by_id[c].entity() for c in sorted(collections)],
-        "jobs": [world.job_entity(jobs[j]) for j in sorted(jobs)],
+        "jobs": [world.job_entity(jobs[j], now) for j in sorted(jobs)],
         "models": [world.models_by_id[m].entity() for m in sorted(models) if m in world.models_by_id],
         "users": [world.users[u].entity(now) for u in sorted(users) if u in world.users],
     }

@@ -101,13 +101,21 @@ class World:
         self.settings = _settings(scenario)
         self._collection_ids = [c.id for c in collections]
         self._hours: OrderedDict[int, list[Event]] = OrderedDict()
-        self._jobs: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._jobs: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._assets: OrderedDict[str, dict[str, Any]] = OrderedDict()
         # Explicit events (jobs, assets, events of the scenario), by hour, merged into the generated ones.
         self._fixed: dict[int, list[Event]] = {}
         for event in fixed or ():
             self._fixed.setdefault(floor_to(event.t, HOUR), []).append(event)
         self._job_specs = job_specs or {}
+        # Jobs that move through statuses as the clock advances: job id -> [(instant, status)].
+        self._progress: dict[str, list[tuple[int, str]]] = {}
+        for event in fixed or ():
+            spec = self._job_specs.get(event.job or "")
+            if spec is not None and spec.progress:
+                self._progress[event.job or ""] = [
+                    (event.t + parse_duration(step.after), step.status) for step in spec.progress
+                ]
         self.minimal_assets = frozenset(
             e.asset for e in fixed or () if e.asset is not None and e.key in _minimal_keys(scenario)
         )
@@ -156,19 +164,31 @@ class World:
         self._assets.clear()
 
     # -- entities -------------------------------------------------------------------------------------------
-    def job_entity(self, event: Event) -> dict[str, Any]:
-        """The `entities.jobs[]` entry of an event's job."""
+    def job_status(self, event: Event, now: int) -> str:
+        """The status of an event's job at `now`: fixed, unless the scenario makes it progress with the clock."""
+        steps = self._progress.get(event.job or "")
+        if steps is None:
+            return event.job_status or "success"
+        status = event.job_status or "queued"
+        for at, step_status in steps:
+            if at <= now:
+                status = step_status
+        return status
+
+    def job_entity(self, event: Event, now: int) -> dict[str, Any]:
+        """The `entities.jobs[]` entry of an event's job, as it stands at `now`."""
         assert event.job is not None
-        job = self._jobs.get(event.job)
+        status = self.job_status(event, now)
+        cache_key = (event.job, status)
+        job = self._jobs.get(cache_key)
         if job is None:
-            job = self._build_job(event)
-            self._jobs[event.job] = job
+            job = self._build_job(event, status)
+            self._jobs[cache_key] = job
             if len(self._jobs) > ENTITY_CACHE_SIZE:
                 self._jobs.popitem(last=False)
         return job
 
-    def _build_job(self, event: Event) -> dict[str, Any]:
-        status = event.job_status or "success"
+    def _build_job(self, event: Event, status: str) -> dict[str, Any]:
         job_type = event.job_type or "inference"
         values = self.values
         job_input, job_output = values.job_io(job_type, event.key)
@@ -183,9 +203,7 @@ class World:
                 metadata["outputModelId"] = event.model
         elif status == "failure":
             spec = self._job_specs.get(event.job or "")
-            metadata["error"] = (spec.error if spec and spec.error else None) or values.error_message(
-                event.key
-            )
+            metadata["error"] = (spec.error if spec and spec.error else None) or values.error_message(event.key)
         elif status in ("queued", "warming-up", "pending"):
             metadata["hint"] = {
                 "queued": "Waiting for an available worker",
@@ -210,9 +228,7 @@ class World:
             )
         return {"id": event.job, "jobType": job_type, "status": status, "metadata": metadata}
 
-    def _explicit_flow(
-        self, event: Event, nodes: list[FlowNodeSpec], workflow_id: str
-    ) -> list[dict[str, Any]]:
+    def _explicit_flow(self, event: Event, nodes: list[FlowNodeSpec], workflow_id: str) -> list[dict[str, Any]]:
         flow = []
         for node in nodes:
             entry: dict[str, Any] = {
@@ -321,9 +337,7 @@ def build_world(scenario: Scenario, now: int | None = None) -> World:
         ]
     else:
         projects = [
-            Project(
-                p.id or make_id("proj_", seed, "project", i), p.name or values.project_name(("project", i))
-            )
+            Project(p.id or make_id("proj_", seed, "project", i), p.name or values.project_name(("project", i)))
             for i, p in enumerate(scenario.projects)
         ]
     if not projects:
@@ -403,17 +417,13 @@ def build_world(scenario: Scenario, now: int | None = None) -> World:
             Model(
                 m.id or make_id("model_", seed, "model", i),
                 m.name or values.model_name(("model", i)),
-                m.short_description
-                if m.short_description is not None
-                else values.short_description(("model", i)),
+                m.short_description if m.short_description is not None else values.short_description(("model", i)),
             )
             for i, m in enumerate(scenario.models)
         ]
     if isinstance(scenario.collections, int):
         collections = [
-            Collection(
-                make_id("collection_", seed, "collection", i), values.collection_name(("collection", i))
-            )
+            Collection(make_id("collection_", seed, "collection", i), values.collection_name(("collection", i)))
             for i in range(scenario.collections)
         ]
     else:
@@ -465,9 +475,7 @@ def _project_of(field: str, ref: str | None, actor: Person | ApiKey) -> str:
     if ref is None:
         return actor.projects[0]
     if ref not in actor.projects:
-        raise WorldError(
-            field, f"{ref!r} is not one of the projects of {actor.id!r}: {', '.join(actor.projects)}"
-        )
+        raise WorldError(field, f"{ref!r} is not one of the projects of {actor.id!r}: {', '.join(actor.projects)}")
     return ref
 
 
@@ -489,9 +497,7 @@ def _check_flow(field: str, job_status: str, nodes: list[FlowNodeSpec]) -> None:
     for j, node in enumerate(nodes):
         for dep in node.depends_on:
             if dep not in by_id:
-                raise WorldError(
-                    f"{field}[{j}].dependsOn", f"unknown node {dep!r}; nodes: {', '.join(by_id)}"
-                )
+                raise WorldError(f"{field}[{j}].dependsOn", f"unknown node {dep!r}; nodes: {', '.join(by_id)}")
             dep_status = by_id[dep].status
             if node.status in STARTED and dep_status not in ("success", "processing"):
                 raise WorldError(
@@ -527,11 +533,22 @@ def _explicit_events(
             if job.job_type != "workflow":
                 raise WorldError(f"{field}.flow", "only workflow jobs have a flow")
             _check_flow(f"{field}.flow", job.status, job.flow)
-        if job.error is not None and job.status != "failure":
+        if job.progress:
+            for j, step in enumerate(job.progress):
+                try:
+                    if parse_duration(step.after) < 0:
+                        raise ValueError
+                except ValueError:
+                    raise WorldError(
+                        f"{field}.progress[{j}].after", f"expected a duration such as '30s', found {step.after!r}"
+                    ) from None
+        if (
+            job.error is not None
+            and job.status != "failure"
+            and not any(step.status == "failure" for step in job.progress or ())
+        ):
             raise WorldError(f"{field}.error", f"only a failed job has an error (status is {job.status!r})")
-        action = job.action or (
-            "custom" if job.job_type == "workflow" else _DEFAULT_ACTION.get(job.job_type, "custom")
-        )
+        action = job.action or ("custom" if job.job_type == "workflow" else _DEFAULT_ACTION.get(job.job_type, "custom"))
         info = CATALOG[action]
         key = stable_seed(seed, "job", i)
         job_id = job.id or make_id("job_", seed, "job", i)
@@ -550,7 +567,7 @@ def _explicit_events(
             job_status=job.status,
             key=key,
         )
-        if info.asset_kind is not None and job.status == "success":
+        if info.asset_kind is not None and job.status == "success" and not job.progress:
             event.asset = make_id("asset_", seed, "job", i)
             event.asset_kind, event.asset_source, event.asset_type = (
                 info.asset_kind,
