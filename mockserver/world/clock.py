@@ -90,6 +90,15 @@ class Clock:
             return self._frozen_at
         return time.time_ns() // 1_000_000
 
+    def served_now(self) -> int:
+        """The instant a response is computed at: the frozen instant, or the real time in whole seconds.
+
+        Whole seconds let equal requests within one second share one rendering (the render cache).
+        """
+        if self._frozen_at is not None:
+            return self._frozen_at
+        return floor_to(time.time_ns() // 1_000_000, 1000)
+
     def freeze(self, at: int | None = None) -> None:
         """Stop the clock at `at` (default: now)."""
         self._frozen_at = self.now() if at is None else at

@@ -5,7 +5,10 @@ The result is plain data (dicts, lists, str, int, float) ready for orjson; pydan
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+import orjson
 
 from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_NAMES
 from mockserver.contract.query import ACTIVITY_PAGE_SIZE, UsageQuery
@@ -50,6 +53,37 @@ def select_events(world: World, query: UsageQuery, start: int, end: int, now: in
         for e in world.events(start, min(end, now + 1))
         if (users is None or e.user in users) and (projects is None or e.project in projects)
     ]
+
+
+RENDER_CACHE_ENTRIES = 128
+RENDER_CACHE_BYTES = 64 * 1024 * 1024
+
+
+def render_usages(
+    world: World,
+    query: UsageQuery,
+    now: int,
+    adapt: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    variant: object = None,
+) -> bytes:
+    """The serialised 200 body, from the world's render cache when the same request was answered at the same `now`.
+
+    `adapt` transforms the body (contract pinning); `variant` names that transformation in the cache key.
+    """
+    key = (query, now, variant)
+    cache = world.render_cache
+    body = cache.get(key)
+    if body is not None:
+        cache.move_to_end(key)
+        return body
+    report = build_report(world, query, now)
+    body = orjson.dumps(adapt(report) if adapt is not None else report)
+    cache[key] = body
+    world.render_cache_bytes += len(body)
+    while len(cache) > RENDER_CACHE_ENTRIES or world.render_cache_bytes > RENDER_CACHE_BYTES:
+        _, dropped = cache.popitem(last=False)
+        world.render_cache_bytes -= len(dropped)
+    return body
 
 
 def build_report(world: World, query: UsageQuery, now: int) -> dict[str, Any]:

@@ -103,6 +103,9 @@ class World:
         self._hours: OrderedDict[int, list[Event]] = OrderedDict()
         self._jobs: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._assets: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        # Serialised bodies by (query, now, contract variant); bounded in entries and bytes (see report.py).
+        self.render_cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self.render_cache_bytes = 0
         # Explicit events (jobs, assets, events of the scenario), by hour, merged into the generated ones.
         self._fixed: dict[int, list[Event]] = {}
         for event in fixed or ():
@@ -160,6 +163,8 @@ class World:
     def reset(self) -> None:
         """Drop caches and return the clock to its initial state."""
         self.clock.reset()
+        self.render_cache.clear()
+        self.render_cache_bytes = 0
         self._jobs.clear()
         self._assets.clear()
 
