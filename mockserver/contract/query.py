@@ -16,10 +16,13 @@ EARLIEST_MS = 0
 LATEST_MS = 253_402_300_800_000
 ACTIVITY_PAGE_SIZE = 100
 _FALSY = frozenset({"false", "0", "no", "off"})
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _INSTANT = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}:\d{2}| \d{2}:\d{2})?$"
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}:\d{2}| \d{2}:\d{2})?",
+    re.ASCII,
 )
+# A plain decimal number (ASCII digits only; no digit separators, no "inf"/"nan").
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _TIME_RANGE_MS = {
     "last-hour": 3_600_000,
     "last-day": 86_400_000,
@@ -84,13 +87,13 @@ def _valid_date(year: int, month: int, day: int) -> bool:
 
 def parse_date(text: str, *, is_end: bool) -> int:
     """Parse `startDate`/`endDate` to epoch ms; a date-only end means the start of the next day. ValueError if bad."""
-    match = _DATE.match(text)
+    match = _DATE.fullmatch(text)
     if match:
         year, month, day = (int(g) for g in match.groups())
         if not _valid_date(year, month, day):
             raise ValueError(text)
         return (_days_from_civil(year, month, day) + (1 if is_end else 0)) * 86_400_000
-    match = _INSTANT.match(text)
+    match = _INSTANT.fullmatch(text)
     if not match:
         raise ValueError(text)
     year, month, day, hour, minute = (int(g) for g in match.groups()[:5])
@@ -169,10 +172,7 @@ def parse_usage_query(items: Iterable[tuple[str, str]], *, lenient: bool = False
     offset = 0
     offset_text = _last(params, "activityOffset")
     if offset_text:
-        try:
-            number = float(offset_text)
-        except ValueError:
-            number = math.nan
+        number = float(offset_text) if _NUMBER.fullmatch(offset_text.strip()) else math.nan
         if math.isfinite(number) and number >= 0:
             offset = int(number)
 
