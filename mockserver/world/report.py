@@ -322,6 +322,8 @@ def _consumption(events: list[Event]) -> list[dict[str, Any]]:
     ordered = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))
     result = []
     for user, (value, discount, gate) in ordered:
+        if not value and not discount:
+            continue  # no zero rows: events that cost nothing leave no consumption
         row: dict[str, Any] = {
             "userId": user,
             "value": cu(value),

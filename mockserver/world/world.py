@@ -356,7 +356,7 @@ def build_world(scenario: Scenario, now: int | None = None) -> World:
         generated = values.person(("person", i))
         pid = (spec.id if spec else None) or person_id(seed, "person", i)
         avatar_url: str | None = generated["avatarUrl"]
-        avatar_asset: str | None = make_id("asset_", seed, "avatar", i)
+        avatar_asset: str | None = generated["avatarAssetId"]
         left_at: int | None = None
         projects_of = project_ids
         if spec is not None:
