@@ -23,14 +23,15 @@ def contracts_dir() -> Path:
     return Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "contracts"
 
 
-def _version_key(version: str) -> tuple[int, ...]:
+def version_key(version: str) -> tuple[int, ...]:
+    """Return a sort key for a dotted version (`"2.10.0"` sorts after `"2.9.0"`); `ValueError` if not dotted digits."""
     return tuple(int(part) for part in version.split("."))
 
 
 def available_versions() -> list[str]:
     """List the contract versions present in `contracts_dir()`, oldest first."""
     versions = [path.stem.removeprefix("usages-") for path in contracts_dir().glob("usages-*.json")]
-    return sorted((v for v in versions if all(p.isdigit() for p in v.split("."))), key=_version_key)
+    return sorted((v for v in versions if all(p.isdigit() for p in v.split("."))), key=version_key)
 
 
 def load_contract(version: str = LATEST_VERSION) -> dict[str, Any]:
