@@ -15,11 +15,15 @@ LATEST_VERSION = "2.4.0"
 
 
 def contracts_dir() -> Path:
-    """Return the reference contracts directory: `$MOCKSERVER_CONTRACTS_DIR`, else the one beside the repo."""
+    """Return the contracts directory: `$MOCKSERVER_CONTRACTS_DIR`, else the copies shipped in this package."""
     override = os.environ.get(CONTRACTS_DIR_ENV)
     if override:
         return Path(override)
-    # The checkout has the shared reference material beside it: <parent>/shared/reference/contracts.
+    return Path(__file__).resolve().parent / "published"
+
+
+def reference_dir() -> Path:
+    """The project's reference material beside a source checkout (`../shared/reference/contracts`)."""
     return Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "contracts"
 
 

@@ -196,6 +196,10 @@ class Scenario(Spec):
     description: str = ""
     seed: int = 0
     clock: ClockSpec = ClockSpec()
+    contract: str | None = Field(
+        None, description="Pin responses to the contract of this published scenario-sdk version, e.g. `2.0.0`."
+    )
+    drift: bool = Field(False, description="Mix in enum values and keys newer than the pinned contract.")
     settings: SettingsSpec = SettingsSpec()
     team: TeamSpec = TeamSpec()
     projects: list[ProjectSpec] | int = 3

@@ -328,6 +328,13 @@ def build_world(scenario: Scenario, now: int | None = None) -> World:
     # Relative times in the scenario count from the frozen instant, or from the start of the current UTC day,
     # so that a restarted server serves the same past within a day.
     anchor = clock.now() if clock.frozen else floor_to(clock.now(), DAY)
+    if scenario.contract is not None:
+        from mockserver.contract.adapt import ContractError, adapter_for
+
+        try:
+            adapter_for(scenario.contract)
+        except ContractError as exc:
+            raise WorldError("contract", str(exc)) from None
     seed = scenario.seed
     values = ValueGenerator(seed)
 

@@ -334,3 +334,15 @@ def test_adapt_pins_then_drifts(render: Render) -> None:
     body = render("default")
     assert adapter.adapt(body) == adapter.pin(body)
     assert snapshot(adapter.adapt(body, drift_seed=3)) == snapshot(adapter.drift(adapter.pin(body), 3))
+
+
+def test_the_shipped_contracts_are_the_reference_unchanged() -> None:
+    from mockserver.contract.versions import contracts_dir, reference_dir
+
+    reference = sorted(reference_dir().glob("usages-*.json"))
+    if not reference:
+        pytest.skip(f"no reference material at {reference_dir()}")
+    shipped = sorted(contracts_dir().glob("usages-*.json"))
+    assert [p.name for p in shipped] == [p.name for p in reference]
+    for ours, theirs in zip(shipped, reference, strict=True):
+        assert ours.read_bytes() == theirs.read_bytes(), ours.name
