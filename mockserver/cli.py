@@ -20,6 +20,8 @@ EPILOG = """examples:
   mockserver serve --lenient                       malformed query values count as absent (no 400)
   mockserver serve --reload --scenarios ./my-scenarios   rebuild worlds when their files change
   mockserver openapi > openapi.json                print the OpenAPI document
+  mockserver validate scenarios/ my-world.yaml     check scenario files, every problem as path:line:col
+  mockserver scenario-schema > scenario.schema.json   print the JSON Schema of scenario files
 """
 
 
@@ -42,21 +44,86 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default=os.environ.get("MOCK_HOST", "127.0.0.1"), help="default: 127.0.0.1")
     serve.add_argument("--port", type=int, default=int(os.environ.get("MOCK_PORT", "4010")), help="default: 4010")
-    serve.add_argument("--scenarios", type=Path, default=os.environ.get("MOCK_SCENARIOS") or None,
-                       help="directory of scenario files (default: the shipped scenarios)")
-    serve.add_argument("--scenario", default=os.environ.get("MOCK_SCENARIO", "default"),
-                       help="the scenario served by default (default: default)")
-    serve.add_argument("--now", default=os.environ.get("MOCK_NOW") or None,
-                       help="freeze the clock at this ISO 8601 instant")
-    serve.add_argument("--lenient", action="store_true", default=os.environ.get("MOCK_LENIENT") == "1",
-                       help="treat malformed query values as absent instead of answering 400")
-    serve.add_argument("--reload", action="store_true", default=os.environ.get("MOCK_RELOAD") == "1",
-                       help="rebuild a scenario's world when its file changes (a broken edit keeps the old one)")
+    serve.add_argument(
+        "--scenarios",
+        type=Path,
+        default=os.environ.get("MOCK_SCENARIOS") or None,
+        help="directory of scenario files (default: the shipped scenarios)",
+    )
+    serve.add_argument(
+        "--scenario",
+        default=os.environ.get("MOCK_SCENARIO", "default"),
+        help="the scenario served by default (default: default)",
+    )
+    serve.add_argument(
+        "--now", default=os.environ.get("MOCK_NOW") or None, help="freeze the clock at this ISO 8601 instant"
+    )
+    serve.add_argument(
+        "--lenient",
+        action="store_true",
+        default=os.environ.get("MOCK_LENIENT") == "1",
+        help="treat malformed query values as absent instead of answering 400",
+    )
+    serve.add_argument(
+        "--reload",
+        action="store_true",
+        default=os.environ.get("MOCK_RELOAD") == "1",
+        help="rebuild a scenario's world when its file changes (a broken edit keeps the old one)",
+    )
+    serve.add_argument(
+        "--contract",
+        default=os.environ.get("MOCK_CONTRACT") or None,
+        metavar="X.Y.Z",
+        help="pin responses to the contract of this scenario-sdk version (default: newest)",
+    )
+    serve.add_argument(
+        "--seed",
+        type=int,
+        default=int(os.environ["MOCK_SEED"]) if os.environ.get("MOCK_SEED") else None,
+        help="replace every scenario's seed",
+    )
+    serve.add_argument(
+        "--no-admin",
+        dest="admin",
+        action="store_false",
+        default=os.environ.get("MOCK_NO_ADMIN") != "1",
+        help="turn the admin API (/__admin/) off",
+    )
+    serve.add_argument(
+        "--admin-token",
+        default=os.environ.get("MOCK_ADMIN_TOKEN") or None,
+        help="require `Authorization: Bearer TOKEN` on the admin API",
+    )
     serve.add_argument("--quiet", action="store_true", help="no log line per request")
 
-    commands.add_parser("openapi", help="print the OpenAPI 3.1 document of the mock",
-                        epilog="example:\n  mockserver openapi > openapi.json",
-                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands.add_parser(
+        "openapi",
+        help="print the OpenAPI 3.1 document of the mock",
+        epilog="example:\n  mockserver openapi > openapi.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+    validate = commands.add_parser(
+        "validate",
+        help="check scenario files: `path: ok`, or every problem as path:line:col: field: message",
+        epilog="example:\n  mockserver validate scenarios/ my-world.yaml\n\n"
+        "exit status: 0 when every file is valid, 1 when one is not, 2 when a path does not exist",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    validate.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="FILE|DIR",
+        help="a scenario file, or a directory: its *.yaml and *.yml files",
+    )
+    commands.add_parser(
+        "scenario-schema",
+        help="print the JSON Schema of scenario files (for editors: yaml-language-server)",
+        epilog="example:\n  mockserver scenario-schema > scenario.schema.json\n"
+        "  then, first line of a scenario: # yaml-language-server: $schema=scenario.schema.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     return parser
 
 
@@ -75,8 +142,18 @@ def _serve(args: argparse.Namespace) -> int:
             raise SystemExit(f"mockserver: error: --now is not an ISO 8601 instant: {args.now!r}") from None
     if args.scenarios is not None and not args.scenarios.is_dir():
         raise MockServerError(f"--scenarios: not a directory: {args.scenarios}")
-    settings = Settings(scenarios_dir=args.scenarios, scenario=args.scenario, now=now, lenient=args.lenient,
-                        log_requests=not args.quiet, reload=args.reload)
+    settings = Settings(
+        scenarios_dir=args.scenarios,
+        scenario=args.scenario,
+        now=now,
+        lenient=args.lenient,
+        log_requests=not args.quiet,
+        reload=args.reload,
+        contract=args.contract,
+        seed=args.seed,
+        admin=args.admin,
+        admin_token=args.admin_token,
+    )
     app = build_app(settings)
     worlds = app.state.worlds
     print(f"mockserver {__version__} listening on http://{args.host}:{args.port}/v1/usages", file=sys.stderr)
@@ -87,6 +164,36 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"  not loaded: {path}\n{error}", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from mockserver.errors import ScenarioError
+    from mockserver.scenario.loader import load_scenario
+    from mockserver.worlds import scenario_files
+
+    files: list[Path] = []
+    for target in args.paths:
+        if target.is_dir():
+            found = scenario_files(target)
+            if not found:
+                print(f"mockserver validate: error: no *.yaml or *.yml file in {target}", file=sys.stderr)
+                return 2
+            files.extend(found)
+        elif target.is_file():
+            files.append(target)
+        else:
+            print(f"mockserver validate: error: no such file or directory: {target}", file=sys.stderr)
+            return 2
+    invalid = 0
+    for file in files:
+        try:
+            load_scenario(file)
+        except ScenarioError as exc:
+            invalid += 1
+            print(exc)
+        else:
+            print(f"{file}: ok")
+    return 1 if invalid else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,6 +211,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from mockserver.contract.openapi import build_openapi
 
             sys.stdout.write(orjson.dumps(build_openapi(), option=orjson.OPT_INDENT_2).decode() + "\n")
+            return 0
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "scenario-schema":
+            from mockserver.scenario.schema import scenario_json_schema
+
+            sys.stdout.write(orjson.dumps(scenario_json_schema(), option=orjson.OPT_INDENT_2).decode() + "\n")
             return 0
     except MockServerError as exc:
         if args.debug:

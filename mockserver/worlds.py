@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 from mockserver.errors import NotFoundError, ScenarioError, ScenarioProblem
-from mockserver.scenario.loader import load_scenario
+from mockserver.scenario.loader import read_scenario
 from mockserver.settings import Settings
 from mockserver.world.world import World, WorldError, build_world
 
@@ -20,13 +21,13 @@ def scenario_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in SCENARIO_SUFFIXES and p.is_file())
 
 
-def build_world_from_file(path: Path, now: int | None = None) -> World:
-    """Load a scenario file and build its world; every problem becomes a `ScenarioError`."""
-    scenario = load_scenario(path)
+def build_world_from_file(path: Path, now: int | None = None, seed: int | None = None) -> World:
+    """Load a scenario file and build its world; every problem becomes a `ScenarioError` located in the file."""
+    located = read_scenario(path)
     try:
-        return build_world(scenario, now)
+        return build_world(located.scenario, now, seed)
     except WorldError as exc:
-        raise ScenarioError([ScenarioProblem(str(path), 1, 1, exc.field, exc.message)]) from None
+        raise ScenarioError([located.problem(exc.field, exc.message)]) from None
 
 
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -45,7 +46,12 @@ class Worlds:
         self.worlds: dict[str, World] = {}
         self.errors: dict[str, ScenarioError] = {}
         self.files: dict[str, str] = {}  # file path -> scenario name
+        self.default_name = settings.scenario
+        self.contract: Any = None  # a ContractAdapter while a contract version is pinned at run time
+        self.drift = False
         self.load_all()
+        if settings.contract:
+            self.set_contract(settings.contract)
 
     def load_all(self) -> None:
         directory = self.settings.scenario_directory()
@@ -53,19 +59,27 @@ class Worlds:
             self.load_file(path)
         if self.settings.scenario not in self.worlds:
             known = ", ".join(sorted(self.worlds)) or "none"
-            raise ScenarioError([
-                ScenarioProblem(str(directory), 1, 1, "scenario",
-                                f"no scenario named {self.settings.scenario!r} loaded; loaded: {known}")
-            ])
+            raise ScenarioError(
+                [
+                    ScenarioProblem(
+                        str(directory),
+                        1,
+                        1,
+                        "scenario",
+                        f"no scenario named {self.settings.scenario!r} loaded; loaded: {known}",
+                    )
+                ]
+            )
 
     def load_file(self, path: Path) -> bool:
         """(Re)load one file; on error keep the last good world and record the error. True if it loaded."""
         try:
-            world = build_world_from_file(path, self.settings.now)
+            world = build_world_from_file(path, self.settings.now, self.settings.seed)
             owner = next((f for f, n in self.files.items() if n == world.name and f != str(path)), None)
             if owner is not None:
-                raise ScenarioError([ScenarioProblem(str(path), 1, 1, "name",
-                                                     f"scenario {world.name!r} is already defined in {owner}")])
+                raise ScenarioError(
+                    [ScenarioProblem(str(path), 1, 1, "name", f"scenario {world.name!r} is already defined in {owner}")]
+                )
         except ScenarioError as exc:
             self.errors[str(path)] = exc
             log.error("scenario %s not loaded (the last good version keeps serving):\n%s", path, exc)
@@ -91,11 +105,23 @@ class Worlds:
 
     @property
     def default(self) -> World:
-        return self.worlds[self.settings.scenario]
+        return self.worlds[self.default_name]
+
+    def set_default(self, name: str) -> None:
+        """Serve `name` when a request picks no scenario (until `reset`)."""
+        self.get(name)  # NotFoundError listing the known names
+        self.default_name = name
+
+    def set_contract(self, version: str | None, *, drift: bool = False) -> None:
+        """Pin every response to a published contract version (None: the newest) until `reset`."""
+        from mockserver.contract.adapt import adapter_for
+
+        self.contract = adapter_for(version) if version else None
+        self.drift = drift
 
     def get(self, name: str) -> World:
         """The world of a scenario name; `NotFoundError` listing the names if there is none."""
-        world = self.worlds.get(name) if SCENARIO_NAME.match(name) else None
+        world = self.worlds.get(name) if SCENARIO_NAME.fullmatch(name) else None
         if world is None:
             known = ", ".join(sorted(self.worlds))
             shown = name if len(name) <= 64 else name[:64] + "..."
@@ -113,5 +139,8 @@ class Worlds:
         return self.default
 
     def reset(self) -> None:
+        """Every world back to its initial state; the default scenario and contract back to the settings'."""
         for world in self.worlds.values():
             world.reset()
+        self.default_name = self.settings.scenario
+        self.set_contract(self.settings.contract)

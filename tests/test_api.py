@@ -133,7 +133,7 @@ def test_internal_errors_are_json_without_traceback(app, monkeypatch: pytest.Mon
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(usages, "build_report", explode)
+    monkeypatch.setattr(usages, "render_usages", explode)
 
     async def call() -> httpx.Response:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

@@ -1,50 +1,343 @@
-"""The admin API under `/__admin/`: health and the loaded scenarios with their load errors."""
+"""The admin API under `/__admin/`: health, scenarios, the journal, the clock, fault rules and reset.
+
+JSON in and out; errors are the API's JSON error body. No API credentials; when the server has an admin token,
+every admin route needs `Authorization: Bearer <token>`. `build_app` leaves these routes out with `admin=False`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import orjson
+from pydantic import Field, ValidationError, model_validator
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver import __version__
-from mockserver.worlds import Worlds
+from mockserver.api.errors import error_response
+from mockserver.controls.faults import FaultRule, Faults, declared_rules
+from mockserver.controls.journal import Journal
+from mockserver.errors import NotFoundError, QueryError
+from mockserver.scenario.spec import Spec
+from mockserver.world.clock import format_ms, parse_duration, parse_instant
+from mockserver.world.world import World
+from mockserver.worlds import Worlds, scenario_files
+
+MAX_BODY = 1_000_000
+DEFAULT_JOURNAL_LIMIT = 1000
+
+Handler = Callable[[Request], Awaitable[Response]]
 
 
-def _json(data: object) -> Response:
-    return Response(orjson.dumps(data), media_type="application/json")
+def _json(data: object, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
 
 
+def guarded(handler: Handler) -> Handler:
+    """Refuse the request unless it carries the server's admin token (when it has one)."""
+
+    async def check(request: Request) -> Response:
+        token: str | None = request.app.state.settings.admin_token
+        if token is not None:
+            scheme, _, given = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+                return error_response(
+                    401,
+                    "The admin API needs `Authorization: Bearer <admin token>`",
+                    headers={"WWW-Authenticate": 'Bearer realm="mockserver-admin"'},
+                )
+        return await handler(request)
+
+    check.__name__ = handler.__name__
+    return check
+
+
+async def _body(request: Request) -> Any:
+    """The request's JSON body (at most 1 MB); QueryError if it is not JSON."""
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise QueryError(f"The request body is larger than {MAX_BODY} bytes")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        return {}
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise QueryError(f"The request body is not JSON: {exc}") from None
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+
+
+def _validation_error(exc: ValidationError) -> Response:
+    problems = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
+    return error_response(400, f"Invalid body: {_problems(exc)}", extra={"problems": problems})
+
+
+# -- health and scenarios --------------------------------------------------------------------------------------
 async def health(request: Request) -> Response:
     worlds: Worlds = request.app.state.worlds
     return _json({"status": "ok", "version": __version__, "scenarios": len(worlds.worlds)})
 
 
+def _scenario_listing(worlds: Worlds) -> dict[str, Any]:
+    return {
+        "default": worlds.default_name,
+        "scenarios": [
+            {
+                "name": name,
+                "description": world.scenario.description,
+                "team": world.team.id,
+                "people": len(world.people),
+                "apiKeys": len(world.keys),
+                "models": len(world.models),
+            }
+            for name, world in sorted(worlds.worlds.items())
+        ],
+        "errors": [
+            {"file": path, "problems": [str(p) for p in error.problems]}
+            for path, error in sorted(worlds.errors.items())
+        ],
+    }
+
+
 async def scenarios(request: Request) -> Response:
+    return _json(_scenario_listing(request.app.state.worlds))
+
+
+async def reload_scenarios(request: Request) -> Response:
+    """Reload every scenario file; a file that fails keeps its last good world and reports its errors."""
     worlds: Worlds = request.app.state.worlds
-    return _json(
-        {
-            "default": worlds.settings.scenario,
-            "scenarios": [
-                {
-                    "name": name,
-                    "description": world.scenario.description,
-                    "team": world.team.id,
-                    "people": len(world.people),
-                    "apiKeys": len(world.keys),
-                    "models": len(world.models),
-                }
-                for name, world in sorted(worlds.worlds.items())
-            ],
-            "errors": [
-                {"file": path, "problems": [str(p) for p in error.problems]}
-                for path, error in sorted(worlds.errors.items())
-            ],
-        }
+
+    def reload_all() -> list[str]:
+        failed = []
+        for path in scenario_files(worlds.settings.scenario_directory()):
+            if not worlds.load_file(path):
+                failed.append(str(path))
+        return failed
+
+    # Building worlds is CPU work: off the event loop, so requests keep flowing (as live reload does).
+    failed = await asyncio.to_thread(reload_all)
+    return _json({"reloaded": not failed, "failed": failed, **_scenario_listing(worlds)})
+
+
+class DefaultCommand(Spec):
+    name: str = Field(max_length=128)
+
+
+async def set_default(request: Request) -> Response:
+    """Make another loaded scenario the default one (until reset)."""
+    worlds: Worlds = request.app.state.worlds
+    try:
+        command = DefaultCommand.model_validate(await _body(request))
+    except ValidationError as exc:
+        return _validation_error(exc)
+    worlds.set_default(command.name)  # NotFoundError listing the known names
+    return _json({"default": command.name})
+
+
+# -- journal ------------------------------------------------------------------------------------------------------
+def _int_param(request: Request, name: str, default: int | None = None) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise QueryError(f"{name} must be an integer, not {raw[:50]!r}") from None
+
+
+async def journal_entries(request: Request) -> Response:
+    """Recorded requests, oldest first: filters `method`, `path`, `scenario`, `status`, `query=name=value`
+    (repeatable), `since` (entries after this id) and `limit` (the newest ones; default 1000)."""
+    journal: Journal = request.app.state.journal
+    params = request.query_params
+    query = {}
+    for item in params.getlist("query"):
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise QueryError(f"query filters are `name=value`, not {item[:50]!r}")
+        query[name] = value
+    statuses = []
+    for raw in params.getlist("status"):
+        try:
+            statuses.append(int(raw))
+        except ValueError:
+            raise QueryError(f"status must be an integer, not {raw[:50]!r}") from None
+    entries = journal.entries(
+        method=params.get("method"),
+        path=params.get("path"),
+        query=query or None,
+        scenario=params.get("scenario"),
+        status=statuses or None,
     )
+    since = _int_param(request, "since")
+    if since is not None:
+        entries = [e for e in entries if e.id > since]
+    limit = _int_param(request, "limit", DEFAULT_JOURNAL_LIMIT)
+    assert limit is not None
+    matched = len(entries)
+    entries = entries[-limit:] if limit > 0 else []
+    return _json({"total": len(journal), "matched": matched, "entries": [e.to_json() for e in entries]})
+
+
+async def clear_journal(request: Request) -> Response:
+    journal: Journal = request.app.state.journal
+    return _json({"cleared": journal.clear()})
+
+
+# -- clock ---------------------------------------------------------------------------------------------------------
+class ClockCommand(Spec):
+    """One clock operation, on every world or on `scenario` only."""
+
+    scenario: str | None = None
+    now: str | None = Field(None, description="Freeze the clock at this ISO 8601 instant.")
+    advance: str | int | None = Field(None, description="Move the clock by a duration (`1h`, `-30m`) or by ms.")
+    freeze: bool | None = Field(None, description="Stop the clock where it is.")
+    unfreeze: bool | None = Field(None, description="Run on real time again.")
+    reset: bool | None = Field(None, description="Back to the clock the world was built with.")
+
+    @model_validator(mode="after")
+    def _one_operation(self) -> ClockCommand:
+        given = [name for name in ("now", "advance", "freeze", "unfreeze", "reset") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of now (ISO instant), advance (`1h`, `-30m` or ms), freeze, unfreeze, reset"
+                + (f"; got {', '.join(given)}" if given else "")
+            )
+        return self
+
+
+def _clock_worlds(worlds: Worlds, scenario: str | None) -> list[World]:
+    return [worlds.get(scenario)] if scenario is not None else [worlds.worlds[n] for n in sorted(worlds.worlds)]
+
+
+def _clock_listing(targets: list[World]) -> dict[str, Any]:
+    return {
+        "clocks": [
+            {"scenario": w.name, "now": format_ms(w.clock.now()), "nowMs": w.clock.now(), "frozen": w.clock.frozen}
+            for w in targets
+        ]
+    }
+
+
+async def get_clock(request: Request) -> Response:
+    worlds: Worlds = request.app.state.worlds
+    return _json(_clock_listing(_clock_worlds(worlds, request.query_params.get("scenario"))))
+
+
+async def set_clock(request: Request) -> Response:
+    """Freeze, set, advance, unfreeze or reset the clock of every world (or of `scenario`)."""
+    worlds: Worlds = request.app.state.worlds
+    try:
+        command = ClockCommand.model_validate(await _body(request))
+    except ValidationError as exc:
+        return _validation_error(exc)
+    targets = _clock_worlds(worlds, command.scenario or request.query_params.get("scenario"))
+    try:
+        at = parse_instant(command.now) if command.now is not None else None
+        by = parse_duration(command.advance) if isinstance(command.advance, str) else command.advance
+    except ValueError as exc:
+        raise QueryError(f"Invalid clock value: {exc}") from None
+    for world in targets:
+        clock = world.clock
+        if at is not None:
+            clock.freeze(at)
+        elif by is not None:
+            clock.advance(by)
+        elif command.freeze:
+            clock.freeze()
+        elif command.unfreeze:
+            clock.unfreeze()
+        elif command.reset:
+            clock.reset()
+    return _json(_clock_listing(targets))
+
+
+# -- faults ---------------------------------------------------------------------------------------------------------
+async def list_faults(request: Request) -> Response:
+    faults: Faults = request.app.state.faults
+    worlds: Worlds = request.app.state.worlds
+    declared = [
+        {"scenario": name, "rules": [r.model_dump(mode="json", by_alias=True, exclude_unset=True) for r in rules]}
+        for name, world in sorted(worlds.worlds.items())
+        if (rules := declared_rules(world))
+    ]
+    return _json({"rules": faults.describe(), "scenarioRules": declared})
+
+
+async def add_faults(request: Request) -> Response:
+    """Install one rule (a JSON object) or several (a list); 201 with their ids."""
+    faults: Faults = request.app.state.faults
+    body = await _body(request)
+    items = body if isinstance(body, list) else [body]
+    try:
+        rules = [FaultRule.model_validate(item) for item in items]
+    except ValidationError as exc:
+        return _validation_error(exc)
+    try:
+        ids = [faults.add(rule) for rule in rules]
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
+    return _json({"ids": ids, "id": ids[0] if len(ids) == 1 else None}, status=201)
+
+
+async def clear_faults(request: Request) -> Response:
+    faults: Faults = request.app.state.faults
+    faults.clear()
+    return _json({"rules": []})
+
+
+async def remove_fault(request: Request) -> Response:
+    faults: Faults = request.app.state.faults
+    rule_id = request.path_params["rule_id"]
+    try:
+        faults.remove(rule_id)
+    except KeyError:
+        raise NotFoundError(f"No fault rule with id {rule_id}", code="UNKNOWN_FAULT_RULE") from None
+    return _json({"removed": rule_id})
+
+
+# -- reset ----------------------------------------------------------------------------------------------------------
+def reset_state(app: Starlette, *, clear_faults: bool = False) -> None:
+    """Back to the state after start: worlds (clocks, default scenario, contract), rule counters and sequences,
+    the journal; installed fault rules stay unless `clear_faults` (the pytest plugin clears them per test)."""
+    faults: Faults = app.state.faults
+    app.state.worlds.reset()
+    if clear_faults:
+        faults.clear()
+    faults.reset()
+    app.state.journal.clear()
+
+
+async def reset(request: Request) -> Response:
+    """`POST /__admin/reset` (installed fault rules stay: `DELETE /__admin/faults` removes them)."""
+    reset_state(request.app)
+    return _json({"reset": True})
 
 
 ROUTES = [
-    Route("/__admin/health", health, methods=["GET"]),
-    Route("/__admin/scenarios", scenarios, methods=["GET"]),
+    Route("/__admin/health", guarded(health), methods=["GET"]),
+    Route("/__admin/scenarios", guarded(scenarios), methods=["GET"]),
+    Route("/__admin/scenarios/reload", guarded(reload_scenarios), methods=["POST"]),
+    Route("/__admin/scenarios/default", guarded(set_default), methods=["PUT"]),
+    Route("/__admin/journal", guarded(journal_entries), methods=["GET"]),
+    Route("/__admin/journal", guarded(clear_journal), methods=["DELETE"]),
+    Route("/__admin/clock", guarded(get_clock), methods=["GET"]),
+    Route("/__admin/clock", guarded(set_clock), methods=["POST"]),
+    Route("/__admin/faults", guarded(list_faults), methods=["GET"]),
+    Route("/__admin/faults", guarded(add_faults), methods=["POST"]),
+    Route("/__admin/faults", guarded(clear_faults), methods=["DELETE"]),
+    Route("/__admin/faults/{rule_id:int}", guarded(remove_fault), methods=["DELETE"]),
+    Route("/__admin/reset", guarded(reset), methods=["POST"]),
 ]

@@ -21,6 +21,9 @@ from mockserver.api import admin
 from mockserver.api.errors import error_response, request_error_response
 from mockserver.api.usages import list_usages
 from mockserver.contract.openapi import build_openapi
+from mockserver.controls import middleware as controls  # a module, not names: it imports mockserver.api back
+from mockserver.controls.faults import Faults
+from mockserver.controls.journal import Journal
 from mockserver.errors import RequestError
 from mockserver.reload import watch_scenarios
 from mockserver.settings import Settings
@@ -56,7 +59,7 @@ def _printable(text: str, limit: int = 300) -> str:
 
 
 class RequestLog:
-    """ASGI middleware: one log line per request (method, path, query, status, duration)."""
+    """ASGI middleware: one log line per request (method, path, query, status, duration, fault applied)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -67,11 +70,13 @@ class RequestLog:
             return
         started = time.perf_counter()
         status = 500
+        responded = False
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
                 status = message["status"]
+                responded = True
             await send(message)
 
         try:
@@ -79,12 +84,14 @@ class RequestLog:
         finally:
             query = scope.get("query_string", b"").decode("latin-1")
             target = scope["path"] + ("?" + query if query else "")
+            fault = scope.get(controls.FAULT_SCOPE_KEY)
             log.info(
-                "%s %s %d %.1fms",
+                "%s %s %s %.1fms%s",
                 scope["method"],
                 _printable(target),
-                status,
+                status if responded or fault is None else "-",
                 (time.perf_counter() - started) * 1000,
+                f" fault={fault}" if fault else "",
             )
 
 
@@ -97,7 +104,7 @@ def build_app(settings: Settings | None = None) -> Starlette:
         Route("/usages", list_usages, methods=["GET"]),
         Route("/usages/", list_usages, methods=["GET"]),
         Route("/openapi.json", openapi_document, methods=["GET"]),
-        *admin.ROUTES,
+        *(admin.ROUTES if settings.admin else ()),
     ]
     handlers: dict[Any, Any] = {
         RequestError: _request_error,
@@ -124,6 +131,9 @@ def build_app(settings: Settings | None = None) -> Starlette:
     app.router.redirect_slashes = False
     app.state.worlds = worlds
     app.state.settings = settings
+    app.state.journal = Journal(settings.journal_size)
+    app.state.faults = Faults()
+    app.add_middleware(controls.ControlsMiddleware, worlds=worlds, journal=app.state.journal, faults=app.state.faults)
     if settings.log_requests:
         app.add_middleware(RequestLog)
     return app

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import orjson
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from mockserver.api.auth import authenticate, parse_authorization
+from mockserver.contract.adapt import adapter_for
 from mockserver.contract.query import parse_usage_query
-from mockserver.world.report import build_report
+from mockserver.controls.journal import ACTIVITY_COUNT_HEADER
+from mockserver.world.report import render_usages
+from mockserver.world.world import World
 from mockserver.worlds import SCENARIO_HEADER, Worlds
 
 
@@ -18,5 +24,22 @@ async def list_usages(request: Request) -> Response:
     world = worlds.select(request.headers.get(SCENARIO_HEADER), credentials.key)
     authenticate(world, credentials)
     query = parse_usage_query(request.query_params.multi_items(), lenient=worlds.settings.lenient)
-    body = build_report(world, query, world.clock.now())
-    return Response(orjson.dumps(body), media_type="application/json")
+    adapt, variant = _contract(worlds, world)
+    rendered = render_usages(world, query, world.clock.served_now(), adapt, variant)
+    # The journal learns the page size from this header (it never parses bodies): see controls.journal.
+    headers = None if rendered.activity_count is None else {ACTIVITY_COUNT_HEADER: str(rendered.activity_count)}
+    return Response(rendered.body, headers=headers, media_type="application/json")
+
+
+def _contract(worlds: Worlds, world: World) -> tuple[Callable[[dict[str, Any]], dict[str, Any]] | None, object]:
+    """The transformation a response gets: the contract pinned at run time, else the scenario's, else none."""
+    if worlds.contract is not None:
+        adapter, drift = worlds.contract, worlds.drift
+    elif world.scenario.contract is not None:
+        adapter, drift = adapter_for(world.scenario.contract), world.scenario.drift
+    else:
+        return None, None
+    if adapter.is_latest and not drift:
+        return None, None
+    seed = world.seed if drift else None
+    return partial(adapter.adapt, drift_seed=seed), (adapter.version, seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from mockserver.contract.enums import (
     Action,
@@ -17,16 +17,12 @@ from mockserver.contract.enums import (
     NodeType,
     TimeRange,
 )
+from mockserver.controls.faults import FaultRule
+from mockserver.scenario.spec import Spec
 
 # A time in a scenario: an ISO 8601 instant, or a duration relative to the world's anchor such as "-3d".
 TimeSpec = Annotated[str, Field(description="ISO 8601 instant, or relative to the clock: `-2h`, `-3d`, `+30m`")]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=128)]
-
-
-class Spec(BaseModel):
-    """Base of every scenario model: camelCase keys as written in YAML, unknown keys rejected."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
 
 class ClockSpec(Spec):
@@ -209,6 +205,9 @@ class Scenario(Spec):
     collections: list[CollectionSpec] | int = 4
     nsfw_labels: list[str] = Field(
         default_factory=lambda: ["explicit-nudity", "suggestive", "violence"], alias="nsfwLabels"
+    )
+    faults: list[FaultRule] = Field(
+        default_factory=list, description="Fault rules for this world's requests: errors, 429s, latency, resets."
     )
     assets: list[AssetSpec] = Field(default_factory=list)
     jobs: list[JobSpec] = Field(default_factory=list)

@@ -6,7 +6,7 @@ The result is plain data (dicts, lists, str, int, float) ready for orjson; pydan
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -59,31 +59,39 @@ RENDER_CACHE_ENTRIES = 128
 RENDER_CACHE_BYTES = 64 * 1024 * 1024
 
 
+class Rendered(NamedTuple):
+    body: bytes
+    activity_count: int | None  # events on the activity page, when the body has one
+
+
 def render_usages(
     world: World,
     query: UsageQuery,
     now: int,
     adapt: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     variant: object = None,
-) -> bytes:
+) -> Rendered:
     """The serialised 200 body, from the world's render cache when the same request was answered at the same `now`.
 
     `adapt` transforms the body (contract pinning); `variant` names that transformation in the cache key.
     """
     key = (query, now, variant)
     cache = world.render_cache
-    body = cache.get(key)
-    if body is not None:
+    rendered = cache.get(key)
+    if rendered is not None:
         cache.move_to_end(key)
-        return body
+        return rendered
     report = build_report(world, query, now)
-    body = orjson.dumps(adapt(report) if adapt is not None else report)
-    cache[key] = body
-    world.render_cache_bytes += len(body)
+    if adapt is not None:
+        report = adapt(report)
+    activity = report.get("activity")
+    rendered = Rendered(orjson.dumps(report), len(activity) if activity is not None else None)
+    cache[key] = rendered
+    world.render_cache_bytes += len(rendered.body)
     while len(cache) > RENDER_CACHE_ENTRIES or world.render_cache_bytes > RENDER_CACHE_BYTES:
         _, dropped = cache.popitem(last=False)
-        world.render_cache_bytes -= len(dropped)
-    return body
+        world.render_cache_bytes -= len(dropped.body)
+    return rendered
 
 
 def build_report(world: World, query: UsageQuery, now: int) -> dict[str, Any]:

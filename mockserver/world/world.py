@@ -104,7 +104,7 @@ class World:
         self._jobs: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._assets: OrderedDict[str, dict[str, Any]] = OrderedDict()
         # Serialised bodies by (query, now, contract variant); bounded in entries and bytes (see report.py).
-        self.render_cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self.render_cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.render_cache_bytes = 0
         # Explicit events (jobs, assets, events of the scenario), by hour, merged into the generated ones.
         self._fixed: dict[int, list[Event]] = {}
@@ -317,8 +317,10 @@ def resolve_time(text: str, anchor: int) -> int:
         return parse_instant(text)
 
 
-def build_world(scenario: Scenario, now: int | None = None) -> World:
-    """Build the world a scenario describes. `now` overrides the scenario's clock (frozen there)."""
+def build_world(scenario: Scenario, now: int | None = None, seed: int | None = None) -> World:
+    """Build the world a scenario describes. `now` freezes the clock there; `seed` replaces the scenario's."""
+    if seed is not None and seed != scenario.seed:
+        scenario = scenario.model_copy(update={"seed": seed})
     if now is not None:
         clock = Clock(now)
     elif scenario.clock.now is not None:

@@ -1,0 +1,485 @@
+"""The request journal: every request the mock served, bounded in size, and the verification helpers tests use.
+
+Helpers raise `VerificationError` (an `AssertionError`) that says what was expected and lists the most similar
+requests that were seen, so a failing test can be fixed without a debugger.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections import deque
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl
+
+from mockserver.world.clock import format_ms
+
+ACTIVITY_PAGE_SIZE = 100
+ACTIVITY_COUNT_HEADER = "x-mock-activity-count"
+RETRY_COUNT_HEADER = "x-stainless-retry-count"
+MAX_HEADER_VALUE = 2048  # longer header values are cut in the journal, so memory stays bounded per entry
+SIMILAR_SHOWN = 10
+
+# Header and query names whose values are credentials: the journal keeps the scheme at most, never the value.
+_SECRET_NAME = re.compile(r"authorization|cookie|secret|token|passw|api[-_]?key", re.IGNORECASE)
+
+QueryValue = str | int | float | None
+
+
+class VerificationError(AssertionError):
+    """A journal verification did not hold; the message lists what was expected and the similar requests seen."""
+
+
+def endpoint(path: str) -> str:
+    """The endpoint a path names: `/v1/usages`, `/v1/usages/`, `/usages` and `/usages/` are all `/usages`."""
+    if path.startswith("/v1/") or path == "/v1":
+        path = path[3:]
+    if len(path) > 1 and path.endswith("/"):
+        path = path[:-1]
+    return path or "/"
+
+
+def _same_value(actual: str, expected: str | int | float) -> bool:
+    if isinstance(expected, bool):
+        expected = str(expected).lower()
+    if isinstance(expected, int | float):
+        try:
+            return float(actual) == float(expected)
+        except ValueError:
+            return False
+    return actual == expected
+
+
+def query_matches(items: Sequence[tuple[str, str]], expected: Mapping[str, QueryValue]) -> bool:
+    """True if the query holds every expected parameter: equal, one item of a comma list, or absent for None."""
+    return not _query_mismatches(items, expected)
+
+
+def _query_mismatches(items: Sequence[tuple[str, str]], expected: Mapping[str, QueryValue]) -> list[str]:
+    wrong = []
+    for name, want in expected.items():
+        values = [v for k, v in items if k == name]
+        if want is None:
+            ok = not values
+        else:
+            ok = any(_same_value(v, want) or any(_same_value(p.strip(), want) for p in v.split(",")) for v in values)
+        if not ok:
+            wrong.append(f"query.{name}")
+    return wrong
+
+
+def is_secret_name(name: str) -> bool:
+    return _SECRET_NAME.search(name) is not None
+
+
+def mask_header(name: str, value: str) -> str:
+    """The journal's view of a header value: credentials replaced by `***`, keeping only an auth scheme."""
+    if _SECRET_NAME.search(name) is not None:
+        if name.endswith("authorization"):
+            scheme, _, rest = value.strip().partition(" ")
+            return f"{scheme} ***" if rest else "***"
+        return "***"
+    return value if len(value) <= MAX_HEADER_VALUE else value[:MAX_HEADER_VALUE] + "..."
+
+
+def mask_query(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    if not any(_SECRET_NAME.search(k) for k, _ in items):
+        return items
+    return [(k, "***" if _SECRET_NAME.search(k) else v) for k, v in items]
+
+
+def parse_query(raw: bytes) -> list[tuple[str, str]]:
+    """The query's (name, value) pairs, in order, blank values kept (as Starlette parses them)."""
+    text = raw.decode("latin-1")
+    if not text:
+        return []
+    if "%" in text or "+" in text:
+        return parse_qsl(text, keep_blank_values=True)
+    return [(name, value) for name, _, value in (part.partition("=") for part in text.split("&") if part)]
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One request: when, what was asked, which world answered, and how (status 0: no response was sent)."""
+
+    id: int
+    time: int  # wall clock, epoch ms, when the request arrived
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]  # lowercased names, credentials masked
+    scenario: str | None
+    status: int
+    duration_ms: float
+    fault: str | None = None
+    retry_count: int | None = None  # the client's `x-stainless-retry-count`
+    retry_after_ms: float | None = None  # the delay the response asked for (`retry-after-ms` or `retry-after`)
+    activity_count: int | None = None  # events in the response's activity page, when it had one
+    monotonic: float = field(default=0.0, compare=False)  # arrival on the server's monotonic clock, seconds
+
+    @property
+    def target(self) -> str:
+        query = "&".join(f"{k}={v}" for k, v in self.query)
+        return self.path + ("?" + query if query else "")
+
+    def describe(self) -> str:
+        """One line: `#id METHOD target -> status (retry n, scenario s, fault f)`."""
+        details = [
+            f"retry {self.retry_count}" if self.retry_count is not None else None,
+            f"scenario {self.scenario}" if self.scenario else None,
+            f"fault {self.fault}" if self.fault else None,
+        ]
+        shown = ", ".join(d for d in details if d)
+        status = str(self.status) if self.status else "no response"
+        return f"#{self.id} {self.method} {self.target} -> {status}" + (f" ({shown})" if shown else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "time": format_ms(self.time),
+            "timeMs": self.time,
+            "method": self.method,
+            "path": self.path,
+            "query": [[k, v] for k, v in self.query],
+            "headers": self.headers,
+            "scenario": self.scenario,
+            "status": self.status,
+            "durationMs": round(self.duration_ms, 3),
+            "fault": self.fault,
+            "retryCount": self.retry_count,
+            "retryAfterMs": self.retry_after_ms,
+            "activityCount": self.activity_count,
+            "monotonic": self.monotonic,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> JournalEntry:
+        """Rebuild an entry from `to_json()` output (e.g. the admin API's `GET /__admin/journal`)."""
+        return cls(
+            id=data["id"],
+            time=data["timeMs"],
+            method=data["method"],
+            path=data["path"],
+            query=[(k, v) for k, v in data["query"]],
+            headers=dict(data["headers"]),
+            scenario=data["scenario"],
+            status=data["status"],
+            duration_ms=data["durationMs"],
+            fault=data.get("fault"),
+            retry_count=data.get("retryCount"),
+            retry_after_ms=data.get("retryAfterMs"),
+            activity_count=data.get("activityCount"),
+            monotonic=data.get("monotonic", 0.0),
+        )
+
+
+class RawRequest(NamedTuple):
+    """A request as the middleware saw it, kept raw so that recording costs next to nothing.
+
+    The journal decodes and masks it into a `JournalEntry` when it is read; the raw credentials never leave it.
+    """
+
+    id: int
+    time: int
+    monotonic: float
+    duration_ms: float
+    method: str
+    path: str
+    query_string: bytes
+    headers: Sequence[tuple[bytes, bytes]]
+    scenario: str | None
+    status: int
+    fault: str | None
+    retry_after_ms: float | None
+    activity_count: int | None
+
+    def entry(self) -> JournalEntry:
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in self.headers:
+            name = raw_name.decode("latin-1").lower()
+            value = mask_header(name, raw_value.decode("latin-1"))
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        retry = headers.get(RETRY_COUNT_HEADER, "")
+        return JournalEntry(
+            id=self.id,
+            time=self.time,
+            method=self.method,
+            path=self.path,
+            query=mask_query(parse_query(self.query_string)),
+            headers=headers,
+            scenario=self.scenario,
+            status=self.status,
+            duration_ms=self.duration_ms,
+            fault=self.fault,
+            retry_count=int(retry) if retry.isdigit() and len(retry) < 6 else None,
+            retry_after_ms=self.retry_after_ms,
+            activity_count=self.activity_count,
+            monotonic=self.monotonic,
+        )
+
+
+@dataclass(frozen=True)
+class _Criteria:
+    method: str | None = None
+    path: str | None = None
+    query: Mapping[str, QueryValue] | None = None
+    scenario: str | None = None
+    status: int | Collection[int] | None = None
+
+    def mismatches(self, entry: JournalEntry) -> list[str]:
+        """The criteria `entry` fails (empty: it matches)."""
+        wrong = []
+        if self.method is not None and entry.method != self.method.upper():
+            wrong.append("method")
+        if self.path is not None and endpoint(entry.path) != endpoint(self.path):
+            wrong.append("path")
+        if self.query:
+            wrong += _query_mismatches(entry.query, self.query)
+        if self.scenario is not None and entry.scenario != self.scenario:
+            wrong.append("scenario")
+        if self.status is not None:
+            statuses = (self.status,) if isinstance(self.status, int) else self.status
+            if entry.status not in statuses:
+                wrong.append("status")
+        return wrong
+
+    def describe(self) -> str:
+        parts = [
+            f"method={self.method.upper()}" if self.method else None,
+            f"path={self.path}" if self.path else None,
+            f"query={dict(self.query)!r}" if self.query else None,
+            f"scenario={self.scenario!r}" if self.scenario is not None else None,
+            f"status={self.status!r}" if self.status is not None else None,
+        ]
+        shown = " ".join(p for p in parts if p)
+        return f"requests matching {shown}" if shown else "requests"
+
+
+class Journal:
+    """The last `maxlen` requests, oldest first (older ones are dropped); safe to read from another thread."""
+
+    def __init__(self, maxlen: int = 10_000) -> None:
+        self.maxlen = maxlen
+        self._entries: deque[JournalEntry | RawRequest] = deque(maxlen=maxlen)
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    @classmethod
+    def of(cls, entries: Iterable[JournalEntry]) -> Journal:
+        """A journal holding these entries (e.g. fetched from a remote server), for the verification helpers."""
+        items = list(entries)
+        journal = cls(max(len(items), 1))
+        journal._entries.extend(items)
+        journal._ids = itertools.count(max((e.id for e in items), default=0) + 1)
+        return journal
+
+    def next_id(self) -> int:
+        return next(self._ids)  # atomic under the GIL
+
+    def record(self, entry: JournalEntry | RawRequest) -> None:
+        """Append an entry (a `RawRequest` is decoded when read), dropping the oldest when full."""
+        with self._lock:
+            self._entries.append(entry)
+
+    def clear(self) -> int:
+        """Forget every entry (ids keep counting up); return how many were dropped."""
+        with self._lock:
+            count = len(self._entries)
+            self._entries.clear()
+            return count
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _snapshot(self) -> list[JournalEntry]:
+        with self._lock:
+            items = list(self._entries)
+        return [item.entry() if isinstance(item, RawRequest) else item for item in items]
+
+    def entries(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        query: Mapping[str, QueryValue] | None = None,
+        scenario: str | None = None,
+        status: int | Collection[int] | None = None,
+    ) -> list[JournalEntry]:
+        """The entries matching every given criterion, oldest first.
+
+        `path` names an endpoint (`/v1/usages` also matches `/usages/`); `query` is a subset: `{"type": "activity"}`
+        matches `type=activity` and `type=usages,activity`, and a `None` value means the parameter is absent.
+        """
+        criteria = _Criteria(method, path, query, scenario, status)
+        return [e for e in self._snapshot() if not criteria.mismatches(e)]
+
+    # -- verification helpers ---------------------------------------------------------------------------------
+    def assert_called(
+        self,
+        times: int | None = None,
+        *,
+        at_least: int | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        query: Mapping[str, QueryValue] | None = None,
+        scenario: str | None = None,
+        status: int | Collection[int] | None = None,
+    ) -> list[JournalEntry]:
+        """Check how many requests matched (exactly `times`, or at least `at_least`, default at least one)."""
+        criteria = _Criteria(method, path, query, scenario, status)
+        seen = self._snapshot()
+        found = [e for e in seen if not criteria.mismatches(e)]
+        if times is not None and len(found) != times:
+            expected = f"exactly {times}"
+        elif times is None and len(found) < (1 if at_least is None else at_least):
+            expected = f"at least {1 if at_least is None else at_least}"
+        else:
+            return found
+        message = f"expected {expected} {criteria.describe()}, saw {len(found)}"
+        raise VerificationError(message + _listing(found, seen, criteria))
+
+    def assert_walked_activity_pages(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        query: Mapping[str, QueryValue] | None = None,
+        scenario: str | None = None,
+    ) -> list[JournalEntry]:
+        """Check that a client fetched every activity page of one query: offsets 0, 100, ... up to a short page.
+
+        Pages are grouped by everything but `activityOffset`; a page counts when it was answered 200.
+        Return the pages of the first complete walk.
+        """
+        criteria = _Criteria(method, path, query, scenario)
+        seen = self._snapshot()
+        pages = [e for e in seen if not criteria.mismatches(e) and e.status == 200 and e.activity_count is not None]
+        groups: dict[tuple[object, ...], dict[int, JournalEntry]] = {}
+        for entry in pages:
+            offsets = groups.setdefault(_page_group(entry), {})
+            offsets.setdefault(_activity_offset(entry), entry)
+        reports = []
+        for offsets in groups.values():
+            walk, missing = _walk(offsets)
+            if missing is None:
+                return walk
+            reports.append((len(walk), walk, missing))
+        message = (
+            f"expected the activity pages of {criteria.describe()} to be walked: offsets 0, "
+            f"{ACTIVITY_PAGE_SIZE}, ... until a page with fewer than {ACTIVITY_PAGE_SIZE} events"
+        )
+        if not reports:
+            message += "; no 200 response with an activity page matched"
+        else:
+            best = max(reports, key=lambda r: r[0])
+            pages_seen = ", ".join(f"offset {_activity_offset(e)}: {e.activity_count} events" for e in best[1])
+            message += f"; the longest walk stopped before offset {best[2]} (pages: {pages_seen or 'none'})"
+        raise VerificationError(message + _listing(pages, seen, criteria))
+
+    def assert_waited_retry_after(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        query: Mapping[str, QueryValue] | None = None,
+        scenario: str | None = None,
+        tolerance_ms: float = 0.0,
+        require_retry: bool = True,
+    ) -> list[tuple[JournalEntry, JournalEntry]]:
+        """Check that every retry of a response that asked for a delay (`Retry-After`, `retry-after-ms`) came after it.
+
+        A retry is the next request with the same method, endpoint, query and scenario (and, when the client sends
+        `x-stainless-retry-count`, the next count). The wait runs from the end of the response to the arrival of
+        the retry. With `require_retry`, fail when no such retry was seen at all. Return the (response, retry) pairs.
+        """
+        criteria = _Criteria(method, path, query, scenario)
+        seen = sorted(self._snapshot(), key=lambda e: e.monotonic)
+        asked = [e for e in seen if not criteria.mismatches(e) and e.retry_after_ms]
+        pairs: list[tuple[JournalEntry, JournalEntry]] = []
+        too_early = []
+        for response in asked:
+            retry = _retry_of(response, seen)
+            if retry is None:
+                continue
+            pairs.append((response, retry))
+            waited = (retry.monotonic - response.monotonic) * 1000 - response.duration_ms
+            assert response.retry_after_ms is not None
+            if waited + tolerance_ms < response.retry_after_ms:
+                too_early.append(
+                    f"  {retry.describe()} came {waited:.0f} ms after {response.describe()}, "
+                    f"which asked for {response.retry_after_ms:.0f} ms"
+                )
+        if too_early:
+            message = f"expected retries of {criteria.describe()} to wait at least the delay the response asked for:\n"
+            raise VerificationError(message + "\n".join(too_early))
+        if require_retry and not pairs:
+            if asked:
+                message = f"no retry followed any of the {len(asked)} response(s) asking for a delay"
+                message += f" among {criteria.describe()}"
+            else:
+                message = f"no response with Retry-After or retry-after-ms among {criteria.describe()}"
+            raise VerificationError(message + _listing(asked, seen, criteria))
+        return pairs
+
+
+def _listing(found: list[JournalEntry], seen: list[JournalEntry], criteria: _Criteria) -> str:
+    """The matching requests, then the most similar other requests with what differs."""
+    lines = []
+    if found:
+        lines.append("matching requests:")
+        lines += [f"  {e.describe()}" for e in found[-SIMILAR_SHOWN:]]
+    others = [(criteria.mismatches(e), e) for e in seen]
+    others = [(wrong, e) for wrong, e in others if wrong]
+    others.sort(key=lambda item: (len(item[0]), -item[1].id))
+    if others:
+        lines.append("similar requests (most similar first):")
+        lines += [f"  {e.describe()} [differs in {', '.join(wrong)}]" for wrong, e in others[:SIMILAR_SHOWN]]
+        if len(others) > SIMILAR_SHOWN:
+            lines.append(f"  ... and {len(others) - SIMILAR_SHOWN} more")
+    if not seen:
+        lines.append("no requests were recorded")
+    return "".join("\n" + line for line in lines)
+
+
+def _activity_offset(entry: JournalEntry) -> int:
+    for key, value in entry.query:
+        if key == "activityOffset":
+            try:
+                offset = float(value)
+            except ValueError:
+                return 0
+            return int(offset) if offset == offset and 0 <= offset < float("inf") else 0
+    return 0
+
+
+def _page_group(entry: JournalEntry) -> tuple[object, ...]:
+    rest = tuple(sorted((k, v) for k, v in entry.query if k != "activityOffset"))
+    return (entry.method, endpoint(entry.path), entry.scenario, rest)
+
+
+def _walk(offsets: dict[int, JournalEntry]) -> tuple[list[JournalEntry], int | None]:
+    """The pages from offset 0 on, and the first missing offset (None: the walk reached a short page)."""
+    walk = []
+    offset = 0
+    while offset in offsets:
+        page = offsets[offset]
+        walk.append(page)
+        if (page.activity_count or 0) < ACTIVITY_PAGE_SIZE:
+            return walk, None
+        offset += ACTIVITY_PAGE_SIZE
+    return walk, offset
+
+
+def _retry_of(response: JournalEntry, seen: list[JournalEntry]) -> JournalEntry | None:
+    key = (response.method, endpoint(response.path), response.scenario, sorted(response.query))
+    for later in seen:
+        if later.monotonic <= response.monotonic or later.id == response.id:
+            continue
+        if (later.method, endpoint(later.path), later.scenario, sorted(later.query)) != key:
+            continue
+        if response.retry_count is not None and later.retry_count is not None:
+            return later if later.retry_count == response.retry_count + 1 else None
+        return later
+    return None

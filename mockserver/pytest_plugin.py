@@ -1,0 +1,267 @@
+"""pytest plugin: one mockserver per session (real uvicorn on a free port), reset cheaply before every test.
+
+Fixtures: `mockserver` (the per-test handle), `mockserver_session` (the running server), `mockserver_settings`
+(override it to configure). Marker: `@pytest.mark.mockserver(scenario=..., now=..., contract=..., drift=...)`.
+Ini options: `mockserver_scenarios`, `mockserver_scenario`, `mockserver_seed`, `mockserver_now`.
+Built only on the public API: `build_app`, `Settings`, the app's worlds, journal and faults.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from mockserver.controls.faults import FaultRule
+from mockserver.controls.journal import Journal, JournalEntry
+from mockserver.settings import Settings
+from mockserver.world.clock import parse_duration, parse_instant
+
+if TYPE_CHECKING:
+    import httpx
+    from starlette.applications import Starlette
+
+MARKER = "mockserver"
+START_TIMEOUT_S = 30.0
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("mockserver_scenarios", "directory of scenario files (default: the shipped scenarios)", default="")
+    parser.addini("mockserver_scenario", "the scenario served by default", default="default")
+    parser.addini("mockserver_seed", "override every scenario's seed", default="")
+    parser.addini("mockserver_now", "freeze every world's clock at this ISO 8601 instant", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mockserver(scenario=None, now=None, contract=None, drift=False): configure the mockserver for one test",
+    )
+
+
+class MockServerSession:
+    """The server started once per session: a uvicorn thread serving `build_app(settings)` on a free port."""
+
+    def __init__(self, settings: Settings) -> None:
+        import uvicorn
+
+        from mockserver.api import build_app
+
+        self.settings = settings
+        self.app: Starlette = build_app(settings)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="mockserver", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("mockserver did not start")
+            time.sleep(0.005)
+
+    @property
+    def base_url(self) -> str:
+        return self.url + "/v1"
+
+    def reset(self) -> None:
+        """World state, clocks, fault rules and sequences, journal, default scenario: all back to the start."""
+        from mockserver.api.admin import reset_state
+
+        reset_state(self.app, clear_faults=True)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+
+
+class Clock:
+    """The clock of every world (or of one scenario): frozen, set, advanced."""
+
+    def __init__(self, session: MockServerSession) -> None:
+        self._worlds = session.app.state.worlds
+
+    def _clocks(self, scenario: str | None) -> list[Any]:
+        worlds = self._worlds.worlds
+        return [worlds[scenario].clock] if scenario else [w.clock for w in worlds.values()]
+
+    def now(self, scenario: str | None = None) -> int:
+        """The current time of a world (the default one) in epoch milliseconds."""
+        world = self._worlds.get(scenario) if scenario else self._worlds.default
+        return int(world.clock.now())
+
+    def set(self, instant: str | int, scenario: str | None = None) -> None:
+        """Freeze the clock at an ISO instant or epoch ms."""
+        at = parse_instant(instant) if isinstance(instant, str) else instant
+        for clock in self._clocks(scenario):
+            clock.freeze(at)
+
+    def freeze(self, scenario: str | None = None) -> None:
+        for clock in self._clocks(scenario):
+            clock.freeze()
+
+    def advance(self, by: str | int, scenario: str | None = None) -> None:
+        """Move the clock on by a duration (`"90s"`, `"2h"`) or milliseconds."""
+        ms = parse_duration(by) if isinstance(by, str) else by
+        for clock in self._clocks(scenario):
+            clock.advance(ms)
+
+
+class MockServer:
+    """What a test gets from the `mockserver` fixture."""
+
+    def __init__(self, session: MockServerSession) -> None:
+        self._session = session
+        self.url = session.url
+        self.base_url = session.base_url
+        self.app = session.app
+        self.clock = Clock(session)
+        self._clients: list[Any] = []
+
+    # -- scenario and contract -----------------------------------------------------------------------------
+    def use(self, scenario: str) -> None:
+        """Serve `scenario` by default for the rest of this test."""
+        self.app.state.worlds.set_default(scenario)
+
+    @property
+    def scenario(self) -> str:
+        return str(self.app.state.worlds.default.name)
+
+    def contract(self, version: str | None, *, drift: bool = False) -> None:
+        """Pin responses to a published SDK contract version (None: newest); `drift` mixes in newer values."""
+        self.app.state.worlds.set_contract(version, drift=drift)
+
+    # -- faults --------------------------------------------------------------------------------------------
+    def fault(self, rule: FaultRule | dict[str, Any] | None = None, **fields: Any) -> int:
+        """Add a fault rule (a `FaultRule`, a dict as in a scenario file, or keyword fields); return its id."""
+        if not isinstance(rule, FaultRule):
+            rule = FaultRule.model_validate({**(rule or {}), **fields})
+        return int(self.app.state.faults.add(rule))
+
+    @property
+    def faults(self) -> Any:
+        return self.app.state.faults
+
+    # -- journal -------------------------------------------------------------------------------------------
+    @property
+    def journal(self) -> Journal:
+        journal: Journal = self.app.state.journal
+        return journal
+
+    def requests(self, **match: Any) -> list[JournalEntry]:
+        """The requests recorded so far that match (see `Journal.entries`)."""
+        return list(self.journal.entries(**match))
+
+    def assert_called(self, times: int | None = None, **match: Any) -> None:
+        self.journal.assert_called(times, **match)
+
+    def assert_walked_activity_pages(self, **match: Any) -> None:
+        self.journal.assert_walked_activity_pages(**match)
+
+    def assert_waited_retry_after(self, **match: Any) -> None:
+        self.journal.assert_waited_retry_after(**match)
+
+    # -- clients -------------------------------------------------------------------------------------------
+    def sdk(self, *, strict: bool = True, **options: Any) -> Any:
+        """A sync `scenario_sdk.Scenario` client on this server (closed after the test)."""
+        from scenario_sdk import Scenario
+
+        options.setdefault("api_key", "mockserver-key")
+        options.setdefault("api_secret", "mockserver-secret")
+        client = Scenario(base_url=self.base_url, _strict_response_validation=strict, **options)
+        self._clients.append(client)
+        return client
+
+    def async_sdk(self, *, strict: bool = True, **options: Any) -> Any:
+        """An async `scenario_sdk.AsyncScenario` client on this server."""
+        from scenario_sdk import AsyncScenario
+
+        options.setdefault("api_key", "mockserver-key")
+        options.setdefault("api_secret", "mockserver-secret")
+        return AsyncScenario(base_url=self.base_url, _strict_response_validation=strict, **options)
+
+    @property
+    def client(self) -> Any:
+        """A ready, strict sync SDK client (needs `scenario-sdk`)."""
+        return self.sdk()
+
+    def http(self, **options: Any) -> httpx.Client:
+        """A plain httpx client on the server root, with Basic credentials."""
+        import httpx
+
+        options.setdefault("auth", ("mockserver-key", "mockserver-secret"))
+        client = httpx.Client(base_url=self.url, **options)
+        self._clients.append(client)
+        return client
+
+    def asgi_client(self, **options: Any) -> httpx.AsyncClient:
+        """An in-process async httpx client (no socket) on the same app: `async with mockserver.asgi_client() as c`."""
+        import httpx
+
+        options.setdefault("auth", ("mockserver-key", "mockserver-secret"))
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://mockserver", **options)
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+
+
+def _ini(config: pytest.Config, name: str) -> str:
+    return str(config.getini(name) or "").strip()
+
+
+@pytest.fixture(scope="session")
+def mockserver_settings(pytestconfig: pytest.Config) -> Settings:
+    """The settings of the session's server; override this fixture to configure it in code."""
+    directory = _ini(pytestconfig, "mockserver_scenarios")
+    seed = _ini(pytestconfig, "mockserver_seed")
+    now = _ini(pytestconfig, "mockserver_now")
+    return Settings(
+        scenarios_dir=Path(pytestconfig.rootpath, directory) if directory else None,
+        scenario=_ini(pytestconfig, "mockserver_scenario") or "default",
+        seed=int(seed) if seed else None,
+        now=parse_instant(now) if now else None,
+        log_requests=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def mockserver_session(mockserver_settings: Settings) -> Iterator[MockServerSession]:
+    """The server, started on first use and stopped at the end of the session."""
+    session = MockServerSession(mockserver_settings)
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def mockserver(request: pytest.FixtureRequest, mockserver_session: MockServerSession) -> Iterator[MockServer]:
+    """A clean mockserver for this test: worlds, clocks, faults, sequences and journal reset; marker applied."""
+    mockserver_session.reset()
+    handle = MockServer(mockserver_session)
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None:
+        options = dict(marker.kwargs)
+        unknown = set(options) - {"scenario", "now", "contract", "drift"}
+        if unknown or marker.args:
+            raise pytest.UsageError(
+                f"@pytest.mark.mockserver takes scenario=, now=, contract=, drift=; got {sorted(unknown) or marker.args}"
+            )
+        if options.get("scenario"):
+            handle.use(options["scenario"])
+        if options.get("now"):
+            handle.clock.set(options["now"])
+        if options.get("contract") or options.get("drift"):
+            handle.contract(options.get("contract"), drift=bool(options.get("drift")))
+    try:
+        yield handle
+    finally:
+        handle.close()

@@ -1,0 +1,11 @@
+"""The base of every model of a scenario file (and of the fault rules a scenario can declare)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Spec(BaseModel):
+    """Base of every scenario model: camelCase keys as written in YAML, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)

@@ -1,0 +1,158 @@
+"""The pytest plugin, exercised the way users meet it: inner test files run by `pytester`."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+INNER_TESTS = '''
+import asyncio
+
+import pytest
+from scenario_sdk import APIStatusError
+
+
+def test_base_url_and_strict_client(mockserver):
+    assert mockserver.base_url.endswith("/v1")
+    usage = mockserver.client.usages.list(type=["consumption"])
+    assert usage.consumption
+
+
+@pytest.mark.mockserver(scenario="empty-team")
+def test_marker_picks_the_scenario(mockserver):
+    assert mockserver.scenario == "empty-team"
+    assert mockserver.client.usages.list(type=["activity"]).activity == []
+
+
+def test_default_is_back_after_the_marked_test(mockserver):
+    assert mockserver.scenario == "default"
+
+
+def test_use_switches_scenario(mockserver):
+    mockserver.use("revoked-keys")
+    users = mockserver.client.usages.list(type=["consumption"]).entities.users
+    assert {u.api_key_status for u in users if u.is_api_key} >= {"inactive", "deleted"}
+
+
+def test_clock_moves_the_windows(mockserver):
+    mockserver.clock.set("2026-11-30T12:00:00Z")
+    first = mockserver.client.usages.list(time_range="last-hour", type=["usages"]).usages[0].points[0].time
+    mockserver.clock.advance("2h")
+    later = mockserver.client.usages.list(time_range="last-hour", type=["usages"]).usages[0].points[0].time
+    assert first == "2026-11-30T11:00:00.000Z"
+    assert later == "2026-11-30T13:00:00.000Z"
+
+
+def test_faults_and_journal(mockserver):
+    mockserver.fault(sequence=[{"status": 503}, {"status": 503}], then="pass")
+    client = mockserver.sdk(max_retries=2)
+    assert client.usages.list(type=["consumption"]).consumption
+    assert [e.retry_count for e in mockserver.requests()] == [0, 1, 2]
+    assert [e.status for e in mockserver.requests()] == [503, 503, 200]
+    mockserver.assert_called(3)
+
+
+def test_no_fault_leaks_from_the_previous_test(mockserver):
+    assert mockserver.requests() == []
+    assert mockserver.client.usages.list(type=["consumption"]).consumption
+
+
+def test_errors_reach_the_client(mockserver):
+    mockserver.fault(status=500, shouldRetry=False)
+    with pytest.raises(APIStatusError) as info:
+        mockserver.sdk(max_retries=2).usages.list()
+    assert info.value.status_code == 500
+    mockserver.assert_called(1)
+
+
+def test_in_process_client(mockserver):
+    async def call():
+        async with mockserver.asgi_client() as http:
+            return await http.get("/v1/usages", params={"type": "consumption"})
+
+    response = asyncio.run(call())
+    assert response.status_code == 200 and response.json()["consumption"]
+
+
+def test_async_sdk(mockserver):
+    async def call():
+        async with mockserver.async_sdk() as client:
+            return await client.usages.list(type=["consumption"])
+
+    assert asyncio.run(call()).consumption
+
+
+def test_a_failed_verification_reads_well(mockserver):
+    mockserver.client.usages.list(type=["activity"])
+    mockserver.assert_called(2, query={"type": "consumption"})
+'''
+
+
+def test_plugin_fixtures_marker_and_reset(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_inner=INNER_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=10, failed=1)
+    output = result.stdout.str()
+    # The failing verification says what was expected and lists the similar requests seen.
+    assert "test_a_failed_verification_reads_well" in output
+    assert "type=activity" in output
+    assert "VerificationError" in output or "AssertionError" in output
+
+
+def test_ini_options_and_settings_override(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        """
+        [pytest]
+        mockserver_scenario = workflow-jobs
+        mockserver_now = 2026-11-30T12:00:00Z
+        """
+    )
+    pytester.makepyfile(
+        test_ini="""
+        def test_ini(mockserver):
+            assert mockserver.scenario == "workflow-jobs"
+            assert mockserver.clock.now() == 1796040000000  # 2026-11-30T12:00:00Z
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=1)
+
+
+def test_settings_fixture_can_be_overridden_with_own_scenarios(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("my-scenarios").joinpath("mine.yaml").write_text("name: mine\nseed: 3\npeople: 2\n")
+    pytester.makeconftest(
+        """
+        import pytest
+        from pathlib import Path
+        from mockserver.settings import Settings
+
+        @pytest.fixture(scope="session")
+        def mockserver_settings():
+            return Settings(scenarios_dir=Path("my-scenarios"), scenario="mine", log_requests=False)
+        """
+    )
+    pytester.makepyfile(
+        test_own="""
+        def test_own(mockserver):
+            assert mockserver.scenario == "mine"
+            assert mockserver.client.usages.list(type=["activity"]).activity == []
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=1)
+
+
+def test_bad_marker_arguments_are_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_bad="""
+        import pytest
+
+        @pytest.mark.mockserver(senario="default")
+        def test_bad(mockserver):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    assert "senario" in result.stdout.str() + result.stderr.str()
+    assert result.ret != 0
