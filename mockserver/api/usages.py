@@ -12,6 +12,7 @@ from starlette.responses import Response
 from mockserver.api.auth import authenticate, parse_authorization
 from mockserver.contract.adapt import adapter_for
 from mockserver.contract.query import parse_usage_query
+from mockserver.contract.versions import LATEST_VERSION
 from mockserver.controls.journal import ACTIVITY_COUNT_HEADER
 from mockserver.world.report import render_usages
 from mockserver.world.world import World
@@ -35,8 +36,8 @@ def _contract(worlds: Worlds, world: World) -> tuple[Callable[[dict[str, Any]], 
     """The transformation a response gets: the contract pinned at run time, else the scenario's, else none."""
     if worlds.contract is not None:
         adapter, drift = worlds.contract, worlds.drift
-    elif world.scenario.contract is not None:
-        adapter, drift = adapter_for(world.scenario.contract), world.scenario.drift
+    elif world.scenario.contract is not None or world.scenario.drift:
+        adapter, drift = adapter_for(world.scenario.contract or LATEST_VERSION), world.scenario.drift
     else:
         return None, None
     if adapter.is_latest and not drift:

@@ -83,6 +83,16 @@ def test_async_sdk(mockserver):
     assert asyncio.run(call()).consumption
 
 
+@pytest.mark.mockserver(contract="2.0.0")
+def test_marker_pins_the_contract(mockserver):
+    body = mockserver.http().get("/v1/usages").json()
+    assert "slopUsages" in body and "qualityGateUsages" not in body
+
+
+def test_contract_is_back_to_newest(mockserver):
+    assert "qualityGateUsages" in mockserver.http().get("/v1/usages").json()
+
+
 def test_a_failed_verification_reads_well(mockserver):
     mockserver.client.usages.list(type=["activity"])
     mockserver.assert_called(2, query={"type": "consumption"})
@@ -92,7 +102,7 @@ def test_a_failed_verification_reads_well(mockserver):
 def test_plugin_fixtures_marker_and_reset(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_inner=INNER_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
-    result.assert_outcomes(passed=10, failed=1)
+    result.assert_outcomes(passed=12, failed=1)
     output = result.stdout.str()
     # The failing verification says what was expected and lists the similar requests seen.
     assert "test_a_failed_verification_reads_well" in output
