@@ -98,6 +98,11 @@ class Clock:
         world = self._worlds.get(scenario) if scenario else self._worlds.default
         return int(world.clock.now())
 
+    def anchor(self, scenario: str | None = None) -> int:
+        """The instant a scenario's relative times (`-2h`) count from, in epoch milliseconds."""
+        world = self._worlds.get(scenario) if scenario else self._worlds.default
+        return int(world.anchor)
+
     def set(self, instant: str | int, scenario: str | None = None) -> None:
         """Freeze the clock at an ISO instant or epoch ms."""
         at = parse_instant(instant) if isinstance(instant, str) else instant
