@@ -14,12 +14,20 @@ import orjson
 from mockserver import __version__
 from mockserver.errors import MockServerError
 
+
+class UsageError(Exception):
+    """A misuse of the command line (exit status 2)."""
+
+
 EPILOG = """examples:
   mockserver serve                                 serve the shipped scenarios on http://127.0.0.1:4010
   mockserver serve --port 8080 --now 2026-11-30T12:00:00Z
   mockserver serve --lenient                       malformed query values count as absent (no 400)
   mockserver serve --reload --scenarios ./my-scenarios   rebuild worlds when their files change
   mockserver openapi > openapi.json                print the OpenAPI document
+  mockserver render 'type=consumption&timeRange=last-day' --now 2026-11-30T12:00:00Z
+  mockserver scenarios                             one line per shipped scenario
+  mockserver validate my-scenarios/                check scenario files
   mockserver validate scenarios/ my-world.yaml     check scenario files, every problem as path:line:col
   mockserver scenario-schema > scenario.schema.json   print the JSON Schema of scenario files
 """
@@ -94,7 +102,38 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("MOCK_ADMIN_TOKEN") or None,
         help="require `Authorization: Bearer TOKEN` on the admin API",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("MOCK_WORKERS", "1")),
+        help="worker processes (each serves the same worlds; journal and faults are per process)",
+    )
     serve.add_argument("--quiet", action="store_true", help="no log line per request")
+
+    render = commands.add_parser(
+        "render",
+        help="print the response of a scenario to a query, offline (snapshots, debugging)",
+        epilog="examples:\n  mockserver render 'timeRange=last-day&type=consumption' --now 2026-11-30T12:00:00Z\n"
+        "  mockserver render --scenario workflow-jobs --pretty 'type=activity'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    render.add_argument("query", nargs="?", default="", help="the query string of GET /v1/usages (default: none)")
+    _world_options(render)
+    render.add_argument("--lenient", action="store_true", help="malformed query values count as absent")
+    render.add_argument("--pretty", action="store_true", help="indent the JSON")
+
+    scenarios = commands.add_parser(
+        "scenarios",
+        help="list the scenarios of a directory, one line each (and the files that do not load)",
+        epilog="example:\n  mockserver scenarios --scenarios ./my-scenarios",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scenarios.add_argument(
+        "--scenarios",
+        type=Path,
+        default=os.environ.get("MOCK_SCENARIOS") or None,
+        help="directory of scenario files (default: the shipped scenarios)",
+    )
 
     commands.add_parser(
         "openapi",
@@ -127,23 +166,90 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _world_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scenarios",
+        type=Path,
+        default=os.environ.get("MOCK_SCENARIOS") or None,
+        help="directory of scenario files (default: the shipped scenarios)",
+    )
+    parser.add_argument(
+        "--scenario", default=os.environ.get("MOCK_SCENARIO", "default"), help="the scenario to use (default: default)"
+    )
+    parser.add_argument("--now", default=os.environ.get("MOCK_NOW") or None, help="freeze the clock at this instant")
+    parser.add_argument(
+        "--contract",
+        default=os.environ.get("MOCK_CONTRACT") or None,
+        metavar="X.Y.Z",
+        help="pin responses to the contract of this scenario-sdk version",
+    )
+
+
+def _parse_now(text: str | None) -> int | None:
+    from mockserver.world.clock import parse_instant
+
+    if not text:
+        return None
+    try:
+        return parse_instant(text)
+    except ValueError:
+        raise UsageError(f"--now is not an ISO 8601 instant: {text!r}") from None
+
+
+def _scenario_dir(path: Path | None) -> Path | None:
+    if path is not None and not path.is_dir():
+        raise UsageError(f"--scenarios: not a directory: {path}")
+    return path
+
+
+def _render(args: argparse.Namespace) -> int:
+    from urllib.parse import parse_qsl
+
+    from mockserver.api.usages import answer
+    from mockserver.contract.query import parse_usage_query
+    from mockserver.settings import Settings
+    from mockserver.worlds import Worlds
+
+    settings = Settings(
+        scenarios_dir=_scenario_dir(args.scenarios),
+        scenario=args.scenario,
+        now=_parse_now(args.now),
+        lenient=args.lenient,
+        contract=args.contract,
+        log_requests=False,
+    )
+    worlds = Worlds(settings)
+    query = parse_usage_query(parse_qsl(args.query.lstrip("?"), keep_blank_values=True), lenient=args.lenient)
+    body = answer(worlds, worlds.default, query).body
+    if args.pretty:
+        body = orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2)
+    sys.stdout.write(body.decode() + "\n")
+    return 0
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from mockserver.settings import Settings
+    from mockserver.worlds import Worlds
+
+    settings = Settings(scenarios_dir=_scenario_dir(args.scenarios), scenario="", log_requests=False)
+    worlds = Worlds(settings, require_default=False)
+    for name, world in sorted(worlds.worlds.items()):
+        counts = f"{len(world.people)} people, {len(world.keys)} API keys, {len(world.models)} models"
+        print(f"{name}: {world.scenario.description or '(no description)'} [{counts}]")
+    for path, error in sorted(worlds.errors.items()):
+        print(f"{path}: not loaded ({len(error.problems)} problem(s)); run `mockserver validate {path}`")
+    return 1 if worlds.errors else 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mockserver.api import build_app
     from mockserver.settings import Settings
-    from mockserver.world.clock import parse_instant
 
-    now = None
-    if args.now:
-        try:
-            now = parse_instant(args.now)
-        except ValueError:
-            raise SystemExit(f"mockserver: error: --now is not an ISO 8601 instant: {args.now!r}") from None
-    if args.scenarios is not None and not args.scenarios.is_dir():
-        raise MockServerError(f"--scenarios: not a directory: {args.scenarios}")
+    now = _parse_now(args.now)
     settings = Settings(
-        scenarios_dir=args.scenarios,
+        scenarios_dir=_scenario_dir(args.scenarios),
         scenario=args.scenario,
         now=now,
         lenient=args.lenient,
@@ -162,8 +268,32 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"  scenario {name}{marker}: {world.scenario.description}", file=sys.stderr)
     for path, error in worlds.errors.items():
         print(f"  not loaded: {path}\n{error}", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    if args.workers > 1:
+        # Each worker process builds the same worlds from the same settings (passed in the environment).
+        os.environ[SETTINGS_ENV] = settings.to_json()
+        uvicorn.run(
+            "mockserver.cli:app_from_environment",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+            access_log=False,
+        )
+    else:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
+
+
+SETTINGS_ENV = "MOCKSERVER_SETTINGS_JSON"
+
+
+def app_from_environment() -> object:
+    """The app of one `serve --workers N` worker process."""
+    from mockserver.api import build_app
+    from mockserver.settings import Settings
+
+    return build_app(Settings.from_json(os.environ[SETTINGS_ENV]))
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -212,6 +342,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             sys.stdout.write(orjson.dumps(build_openapi(), option=orjson.OPT_INDENT_2).decode() + "\n")
             return 0
+        if args.command == "render":
+            return _render(args)
+        if args.command == "scenarios":
+            return _scenarios(args)
         if args.command == "validate":
             return _validate(args)
         if args.command == "scenario-schema":
@@ -219,6 +353,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             sys.stdout.write(orjson.dumps(scenario_json_schema(), option=orjson.OPT_INDENT_2).decode() + "\n")
             return 0
+    except UsageError as exc:
+        print(f"mockserver {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except MockServerError as exc:
         if args.debug:
             raise

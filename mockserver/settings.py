@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,19 @@ class Settings:
     journal_size: int = 10_000  # requests kept in the journal (oldest dropped)
     contract: str | None = None  # pin responses to this published SDK contract version (default: newest)
     seed: int | None = None  # overrides every scenario's seed
+
+    def to_json(self) -> str:
+        """These settings as JSON (for `serve --workers`, whose worker processes rebuild them)."""
+        data = dataclasses.asdict(self)
+        data["scenarios_dir"] = str(self.scenarios_dir) if self.scenarios_dir is not None else None
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        data = json.loads(text)
+        if data.get("scenarios_dir") is not None:
+            data["scenarios_dir"] = Path(data["scenarios_dir"])
+        return cls(**data)
 
     def scenario_directory(self) -> Path:
         return self.scenarios_dir if self.scenarios_dir is not None else shipped_scenarios_dir()

@@ -41,7 +41,7 @@ class Worlds:
     a world finishes with it: no response ever mixes two worlds.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, require_default: bool = True) -> None:
         self.settings = settings
         self.worlds: dict[str, World] = {}
         self.errors: dict[str, ScenarioError] = {}
@@ -49,15 +49,15 @@ class Worlds:
         self.default_name = settings.scenario
         self.contract: Any = None  # a ContractAdapter while a contract version is pinned at run time
         self.drift = False
-        self.load_all()
+        self.load_all(require_default)
         if settings.contract:
             self.set_contract(settings.contract)
 
-    def load_all(self) -> None:
+    def load_all(self, require_default: bool = True) -> None:
         directory = self.settings.scenario_directory()
         for path in scenario_files(directory):
             self.load_file(path)
-        if self.settings.scenario not in self.worlds:
+        if require_default and self.settings.scenario not in self.worlds:
             known = ", ".join(sorted(self.worlds)) or "none"
             raise ScenarioError(
                 [

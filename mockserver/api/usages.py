@@ -11,10 +11,10 @@ from starlette.responses import Response
 
 from mockserver.api.auth import authenticate, parse_authorization
 from mockserver.contract.adapt import adapter_for
-from mockserver.contract.query import parse_usage_query
+from mockserver.contract.query import UsageQuery, parse_usage_query
 from mockserver.contract.versions import LATEST_VERSION
 from mockserver.controls.journal import ACTIVITY_COUNT_HEADER
-from mockserver.world.report import render_usages
+from mockserver.world.report import Rendered, render_usages
 from mockserver.world.world import World
 from mockserver.worlds import SCENARIO_HEADER, Worlds
 
@@ -25,11 +25,16 @@ async def list_usages(request: Request) -> Response:
     world = worlds.select(request.headers.get(SCENARIO_HEADER), credentials.key)
     authenticate(world, credentials)
     query = parse_usage_query(request.query_params.multi_items(), lenient=worlds.settings.lenient)
-    adapt, variant = _contract(worlds, world)
-    rendered = render_usages(world, query, world.clock.served_now(), adapt, variant)
+    rendered = answer(worlds, world, query)
     # The journal learns the page size from this header (it never parses bodies): see controls.journal.
     headers = None if rendered.activity_count is None else {ACTIVITY_COUNT_HEADER: str(rendered.activity_count)}
     return Response(rendered.body, headers=headers, media_type="application/json")
+
+
+def answer(worlds: Worlds, world: World, query: UsageQuery) -> Rendered:
+    """The rendered 200 body of a query to a world, in the contract in force (the handler and `mockserver render`)."""
+    adapt, variant = _contract(worlds, world)
+    return render_usages(world, query, world.clock.served_now(), adapt, variant)
 
 
 def _contract(worlds: Worlds, world: World) -> tuple[Callable[[dict[str, Any]], dict[str, Any]] | None, object]:

@@ -1,0 +1,174 @@
+"""The command line through `main(argv)`: every command, its help, and a useful message for every misuse."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mockserver import __version__
+from mockserver.cli import main
+from tests.conftest import BASIC, NOW_TEXT, LiveServer, free_port
+
+COMMANDS = ["serve", "render", "scenarios", "validate", "scenario-schema", "openapi"]
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"mockserver {__version__}"
+
+
+def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    for command in COMMANDS:
+        assert command in err
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "example" in out and f"mockserver {command}" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        pytest.param(["serve", "--now", "yesterday"], "--now is not an ISO 8601 instant", id="bad-now"),
+        pytest.param(["serve", "--scenarios", "/no/such/dir"], "not a directory", id="bad-dir"),
+        pytest.param(["render", "--now", "soon"], "--now is not an ISO 8601 instant", id="render-bad-now"),
+        pytest.param(["scenarios", "--scenarios", "/no/such/dir"], "not a directory", id="scenarios-bad-dir"),
+        pytest.param(["validate", "/no/such/file.yaml"], "no such file", id="validate-missing"),
+    ],
+)
+def test_misuse_is_one_line_and_exit_2(argv: list[str], fragment: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert fragment in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_unknown_command_or_flag_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["serv"], ["serve", "--prot", "1"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_render_prints_exactly_what_the_server_answers(
+    live_server: LiveServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = "timeRange=last-day&type=consumption,activity"
+    assert main(["render", query, "--now", NOW_TEXT]) == 0
+    rendered = capsys.readouterr().out.rstrip("\n").encode()
+    served = httpx.get(f"{live_server.url}/v1/usages?{query}", headers=BASIC).content
+    assert rendered == served
+
+
+def test_render_pretty_scenario_and_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["render", "type=activity", "--scenario", "workflow-jobs", "--now", NOW_TEXT, "--pretty"]
+    assert main(argv) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["activity"] and "\n  " in json.dumps(body, indent=2)
+    assert main(["render", "", "--now", NOW_TEXT, "--contract", "2.0.0"]) == 0
+    assert "slopUsages" in json.loads(capsys.readouterr().out)
+
+
+def test_render_bad_query_is_the_api_message_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", "timeRange=bad", "--now", NOW_TEXT]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("mockserver: timeRange must be one of") and len(err.splitlines()) == 1
+    assert main(["render", "timeRange=bad", "--now", NOW_TEXT, "--lenient"]) == 0
+
+
+def test_scenarios_lists_one_line_each_and_the_broken_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["scenarios"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "default", "edge-cases", "empty-team", "heavy-usage", "revoked-keys", "workflow-jobs",
+    ]
+    (tmp_path / "good.yaml").write_text("name: good\ndescription: fine\n")
+    (tmp_path / "bad.yaml").write_text("name: bad\npeple: 3\n")
+    assert main(["scenarios", "--scenarios", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "good: fine" in out and "bad.yaml: not loaded" in out and "mockserver validate" in out
+
+
+def test_openapi_prints_the_document(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["openapi"]) == 0
+    assert json.loads(capsys.readouterr().out)["paths"]["/v1/usages"]["get"]
+
+
+def _serve(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--now", NOW_TEXT, *args],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/__admin/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    _, err = process.communicate()
+    raise AssertionError("server did not start: " + err)
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, err = process.communicate()
+    return err
+
+
+def test_serve_says_where_it_listens_and_logs_one_line_per_request() -> None:
+    process, url = _serve()
+    try:
+        httpx.get(url + "/v1/usages?type=consumption", headers=BASIC)
+    finally:
+        err = _stop(process)
+    assert f"listening on {url}/v1/usages" in err
+    assert "scenario default (default)" in err and "scenario heavy-usage" in err
+    assert "GET /v1/usages?type=consumption 200" in err
+
+
+def test_serve_with_two_workers_gives_the_same_bytes() -> None:
+    process, url = _serve("--workers", "2", "--quiet")
+    try:
+        bodies = {httpx.get(url + "/v1/usages?type=consumption", headers=BASIC).content for _ in range(6)}
+    finally:
+        _stop(process)
+    assert len(bodies) == 1
+
+
+def test_serve_reads_the_environment() -> None:
+    process, url = _serve(env={"MOCK_SCENARIO": "empty-team", "MOCK_ADMIN_TOKEN": "t0ken"})
+    try:
+        body = httpx.get(url + "/v1/usages?type=activity", headers=BASIC).json()
+        refused = httpx.get(url + "/__admin/scenarios")
+        allowed = httpx.get(url + "/__admin/scenarios", headers={"Authorization": "Bearer t0ken"})
+    finally:
+        _stop(process)
+    assert body["activity"] == []
+    assert refused.status_code == 401 and allowed.json()["default"] == "empty-team"
