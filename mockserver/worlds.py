@@ -84,7 +84,10 @@ class Worlds:
             self.errors[str(path)] = exc
             log.error("scenario %s not loaded (the last good version keeps serving):\n%s", path, exc)
             return False
-        world.warm(world.clock.now())
+        if world.name == self.default_name:
+            # The default world answers the first request without generating its week; the others generate their
+            # hours on first use (start-up stays short however many scenarios a directory holds).
+            world.warm(world.clock.now())
         self.errors.pop(str(path), None)
         previous = self.files.get(str(path))
         if previous is not None and previous != world.name:

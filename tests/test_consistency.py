@@ -823,3 +823,31 @@ def test_random_wide_queries_obey_every_rule(
     http: httpx.Client, oracle: Oracle, ids: dict[str, Any], data: st.DataObject
 ) -> None:
     check_all(http, oracle, data.draw(usage_queries(ids, longest=120 * DAY), label="query"))
+
+
+def test_pre_serialised_points_give_the_same_bytes_as_dicts() -> None:
+    """The hot path (points as orjson fragments) and the adapter path (points as dicts) serialise identically."""
+    import random
+    from pathlib import Path
+
+    import orjson
+
+    from mockserver.contract.enums import USAGE_TYPES
+    from mockserver.contract.query import UsageQuery
+    from mockserver.world.report import build_report
+    from mockserver.worlds import build_world_from_file
+
+    rng = random.Random(7)
+    for name in ("default", "edge-cases", "empty-team", "workflow-jobs"):
+        world = build_world_from_file(Path("scenarios") / f"{name}.yaml", now=NOW)
+        for _ in range(15):
+            span = rng.choice([3_600_000, 86_400_000, 7 * 86_400_000, 40 * 86_400_000, 100 * 86_400_000])
+            start = NOW - span - rng.randrange(86_400_000)
+            query = UsageQuery(
+                start=start,
+                end=start + span,
+                types=frozenset(rng.sample(USAGE_TYPES, rng.randint(1, len(USAGE_TYPES)))),
+                drop_zero_points=rng.random() < 0.5,
+            )
+            dicts = orjson.dumps(build_report(world, query, NOW))
+            assert orjson.dumps(build_report(world, query, NOW, raw=True)) == dicts, (name, query)

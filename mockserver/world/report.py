@@ -5,7 +5,7 @@ The result is plain data (dicts, lists, str, int, float) ready for orjson; pydan
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import orjson
@@ -81,7 +81,8 @@ def render_usages(
     if rendered is not None:
         cache.move_to_end(key)
         return rendered
-    report = build_report(world, query, now)
+    # Contract adapters read and edit points: they get dicts; the newest contract gets pre-serialised points.
+    report = build_report(world, query, now, raw=adapt is None)
     if adapt is not None:
         report = adapt(report)
     activity = report.get("activity")
@@ -94,46 +95,92 @@ def render_usages(
     return rendered
 
 
-def build_report(world: World, query: UsageQuery, now: int) -> dict[str, Any]:
-    """Return the 200 body of `GET /v1/usages` for `query` at time `now`."""
+class Points:
+    """Turns one response's sparse series into points: dense (zero-filled) or not, as dicts or pre-serialised.
+
+    Zero points are made once per bucket and shared by every row; with `raw`, each row's points become one
+    `orjson.Fragment`, so the hot path serialises only the non-zero points (adapters need dicts: `raw=False`).
+    """
+
+    def __init__(self, times: list[str], drop: bool, raw: bool) -> None:
+        self.times = times
+        self.drop = drop
+        self.raw = raw
+        self._zeros: dict[str, list[Any]] = {}
+
+    def zeros(self, kind: str, template: dict[str, Any]) -> list[Any]:
+        zeros = self._zeros.get(kind)
+        if zeros is None:
+            points = [{"time": t, **template} for t in self.times]
+            zeros = [orjson.dumps(p) for p in points] if self.raw else points
+            self._zeros[kind] = zeros
+        return zeros
+
+    def row(self, kind: str, template: dict[str, Any], nonzero: list[tuple[int, dict[str, Any]]]) -> Any:
+        """The points of a row: `nonzero` lists (bucket, point) in bucket order; every other bucket is zero."""
+        dumps = orjson.dumps if self.raw else None
+        if self.drop:
+            parts = [dumps(p) for _, p in nonzero] if dumps else [p for _, p in nonzero]
+        else:
+            parts = list(self.zeros(kind, template))
+            for b, point in nonzero:
+                parts[b] = dumps(point) if dumps else point
+        if not self.raw:
+            return parts
+        return orjson.Fragment(b"[" + b",".join(parts) + b"]")
+
+
+_USAGE_ZERO = {"value": "0", "apiKey": "0", "cost": 0, "discount": 0, "apiKeyCost": 0, "apiKeyDiscount": 0}
+_CU_ZERO = {"value": "0", "apiKey": "0"}
+_MODEL_ZERO = {"cost": 0, "discount": 0, "jobs": 0, "apiKeyCost": 0, "apiKeyDiscount": 0}
+_COUNT_ZERO = {"count": 0, "countApiKey": 0}
+
+
+def build_report(world: World, query: UsageQuery, now: int, *, raw: bool = False) -> dict[str, Any]:
+    """Return the 200 body of `GET /v1/usages` for `query` at time `now`.
+
+    With `raw`, series points are pre-serialised fragments: fast to `orjson.dumps`, opaque to anything else.
+    """
     start, end = query.window(now, world.settings.default_time_range)
     granularity, step = granularity_for(world, end - start)
     first = floor_to(start, step)
     count = -(-(end - first) // step)
-    times = [format_ms(first + i * step) for i in range(count)]
+    points = Points([format_ms(first + i * step) for i in range(count)], query.drop_zero_points, raw)
     events = select_events(world, query, start, end, now)
     types = query.types
-    drop = query.drop_zero_points
     body: dict[str, Any] = {}
     user_refs: set[str] = set()
     model_refs: set[str] = set()
 
     if "usages" in types:
-        body["usages"] = _usages(events, first, step, times, granularity, drop)
+        body["usages"] = _usages(events, first, step, points, granularity)
     if "model-usages" in types:
-        body["modelUsages"] = _model_usages(world, events, first, step, times, drop)
+        body["modelUsages"] = _model_usages(world, events, first, step, points)
         model_refs.update(m.id for m in world.models)
     if "asset-usages" in types:
         created = [e for e in events if e.created]
         body["assetUsages"] = _counts(
-            created,
-            first,
-            step,
-            times,
-            drop,
-            "kind",
-            ASSET_KINDS,
-            lambda e: _KIND_INDEX[e.asset_kind or "image"],
+            created, first, step, points, "kind", ASSET_KINDS, lambda e: (_KIND_INDEX[e.asset_kind or "image"],)
         )
     if "nsfw-usages" in types:
         labels = world.nsfw_labels
         label_index = {label: i for i, label in enumerate(labels)}
         flagged = [e for e in events if e.nsfw is not None and e.nsfw in label_index]
         body["nsfwUsages"] = _counts(
-            flagged, first, step, times, drop, "label", labels, lambda e: label_index[e.nsfw or ""]
+            flagged, first, step, points, "label", labels, lambda e: (label_index[e.nsfw or ""],)
         )
     if "quality-gate-usages" in types:
-        body["qualityGateUsages"] = _quality_gate(events, first, step, times, drop)
+        gated = [e for e in events if e.verdict is not None]
+        # Every verdict also counts in the "total" row.
+        body["qualityGateUsages"] = _counts(
+            gated,
+            first,
+            step,
+            points,
+            "verdict",
+            QUALITY_GATE_VERDICTS,
+            lambda e: (0, _VERDICT_INDEX[e.verdict or "pass"]),
+        )
     if "consumption" in types:
         consumption = _consumption(events)
         body["consumption"] = consumption
@@ -148,10 +195,8 @@ def build_report(world: World, query: UsageQuery, now: int) -> dict[str, Any]:
     return body
 
 
-def _usages(
-    events: list[Event], first: int, step: int, times: list[str], granularity: str, drop: bool
-) -> list[dict[str, Any]]:
-    n_rows, n = len(USAGE_NAMES), len(times)
+def _usages(events: list[Event], first: int, step: int, points: Points, granularity: str) -> list[dict[str, Any]]:
+    n_rows, n = len(USAGE_NAMES), len(points.times)
     # Per row and bucket: count, API-key count, cost, discount, API-key cost, API-key discount.
     count = [[0] * n for _ in range(n_rows)]
     api = [[0] * n for _ in range(n_rows)]
@@ -177,62 +222,52 @@ def _usages(
         if e.api:
             api[cu_row][b] += e.cost
             api[cud_row][b] += e.discount
-    zero_points = [
-        {
-            "time": t,
-            "value": "0",
-            "apiKey": "0",
-            "cost": 0,
-            "discount": 0,
-            "apiKeyCost": 0,
-            "apiKeyDiscount": 0,
-        }
-        for t in times
-    ]
-    zero_cu_points = [{"time": t, "value": "0", "apiKey": "0"} for t in times]
+    times = points.times
     rows = []
     for r, name in enumerate(USAGE_NAMES):
         c_row, a_row = count[r], api[r]
-        points: list[dict[str, Any]] = []
         if r in (cu_row, cud_row):
-            for b in range(n):
-                if c_row[b]:
-                    points.append({"time": times[b], "value": cu_text(c_row[b]), "apiKey": cu_text(a_row[b])})
-                elif not drop:
-                    points.append(zero_cu_points[b])
+            nonzero = [
+                (b, {"time": times[b], "value": cu_text(c), "apiKey": cu_text(a_row[b])})
+                for b, c in enumerate(c_row)
+                if c
+            ]
+            row_points = points.row("cu", _CU_ZERO, nonzero)
         else:
             co, di, ac, ad = cost[r], disc[r], api_cost[r], api_disc[r]
-            for b in range(n):
-                if c_row[b] or co[b] or di[b]:
-                    points.append(
-                        {
-                            "time": times[b],
-                            "value": str(c_row[b]),
-                            "apiKey": str(a_row[b]),
-                            "cost": cu(co[b]),
-                            "discount": cu(di[b]),
-                            "apiKeyCost": cu(ac[b]),
-                            "apiKeyDiscount": cu(ad[b]),
-                        }
-                    )
-                elif not drop:
-                    points.append(zero_points[b])
-        rows.append({"usageName": name, "granularity": granularity, "points": points})
+            nonzero = [
+                (
+                    b,
+                    {
+                        "time": times[b],
+                        "value": str(c_row[b]),
+                        "apiKey": str(a_row[b]),
+                        "cost": cu(co[b]),
+                        "discount": cu(di[b]),
+                        "apiKeyCost": cu(ac[b]),
+                        "apiKeyDiscount": cu(ad[b]),
+                    },
+                )
+                for b in range(n)
+                if c_row[b] or co[b] or di[b]
+            ]
+            row_points = points.row("usage", _USAGE_ZERO, nonzero)
+        rows.append({"usageName": name, "granularity": granularity, "points": row_points})
     return rows
 
 
-def _model_usages(
-    world: World, events: list[Event], first: int, step: int, times: list[str], drop: bool
-) -> list[dict[str, Any]]:
-    n = len(times)
+def _model_usages(world: World, events: list[Event], first: int, step: int, points: Points) -> list[dict[str, Any]]:
+    n = len(points.times)
     index = {m.id: i for i, m in enumerate(world.models)}
-    stats = [[[0] * n for _ in range(5)] for _ in world.models]  # cost, discount, jobs, api cost, api discount
+    stats: list[list[list[int]] | None] = [None] * len(world.models)  # cost, discount, jobs, api cost, api discount
     for e in events:
         i = index.get(e.model) if e.model is not None else None
         if i is None:
             continue
         b = (e.t - first) // step
         row = stats[i]
+        if row is None:
+            row = stats[i] = [[0] * n for _ in range(5)]
         row[0][b] += e.cost
         row[1][b] += e.discount
         if e.job is not None:
@@ -240,15 +275,15 @@ def _model_usages(
         if e.api:
             row[3][b] += e.cost
             row[4][b] += e.discount
-    zero_points = [
-        {"time": t, "cost": 0, "discount": 0, "jobs": 0, "apiKeyCost": 0, "apiKeyDiscount": 0} for t in times
-    ]
+    times = points.times
     rows = []
-    for model, (co, di, jobs, ac, ad) in zip(world.models, stats, strict=True):
-        points: list[dict[str, Any]] = []
-        for b in range(n):
-            if co[b] or di[b] or jobs[b]:
-                points.append(
+    for model, row in zip(world.models, stats, strict=True):
+        nonzero: list[tuple[int, dict[str, Any]]] = []
+        if row is not None:
+            co, di, jobs, ac, ad = row
+            nonzero = [
+                (
+                    b,
                     {
                         "time": times[b],
                         "cost": cu(co[b]),
@@ -256,28 +291,12 @@ def _model_usages(
                         "jobs": jobs[b],
                         "apiKeyCost": cu(ac[b]),
                         "apiKeyDiscount": cu(ad[b]),
-                    }
+                    },
                 )
-            elif not drop:
-                points.append(zero_points[b])
-        rows.append({"modelId": model.id, "points": points})
-    return rows
-
-
-def _count_rows(
-    key: str, names: Any, count: list[list[int]], api: list[list[int]], times: list[str], drop: bool
-) -> list[dict[str, Any]]:
-    zero_points = [{"time": t, "count": 0, "countApiKey": 0} for t in times]
-    rows = []
-    for r, name in enumerate(names):
-        c_row, a_row = count[r], api[r]
-        points: list[dict[str, Any]] = []
-        for b in range(len(times)):
-            if c_row[b]:
-                points.append({"time": times[b], "count": c_row[b], "countApiKey": a_row[b]})
-            elif not drop:
-                points.append(zero_points[b])
-        rows.append({key: name, "points": points})
+                for b in range(n)
+                if co[b] or di[b] or jobs[b]
+            ]
+        rows.append({"modelId": model.id, "points": points.row("model", _MODEL_ZERO, nonzero)})
     return rows
 
 
@@ -285,37 +304,27 @@ def _counts(
     events: list[Event],
     first: int,
     step: int,
-    times: list[str],
-    drop: bool,
+    points: Points,
     key: str,
-    names: Any,
-    row_of: Any,
+    names: Sequence[str],
+    rows_of: Callable[[Event], tuple[int, ...]],
 ) -> list[dict[str, Any]]:
-    n = len(times)
+    n = len(points.times)
     count = [[0] * n for _ in names]
     api = [[0] * n for _ in names]
     for e in events:
-        r = row_of(e)
         b = (e.t - first) // step
-        count[r][b] += 1
-        if e.api:
-            api[r][b] += 1
-    return _count_rows(key, names, count, api, times, drop)
-
-
-def _quality_gate(events: list[Event], first: int, step: int, times: list[str], drop: bool) -> list[dict[str, Any]]:
-    n = len(times)
-    count = [[0] * n for _ in QUALITY_GATE_VERDICTS]
-    api = [[0] * n for _ in QUALITY_GATE_VERDICTS]
-    for e in events:
-        if e.verdict is None:
-            continue
-        b = (e.t - first) // step
-        for r in (0, _VERDICT_INDEX[e.verdict]):  # every verdict also counts in "total"
+        for r in rows_of(e):
             count[r][b] += 1
             if e.api:
                 api[r][b] += 1
-    return _count_rows("verdict", QUALITY_GATE_VERDICTS, count, api, times, drop)
+    times = points.times
+    rows = []
+    for r, name in enumerate(names):
+        c_row, a_row = count[r], api[r]
+        nonzero = [(b, {"time": times[b], "count": c, "countApiKey": a_row[b]}) for b, c in enumerate(c_row) if c]
+        rows.append({key: name, "points": points.row("count", _COUNT_ZERO, nonzero)})
+    return rows
 
 
 def _consumption(events: list[Event]) -> list[dict[str, Any]]:
