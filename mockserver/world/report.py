@@ -1,38 +1,22 @@
 """Answer a `UsageQuery` from a world: every list of the response derived from the same filtered events.
 
-The result is plain data (dicts, lists, str, int, float) ready for orjson; pydantic stays off the hot path.
+Series come from per-bucket totals (`aggregate.py`); the result is plain data ready for orjson, with series
+points pre-serialised on the hot path. Pydantic stays off it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import orjson
 
 from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_NAMES
 from mockserver.contract.query import ACTIVITY_PAGE_SIZE, UsageQuery
-from mockserver.world.catalog import BILLING_ROWS
-from mockserver.world.clock import floor_to, format_ms
+from mockserver.world.aggregate import BUCKET_CACHE_SIZE, CU_DISCOUNT_ROW, CU_ROW, Bucket, bucket_of, cu
+from mockserver.world.clock import HOUR, floor_to, format_ms
 from mockserver.world.timeline import Event
 from mockserver.world.world import World
-
-_CU_COST, _CU_DISCOUNT = BILLING_ROWS
-_ROW_INDEX = {name: i for i, name in enumerate(USAGE_NAMES)}
-_KIND_INDEX = {kind: i for i, kind in enumerate(ASSET_KINDS)}
-_VERDICT_INDEX = {verdict: i for i, verdict in enumerate(QUALITY_GATE_VERDICTS)}
-
-
-def cu(milli: int) -> int | float:
-    """Milli-CU as the JSON number the API shows: an integer when whole."""
-    return milli // 1000 if milli % 1000 == 0 else milli / 1000
-
-
-def cu_text(milli: int) -> str:
-    """Milli-CU as a decimal string (the `value` of the creative-unit rows)."""
-    if milli % 1000 == 0:
-        return str(milli // 1000)
-    return f"{milli / 1000:.3f}".rstrip("0")
 
 
 def granularity_for(world: World, length: int) -> tuple[str, int]:
@@ -43,16 +27,12 @@ def granularity_for(world: World, length: int) -> tuple[str, int]:
     return world.settings.coarsest
 
 
-def select_events(world: World, query: UsageQuery, start: int, end: int, now: int) -> list[Event]:
-    """The events a query covers: in the window, not in the future, and passing every filter."""
-    if query.team_id is not None and query.team_id != world.team.id:
-        return []
+def _passes(query: UsageQuery) -> Callable[[Event], bool] | None:
+    """The filter of a query's user and project ids (None: no filter)."""
     users, projects = query.user_ids, query.project_ids
-    return [
-        e
-        for e in world.events(start, min(end, now + 1))
-        if (users is None or e.user in users) and (projects is None or e.project in projects)
-    ]
+    if users is None and projects is None:
+        return None
+    return lambda e: (users is None or e.user in users) and (projects is None or e.project in projects)
 
 
 RENDER_CACHE_ENTRIES = 128
@@ -102,29 +82,39 @@ class Points:
     `orjson.Fragment`, so the hot path serialises only the non-zero points (adapters need dicts: `raw=False`).
     """
 
-    def __init__(self, times: list[str], drop: bool, raw: bool) -> None:
-        self.times = times
+    def __init__(self, buckets: list[Bucket], drop: bool, raw: bool) -> None:
+        self.buckets = buckets
         self.drop = drop
         self.raw = raw
-        self._zeros: dict[str, list[Any]] = {}
+        self._zeros: dict[tuple[str, ...], list[Any]] = {}
 
-    def zeros(self, kind: str, template: dict[str, Any]) -> list[Any]:
+    def zeros(self, template: dict[str, Any]) -> list[Any]:
+        kind = tuple(template)
         zeros = self._zeros.get(kind)
         if zeros is None:
-            points = [{"time": t, **template} for t in self.times]
+            points = [{"time": b.time, **template} for b in self.buckets]
             zeros = [orjson.dumps(p) for p in points] if self.raw else points
             self._zeros[kind] = zeros
         return zeros
 
-    def row(self, kind: str, template: dict[str, Any], nonzero: list[tuple[int, dict[str, Any]]]) -> Any:
-        """The points of a row: `nonzero` lists (bucket, point) in bucket order; every other bucket is zero."""
-        dumps = orjson.dumps if self.raw else None
+    def rows(self, series: str, table: str, keys: Sequence[Any], zero: dict[str, Any]) -> list[Any]:
+        """The points of every row `keys` of a series, read from each bucket's `table`, in key order."""
+        nonzero: dict[Any, list[tuple[int, Any]]] = {key: [] for key in keys}
+        raw = self.raw
+        for b, bucket in enumerate(self.buckets):
+            for key in getattr(bucket, table):
+                found = nonzero.get(key)
+                if found is not None:
+                    found.append((b, bucket.point(series, key, raw)))
+        return [self._row(series, zero, nonzero[key]) for key in keys]
+
+    def _row(self, series: str, zero: dict[str, Any], nonzero: list[tuple[int, Any]]) -> Any:
         if self.drop:
-            parts = [dumps(p) for _, p in nonzero] if dumps else [p for _, p in nonzero]
+            parts = [p for _, p in nonzero]
         else:
-            parts = list(self.zeros(kind, template))
+            parts = list(self.zeros(zero))
             for b, point in nonzero:
-                parts[b] = dumps(point) if dumps else point
+                parts[b] = point
         if not self.raw:
             return parts
         return orjson.Fragment(b"[" + b",".join(parts) + b"]")
@@ -134,6 +124,37 @@ _USAGE_ZERO = {"value": "0", "apiKey": "0", "cost": 0, "discount": 0, "apiKeyCos
 _CU_ZERO = {"value": "0", "apiKey": "0"}
 _MODEL_ZERO = {"cost": 0, "discount": 0, "jobs": 0, "apiKeyCost": 0, "apiKeyDiscount": 0}
 _COUNT_ZERO = {"count": 0, "countApiKey": 0}
+_BILLING = (CU_ROW, CU_DISCOUNT_ROW)
+_USAGE_ROWS = [r for r in range(len(USAGE_NAMES)) if r not in _BILLING]
+
+
+def buckets_for(
+    world: World, query: UsageQuery, first: int, step: int, count: int, start: int, limit: int
+) -> list[Bucket]:
+    """The totals of every bucket of a window `[start, limit)`: cached for whole past buckets without filters."""
+    if query.team_id is not None and query.team_id != world.team.id:
+        return [Bucket(format_ms(first + i * step)) for i in range(count)]
+    passes = _passes(query)
+    cache = world.bucket_cache
+    buckets = []
+    for i in range(count):
+        low = first + i * step
+        high = low + step
+        lo, hi = max(low, start), min(high, limit)
+        if passes is None and lo == low and hi == high:
+            key = (step, low)
+            bucket = cache.get(key)
+            if bucket is None:
+                bucket = cache[key] = bucket_of(format_ms(low), world.events(low, high))
+                if len(cache) > BUCKET_CACHE_SIZE:
+                    cache.popitem(last=False)
+        elif hi <= lo:
+            bucket = Bucket(format_ms(low))
+        else:
+            events = world.events(lo, hi)
+            bucket = bucket_of(format_ms(low), events if passes is None else filter(passes, events))
+        buckets.append(bucket)
+    return buckets
 
 
 def build_report(world: World, query: UsageQuery, now: int, *, raw: bool = False) -> dict[str, Any]:
@@ -145,197 +166,86 @@ def build_report(world: World, query: UsageQuery, now: int, *, raw: bool = False
     granularity, step = granularity_for(world, end - start)
     first = floor_to(start, step)
     count = -(-(end - first) // step)
-    points = Points([format_ms(first + i * step) for i in range(count)], query.drop_zero_points, raw)
-    events = select_events(world, query, start, end, now)
+    limit = min(end, now + 1)  # events later than now are not served
+    buckets = buckets_for(world, query, first, step, count, start, limit)
+    points = Points(buckets, query.drop_zero_points, raw)
     types = query.types
     body: dict[str, Any] = {}
     user_refs: set[str] = set()
     model_refs: set[str] = set()
 
     if "usages" in types:
-        body["usages"] = _usages(events, first, step, points, granularity)
+        usage = points.rows("usage", "usage", _USAGE_ROWS, _USAGE_ZERO)
+        billing = points.rows("usage", "usage", _BILLING, _CU_ZERO)
+        by_row = dict(zip(_USAGE_ROWS, usage, strict=True)) | dict(zip(_BILLING, billing, strict=True))
+        body["usages"] = [
+            {"usageName": name, "granularity": granularity, "points": by_row[r]} for r, name in enumerate(USAGE_NAMES)
+        ]
     if "model-usages" in types:
-        body["modelUsages"] = _model_usages(world, events, first, step, points)
-        model_refs.update(m.id for m in world.models)
+        ids = [m.id for m in world.models]
+        rows = points.rows("model", "models", ids, _MODEL_ZERO)
+        body["modelUsages"] = [{"modelId": i, "points": p} for i, p in zip(ids, rows, strict=True)]
+        model_refs.update(ids)
     if "asset-usages" in types:
-        created = [e for e in events if e.created]
-        body["assetUsages"] = _counts(
-            created, first, step, points, "kind", ASSET_KINDS, lambda e: (_KIND_INDEX[e.asset_kind or "image"],)
-        )
+        rows = points.rows("asset", "assets", range(len(ASSET_KINDS)), _COUNT_ZERO)
+        body["assetUsages"] = [{"kind": k, "points": p} for k, p in zip(ASSET_KINDS, rows, strict=True)]
     if "nsfw-usages" in types:
         labels = world.nsfw_labels
-        label_index = {label: i for i, label in enumerate(labels)}
-        flagged = [e for e in events if e.nsfw is not None and e.nsfw in label_index]
-        body["nsfwUsages"] = _counts(
-            flagged, first, step, points, "label", labels, lambda e: (label_index[e.nsfw or ""],)
-        )
+        rows = points.rows("nsfw", "nsfw", labels, _COUNT_ZERO)
+        body["nsfwUsages"] = [{"label": label, "points": p} for label, p in zip(labels, rows, strict=True)]
     if "quality-gate-usages" in types:
-        gated = [e for e in events if e.verdict is not None]
-        # Every verdict also counts in the "total" row.
-        body["qualityGateUsages"] = _counts(
-            gated,
-            first,
-            step,
-            points,
-            "verdict",
-            QUALITY_GATE_VERDICTS,
-            lambda e: (0, _VERDICT_INDEX[e.verdict or "pass"]),
-        )
+        rows = points.rows("verdict", "verdicts", range(len(QUALITY_GATE_VERDICTS)), _COUNT_ZERO)
+        body["qualityGateUsages"] = [
+            {"verdict": v, "points": p} for v, p in zip(QUALITY_GATE_VERDICTS, rows, strict=True)
+        ]
     if "consumption" in types:
-        consumption = _consumption(events)
+        consumption = _consumption(buckets)
         body["consumption"] = consumption
         user_refs.update(row["userId"] for row in consumption)
     page: list[Event] = []
     if "activity" in types:
-        offset = query.activity_offset
-        newest_first = events[::-1]
-        page = newest_first[offset : offset + ACTIVITY_PAGE_SIZE]
+        page = _activity_page(world, query, start, limit)
         body["activity"] = [_activity(e) for e in page]
     body["entities"] = _entities(world, page, user_refs, model_refs, now)
     return body
 
 
-def _usages(events: list[Event], first: int, step: int, points: Points, granularity: str) -> list[dict[str, Any]]:
-    n_rows, n = len(USAGE_NAMES), len(points.times)
-    # Per row and bucket: count, API-key count, cost, discount, API-key cost, API-key discount.
-    count = [[0] * n for _ in range(n_rows)]
-    api = [[0] * n for _ in range(n_rows)]
-    cost = [[0] * n for _ in range(n_rows)]
-    disc = [[0] * n for _ in range(n_rows)]
-    api_cost = [[0] * n for _ in range(n_rows)]
-    api_disc = [[0] * n for _ in range(n_rows)]
-    cu_row, cud_row = _ROW_INDEX[_CU_COST], _ROW_INDEX[_CU_DISCOUNT]
-    for e in events:
-        b = (e.t - first) // step
-        if e.usage_row is not None:
-            r = _ROW_INDEX[e.usage_row]
-            count[r][b] += 1
-            cost[r][b] += e.cost
-            disc[r][b] += e.discount
-            if e.api:
-                api[r][b] += 1
-                api_cost[r][b] += e.cost
-                api_disc[r][b] += e.discount
-        # The creative-unit rows total the CU charged and waived across every event.
-        count[cu_row][b] += e.cost
-        count[cud_row][b] += e.discount
-        if e.api:
-            api[cu_row][b] += e.cost
-            api[cud_row][b] += e.discount
-    times = points.times
-    rows = []
-    for r, name in enumerate(USAGE_NAMES):
-        c_row, a_row = count[r], api[r]
-        if r in (cu_row, cud_row):
-            nonzero = [
-                (b, {"time": times[b], "value": cu_text(c), "apiKey": cu_text(a_row[b])})
-                for b, c in enumerate(c_row)
-                if c
-            ]
-            row_points = points.row("cu", _CU_ZERO, nonzero)
-        else:
-            co, di, ac, ad = cost[r], disc[r], api_cost[r], api_disc[r]
-            nonzero = [
-                (
-                    b,
-                    {
-                        "time": times[b],
-                        "value": str(c_row[b]),
-                        "apiKey": str(a_row[b]),
-                        "cost": cu(co[b]),
-                        "discount": cu(di[b]),
-                        "apiKeyCost": cu(ac[b]),
-                        "apiKeyDiscount": cu(ad[b]),
-                    },
-                )
-                for b in range(n)
-                if c_row[b] or co[b] or di[b]
-            ]
-            row_points = points.row("usage", _USAGE_ZERO, nonzero)
-        rows.append({"usageName": name, "granularity": granularity, "points": row_points})
-    return rows
+def _newest_first(world: World, start: int, limit: int) -> Iterator[Event]:
+    hour = floor_to(limit - 1, HOUR)
+    earliest = max(floor_to(start, HOUR), floor_to(world.start, HOUR))
+    while hour >= earliest:
+        for e in reversed(world.hour(hour)):
+            if start <= e.t < limit:
+                yield e
+        hour -= HOUR
 
 
-def _model_usages(world: World, events: list[Event], first: int, step: int, points: Points) -> list[dict[str, Any]]:
-    n = len(points.times)
-    index = {m.id: i for i, m in enumerate(world.models)}
-    stats: list[list[list[int]] | None] = [None] * len(world.models)  # cost, discount, jobs, api cost, api discount
-    for e in events:
-        i = index.get(e.model) if e.model is not None else None
-        if i is None:
-            continue
-        b = (e.t - first) // step
-        row = stats[i]
-        if row is None:
-            row = stats[i] = [[0] * n for _ in range(5)]
-        row[0][b] += e.cost
-        row[1][b] += e.discount
-        if e.job is not None:
-            row[2][b] += 1
-        if e.api:
-            row[3][b] += e.cost
-            row[4][b] += e.discount
-    times = points.times
-    rows = []
-    for model, row in zip(world.models, stats, strict=True):
-        nonzero: list[tuple[int, dict[str, Any]]] = []
-        if row is not None:
-            co, di, jobs, ac, ad = row
-            nonzero = [
-                (
-                    b,
-                    {
-                        "time": times[b],
-                        "cost": cu(co[b]),
-                        "discount": cu(di[b]),
-                        "jobs": jobs[b],
-                        "apiKeyCost": cu(ac[b]),
-                        "apiKeyDiscount": cu(ad[b]),
-                    },
-                )
-                for b in range(n)
-                if co[b] or di[b] or jobs[b]
-            ]
-        rows.append({"modelId": model.id, "points": points.row("model", _MODEL_ZERO, nonzero)})
-    return rows
+def _activity_page(world: World, query: UsageQuery, start: int, limit: int) -> list[Event]:
+    """One page of the window's events, newest first (walking back only as far as the page needs)."""
+    if query.team_id is not None and query.team_id != world.team.id:
+        return []
+    passes = _passes(query)
+    wanted = query.activity_offset + ACTIVITY_PAGE_SIZE
+    found: list[Event] = []
+    for e in _newest_first(world, start, limit):
+        if passes is None or passes(e):
+            found.append(e)
+            if len(found) >= wanted:
+                break
+    return found[query.activity_offset :]
 
 
-def _counts(
-    events: list[Event],
-    first: int,
-    step: int,
-    points: Points,
-    key: str,
-    names: Sequence[str],
-    rows_of: Callable[[Event], tuple[int, ...]],
-) -> list[dict[str, Any]]:
-    n = len(points.times)
-    count = [[0] * n for _ in names]
-    api = [[0] * n for _ in names]
-    for e in events:
-        b = (e.t - first) // step
-        for r in rows_of(e):
-            count[r][b] += 1
-            if e.api:
-                api[r][b] += 1
-    times = points.times
-    rows = []
-    for r, name in enumerate(names):
-        c_row, a_row = count[r], api[r]
-        nonzero = [(b, {"time": times[b], "count": c, "countApiKey": a_row[b]}) for b, c in enumerate(c_row) if c]
-        rows.append({key: name, "points": points.row("count", _COUNT_ZERO, nonzero)})
-    return rows
-
-
-def _consumption(events: list[Event]) -> list[dict[str, Any]]:
+def _consumption(buckets: list[Bucket]) -> list[dict[str, Any]]:
     totals: dict[str, list[int]] = {}
-    for e in events:
-        row = totals.get(e.user)
-        if row is None:
-            row = totals[e.user] = [0, 0, 0]
-        row[0] += e.cost
-        row[1] += e.discount
-        row[2] += e.qg_cost
+    for bucket in buckets:
+        for user, (value, discount, gate) in bucket.users.items():
+            row = totals.get(user)
+            if row is None:
+                totals[user] = [value, discount, gate]
+            else:
+                row[0] += value
+                row[1] += discount
+                row[2] += gate
     ordered = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))
     result = []
     for user, (value, discount, gate) in ordered:

@@ -106,6 +106,8 @@ class World:
         # Serialised bodies by (query, now, contract variant); bounded in entries and bytes (see report.py).
         self.render_cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.render_cache_bytes = 0
+        # Totals of whole past buckets by (bucket size, start): a pure function of the events (see aggregate.py).
+        self.bucket_cache: OrderedDict[tuple[int, int], Any] = OrderedDict()
         # Explicit events (jobs, assets, events of the scenario), by hour, merged into the generated ones.
         self._fixed: dict[int, list[Event]] = {}
         for event in fixed or ():

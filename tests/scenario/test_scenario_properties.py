@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TEXT = (ROOT / "scenarios" / "default.yaml").read_text(encoding="utf-8")
 SHIPPED_TEXTS = [f.read_text(encoding="utf-8") for f in sorted((ROOT / "scenarios").glob("*.yaml"))]
 FAST = settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=1500, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+SLOW = settings(max_examples=1000, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 # Times as a scenario writes them, valid or nearly so; drawn for schemas documented as a time.
 TIMES = st.one_of(
