@@ -359,7 +359,6 @@ def build_world(scenario: Scenario, now: int | None = None, seed: int | None = N
     if not projects:
         raise WorldError("projects", "a world needs at least one project")
     project_ids = tuple(p.id for p in projects)
-    _check_refs("projects", project_ids, [])
 
     people: list[Person] = []
     person_specs = [None] * scenario.people if isinstance(scenario.people, int) else list(scenario.people)
@@ -686,11 +685,9 @@ def _user_id(actor: Person | ApiKey) -> str:
 
 
 def _check_refs(field: str, refs: Any, known: Any) -> None:
-    if not known:
-        return
     missing = [r for r in refs if r not in known]
     if missing:
-        raise WorldError(field, f"unknown id {missing[0]!r}; known: {', '.join(sorted(known))}")
+        raise WorldError(field, f"unknown id {missing[0]!r}; known: {', '.join(sorted(known)) or 'none'}")
 
 
 def _compile_stream(
