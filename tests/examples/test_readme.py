@@ -20,7 +20,7 @@ pytest_plugins = ["pytester"]
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SANDBOX_URL = "http://127.0.0.1:4010"
-_BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.DOTALL)
+_BLOCK = re.compile(r"```(\w*)\n(.*?)```", re.DOTALL)
 
 
 def blocks(language: str, kind: str | None = None) -> list[str]:
@@ -92,3 +92,16 @@ def test_docker_examples_match_what_the_container_test_runs() -> None:
     assert "docker run --rm -p 4010:4010 mockserver" in docker
     container_test = (Path(__file__).resolve().parents[1] / "test_container.py").read_text()
     assert "MOCK_SCENARIOS" in container_test and "/scenarios" in container_test
+
+
+def test_the_validation_example_prints_what_the_readme_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mockserver.cli import main
+
+    (tmp_path / "broken.yaml").write_text(blocks("yaml", "broken-scenario")[0])
+    shown = next(b for b in _BLOCK.findall(README.read_text()) if "$ mockserver validate broken.yaml" in b[1])
+    expected = [line for line in shown[1].splitlines() if line.startswith("broken.yaml:")]
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "broken.yaml"]) == 1
+    assert capsys.readouterr().out.splitlines() == expected
