@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver import dashboard
 from mockserver.api import admin
 from mockserver.api.errors import error_response, request_error_response
 from mockserver.api.usages import list_usages
@@ -105,6 +106,7 @@ def build_app(settings: Settings | None = None) -> Starlette:
         Route("/usages/", list_usages, methods=["GET"]),
         Route("/openapi.json", openapi_document, methods=["GET"]),
         *(admin.ROUTES if settings.admin else ()),
+        *dashboard.routes(settings),
     ]
     handlers: dict[Any, Any] = {
         RequestError: _request_error,

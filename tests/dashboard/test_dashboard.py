@@ -1,0 +1,355 @@
+"""The sandbox dashboard: its routes over HTTP, then the page end to end in Debian's headless Chromium (Playwright).
+
+The browser tests skip when the `playwright` package or a Chromium binary is missing, unless BROWSER_REQUIRED=1.
+Playwright drives the system browser (`executable_path`); it never downloads one. `UPDATE_SCREENSHOT=1` rewrites
+docs/dashboard.png from the screenshot test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from scenario_sdk import Scenario
+
+from mockserver.dashboard import CONTENT_SECURITY_POLICY, STATIC_DIR
+from mockserver.settings import Settings, shipped_scenarios_dir
+from tests.conftest import NOW, start_server
+
+try:
+    from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
+except ImportError:  # pragma: no cover - depends on the environment
+    sync_playwright = None  # type: ignore[assignment]
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOT = REPO / "docs" / "dashboard.png"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 20_000
+CHARTS = ["usages", "credits", "models", "assets", "verdicts", "consumption"]
+
+
+@pytest.fixture
+def small_scenarios(tmp_path: Path) -> Path:
+    shutil.copy(shipped_scenarios_dir() / "workflow-jobs.yaml", tmp_path / "workflow-jobs.yaml")
+    return tmp_path
+
+
+@contextlib.contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    uvicorn_server, thread, url = start_server(settings)
+    try:
+        yield url
+    finally:
+        uvicorn_server.should_exit = True
+        thread.join(10)
+
+
+# -- the routes, without a browser ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("admin", [pytest.param(True, id="admin-on"), pytest.param(False, id="admin-off")])
+def test_page_and_assets_are_served_with_or_without_the_admin_api(admin: bool, small_scenarios: Path) -> None:
+    settings = Settings(
+        now=NOW, log_requests=False, admin=admin, scenarios_dir=small_scenarios, scenario="workflow-jobs"
+    )
+    with serve(settings) as url, httpx.Client(base_url=url, timeout=10) as http:
+        for path in ("/", "/__admin/ui", "/__admin/ui/"):
+            page = http.get(path)
+            assert page.status_code == 200, path
+            assert page.headers["content-type"].startswith("text/html")
+            assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+            assert f'data-admin="{"on" if admin else "off"}"' in page.text
+        assets = re.findall(r'(?:src|href)="(/__admin/ui/static/[^"]+)"', page.text)
+        assert len(assets) == 4  # uPlot's script and stylesheet, the app's stylesheet and module
+        for asset in assets:
+            assert http.get(asset).status_code == 200, asset
+        missing = http.get("/__admin/ui/static/nope.js")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/json"
+        assert (http.get("/__admin/health").status_code == 200) is admin
+        # Loading the page and its assets adds no journal entry but the page itself.
+        if admin:
+            assert [e["path"] for e in http.get("/__admin/journal").json()["entries"]] == ["/"]
+
+
+def test_the_page_loads_only_what_the_server_serves() -> None:
+    """No CDN: every src/href/import in the page and its modules is a path on this server, and the licence is there."""
+    for source in [STATIC_DIR / "index.html", *STATIC_DIR.glob("*.js")]:
+        text = source.read_text(encoding="utf-8")
+        assert not re.search(r"(?:src|href)=\"(?:https?:)?//", text), source
+        for module in re.findall(r'from "([^"]+)"', text):
+            assert module.startswith("./") and (STATIC_DIR / module).is_file(), (source, module)
+    assert "MIT License" in (STATIC_DIR / "vendor" / "uPlot.LICENSE").read_text(encoding="utf-8")
+
+
+# -- the browser ------------------------------------------------------------------------------------------------------
+def _unavailable(reason: str) -> None:
+    if os.environ.get("BROWSER_REQUIRED") == "1":
+        pytest.fail(f"BROWSER_REQUIRED=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if sync_playwright is None:
+        _unavailable("the Python package `playwright` is not installed (pip install playwright; no browser download)")
+    executable = chromium_path()
+    if executable is None:
+        _unavailable("no Chromium binary (apt-get install chromium, or set CHROMIUM=/path/to/chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    uvicorn_server, thread, url = start_server(Settings(now=NOW, log_requests=False))
+    yield url
+    uvicorn_server.should_exit = True
+    thread.join(10)
+
+
+class PageProblems:
+    """What went wrong in the page: uncaught errors, console errors, requests to anywhere but the server."""
+
+    def __init__(self, page: Page, origin: str) -> None:
+        self.origin = origin
+        self.errors: list[str] = []
+        self.external: list[str] = []
+        page.on("pageerror", self._page_error)
+        page.on("console", self._console)
+        page.on("request", self._request)
+
+    def _page_error(self, error: Exception) -> None:
+        self.errors.append(str(error))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def _request(self, request: Request) -> None:
+        if not request.url.startswith(self.origin + "/"):
+            self.external.append(request.url)
+
+    def check(self) -> None:
+        assert self.errors == []
+        assert self.external == []
+
+
+@pytest.fixture
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    httpx.post(server + "/__admin/reset", timeout=10).raise_for_status()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    opened.set_default_timeout(TIMEOUT_MS)
+    problems = PageProblems(opened, server)
+    yield opened
+    context.close()
+    problems.check()
+
+
+def open_dashboard(page: Page, url: str, path: str = "/") -> None:
+    page.goto(url + path)
+    page.wait_for_selector('#usage[data-state="ready"]')
+
+
+def pick(page: Page, scenario: str) -> None:
+    page.select_option("#scenario-select", scenario)
+    page.wait_for_selector(f'#usage[data-state="ready"][data-scenario="{scenario}"]')
+
+
+def chart_numbers(page: Page) -> dict[str, tuple[int, float]]:
+    numbers = {}
+    for name in CHARTS:
+        figure = page.locator(f"#chart-{name}")
+        numbers[name] = (int(figure.get_attribute("data-points") or 0), float(figure.get_attribute("data-total") or 0))
+    return numbers
+
+
+def sdk_call(url: str, **query: object) -> None:
+    """One `usages.list` through the official SDK, its connection closed afterwards."""
+    with Scenario(base_url=url + "/v1", api_key="k", api_secret="s", _strict_response_validation=True) as client:
+        client.usages.list(**query)  # type: ignore[arg-type]
+
+
+def test_page_lists_scenarios_and_renders_charts_of_the_chosen_one(page: Page, server: str) -> None:
+    open_dashboard(page, server)
+    names = page.locator("#scenario-list > li").evaluate_all("items => items.map(li => li.dataset.name)")
+    assert names == sorted(p.stem for p in shipped_scenarios_dir().glob("*.yaml"))
+    assert page.locator('#scenario-list > li[data-name="default"] .badge.default').inner_text() == "default"
+    assert page.locator('#scenario-list > li[data-name="default"] .description').inner_text()
+
+    numbers = chart_numbers(page)
+    assert all(points > 0 and total > 0 for points, total in numbers.values()), numbers
+    assert page.locator("#chart-usages canvas").count() == 1  # uPlot drew it
+    assert page.locator("#chart-consumption li.is-key").count() >= 1  # API keys stand apart from people
+
+    pick(page, "workflow-jobs")
+    numbers = chart_numbers(page)
+    assert all(points > 0 for points, _ in numbers.values()), numbers
+    assert page.locator("#scenario-list > li.current").get_attribute("data-name") == "workflow-jobs"
+    # The activity page and its entities: keys with their status, jobs with their status and workflow flow.
+    assert page.locator("#activity-rows tr").count() > 10
+    page.locator("#entities-keys > summary").click()
+    assert "api_workflowRunner00000001" in page.locator("#entities-keys").inner_text()
+    assert page.locator("#entities-keys .badge.st-active").count() == 1
+    page.locator("#entities-jobs > summary").click()
+    page.locator("#entities-jobs li details summary").first.click()
+    flow = page.locator("#entities-jobs li details[open] ol.flow").first
+    assert flow.locator("li").count() > 5
+    assert "for-each" in flow.inner_text()
+
+
+def test_sdk_request_appears_in_the_journal_with_its_response(page: Page, server: str) -> None:
+    open_dashboard(page, server)
+    sdk_call(server, time_range="last-day", type=["consumption"])
+    row = page.locator('#journal-rows tr[data-own="false"]', has_text="type=consumption")
+    row.wait_for()
+    cells = row.locator("td").all_inner_texts()
+    assert cells[2:4] == ["GET", "/v1/usages?timeRange=last-day&type=consumption"]
+    assert cells[4:6] == ["default", "200"]
+    assert cells[6].endswith(" ms") and cells[8] == "0"  # latency; the SDK's retry count
+    # The dashboard's own requests are hidden until asked for.
+    assert page.locator('#journal-rows tr[data-own="true"]').count() == 0
+    page.locator("#show-own").check()
+    page.locator('#journal-rows tr[data-own="true"]').first.wait_for()
+    page.locator("#show-own").uncheck()
+
+    row.click()
+    detail = page.locator("#journal-detail")
+    detail.locator("pre.body").wait_for()
+    assert "GET /v1/usages?timeRange=last-day&type=consumption" in detail.inner_text()
+    assert "sent again now" in detail.inner_text()
+    assert '"consumption"' in detail.locator("pre.body").inner_text()
+
+
+def test_controls_work_from_the_keyboard(page: Page, server: str) -> None:
+    open_dashboard(page, server)
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "skip"
+    before = int(page.locator("#clock-now").get_attribute("data-ms") or 0)
+    assert before == NOW
+    for _ in range(60):  # Tab through the page to the "+1 h" button, then press Enter on it
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.dataset.advance") == "1h":
+            break
+    else:
+        pytest.fail("Tab never reached the +1 h button")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#clock-now[data-ms="{NOW + 3_600_000}"]')
+    assert page.locator("#clock-frozen").inner_text() == "frozen"
+
+    sdk_call(server, type=["consumption"])
+    page.locator('#journal-rows tr[data-own="false"]').first.wait_for()
+    page.locator("#btn-clear-journal").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#journal-rows tr[data-id]", state="detached")
+    assert httpx.get(server + "/__admin/journal").json()["total"] == 0
+
+    page.locator("#btn-reset").click()
+    page.wait_for_selector(f'#clock-now[data-ms="{NOW}"]')
+
+
+def test_heavy_scenario_loads_without_freezing_the_page(page: Page, server: str) -> None:
+    open_dashboard(page, server)
+    started = time.monotonic()
+    page.select_option("#scenario-select", "heavy-usage")
+    worst = 0.0
+    while page.locator('#usage[data-state="ready"][data-scenario="heavy-usage"]').count() == 0:
+        assert time.monotonic() - started < TIMEOUT_MS / 1000, "the heavy scenario did not render in time"
+        asked = time.monotonic()
+        assert page.evaluate("() => 1 + 1") == 2
+        worst = max(worst, time.monotonic() - asked)
+        time.sleep(0.05)
+    assert worst < 2, f"the page did not answer for {worst:.1f} s"
+    models = page.locator("#chart-models li")
+    assert models.count() <= 9 and re.fullmatch(r"others \(\d+ models\)", models.last.locator(".label").inner_text())
+    assert "of 320 models" in page.locator("#chart-models .summary").inner_text()
+    points, total = chart_numbers(page)["usages"]
+    assert 0 < points <= 6 * 500 and total > 0
+
+
+def test_screenshot(page: Page, server: str, tmp_path: Path) -> None:
+    open_dashboard(page, server)
+    sdk_call(server, time_range="last-day", type=["consumption"])
+    sdk_call(server, time_range="last-seven-days", type=["usages", "model-usages"], drop_zero_points=True)
+    sdk_call(server, type=["activity"], activity_offset=100)
+    page.locator('#journal-rows tr[data-own="false"]').nth(2).wait_for()
+    page.locator('#journal-rows tr[data-own="false"]').first.click()
+    page.locator("#journal-detail pre.body").wait_for()
+    shot = tmp_path / "dashboard.png"
+    page.screenshot(path=str(shot))
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    if os.environ.get("UPDATE_SCREENSHOT") == "1":
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        shutil.copyfile(shot, SCREENSHOT)
+
+
+# -- without the admin API, and behind an admin token ----------------------------------------------------------------
+def test_without_the_admin_api_the_page_says_so_and_still_charts(browser: Browser, small_scenarios: Path) -> None:
+    settings = Settings(
+        now=NOW, log_requests=False, admin=False, scenarios_dir=small_scenarios, scenario="workflow-jobs"
+    )
+    with serve(settings) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        problems = PageProblems(page, url)
+        open_dashboard(page, url)
+        assert page.locator("#admin-off").is_visible()
+        assert "The admin API is off" in page.locator("#admin-off").inner_text()
+        assert page.locator("#btn-reset").is_disabled()
+        assert all(points > 0 for points, _ in chart_numbers(page).values())
+        page.locator("#scenario-name").fill("workflow-jobs")
+        page.locator("#scenario-name").press("Enter")
+        page.wait_for_selector('#usage[data-state="ready"][data-scenario="workflow-jobs"]')
+        context.close()
+        problems.check()
+
+
+def test_admin_token_is_asked_for_and_load_errors_are_shown(browser: Browser, small_scenarios: Path) -> None:
+    (small_scenarios / "broken.yaml").write_text("name: broken\nseed: nope\n", encoding="utf-8")
+    settings = Settings(
+        now=NOW, log_requests=False, admin_token="s3cret", scenarios_dir=small_scenarios, scenario="workflow-jobs"
+    )
+    with serve(settings) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url + "/__admin/ui/")
+        page.locator("#token-input").wait_for()
+        assert page.evaluate("() => document.activeElement.id") == "token-input"
+        page.locator("#token-input").fill("s3cret")
+        page.locator("#token-input").press("Enter")
+        page.wait_for_selector('#usage[data-state="ready"]')
+        assert page.locator("#token-form").is_hidden()
+        assert page.locator('#scenario-list > li[data-name="workflow-jobs"]').count() == 1
+        assert page.evaluate("() => sessionStorage.getItem('mockserver.adminToken')") == "s3cret"
+        errors = page.locator("#scenario-errors").inner_text()
+        assert "Load errors (1 file)" in errors
+        assert f"{small_scenarios / 'broken.yaml'}:2:7: seed: expected an integer, found 'nope'" in errors
+        context.close()
