@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
+from mockserver.contract.base import WireModel
 from mockserver.contract.enums import (
     ApiKeyStatus,
     AssetKind,
@@ -25,31 +25,21 @@ from mockserver.contract.enums import (
     NodeType,
 )
 
-
-class _Model(BaseModel):
-    # Wire names are camelCase; unknown keys are kept, as the SDK's strict mode allows them.
-    model_config = ConfigDict(
-        extra="allow", populate_by_name=True, alias_generator=to_camel, protected_namespaces=()
-    )
-
-
 # --- users -------------------------------------------------------------------------------------------------
 
 
-class UserAvatar(_Model):
+class UserAvatar(WireModel):
     """A person's profile picture."""
 
     asset_id: str | None = Field(default=None, description="Asset holding the picture.")
     url: str | None = Field(default=None, description="Where the picture can be downloaded.")
 
 
-class UserEntity(_Model):
+class UserEntity(WireModel):
     """A person or an API key that appears in the response."""
 
     api_key_id: str | None = Field(default=None, description="The key's own id (`api_...`); API keys only.")
-    api_key_status: ApiKeyStatus | None = Field(
-        default=None, description="Whether the key still works; API keys only."
-    )
+    api_key_status: ApiKeyStatus | None = Field(default=None, description="Whether the key still works; API keys only.")
     avatar: UserAvatar | None = Field(default=None, description="Profile picture; people only.")
     email: str | None = Field(default=None, description="E-mail address; people who have not left only.")
     full_name: str | None = Field(default=None, description="Display name; people who have not left only.")
@@ -60,7 +50,7 @@ class UserEntity(_Model):
 # --- assets ------------------------------------------------------------------------------------------------
 
 
-class CameraTrajectoryPoint(_Model):
+class CameraTrajectoryPoint(WireModel):
     """One camera position of a rendered 3D or skybox view."""
 
     fov: float | None = Field(default=None, description="Field of view in degrees.")
@@ -68,31 +58,23 @@ class CameraTrajectoryPoint(_Model):
     target: list[float] = Field(description="Point the camera looks at (x, y, z).")
 
 
-class Transcription(_Model):
+class Transcription(WireModel):
     """Text recognised in an audio or video asset."""
 
     text: str = Field(description="The transcribed text.")
 
 
-class AssetProperties(_Model):
+class AssetProperties(WireModel):
     """Technical properties of an asset file; which ones are set depends on its kind."""
 
-    animation_frame_count: float | None = Field(
-        default=None, description="Frames of animation in a 3D asset."
-    )
+    animation_frame_count: float | None = Field(default=None, description="Frames of animation in a 3D asset.")
     bitrate: float | None = Field(default=None, description="Bits per second of audio or video.")
     bone_count: float | None = Field(default=None, description="Bones in a 3D skeleton.")
-    camera_mode: CameraMode | None = Field(
-        default=None, description="How the camera moves in a rendered view."
-    )
-    camera_trajectory: list[CameraTrajectoryPoint] | None = Field(
-        default=None, description="Camera path of a view."
-    )
+    camera_mode: CameraMode | None = Field(default=None, description="How the camera moves in a rendered view.")
+    camera_trajectory: list[CameraTrajectoryPoint] | None = Field(default=None, description="Camera path of a view.")
     channels: float | None = Field(default=None, description="Audio channels.")
     char_count: float | None = Field(default=None, description="Characters in a text asset.")
-    classification: AudioClassification | None = Field(
-        default=None, description="What an audio asset contains."
-    )
+    classification: AudioClassification | None = Field(default=None, description="What an audio asset contains.")
     codec_name: str | None = Field(default=None, description="Codec of audio or video.")
     description: str | None = Field(default=None, description="Generated description of the content.")
     dimensions: list[float] | None = Field(default=None, description="Bounding-box size of a 3D asset.")
@@ -104,9 +86,7 @@ class AssetProperties(_Model):
     has_full_preview: bool | None = Field(default=None, description="Whether a full-size preview exists.")
     has_normals: bool | None = Field(default=None, description="Whether a 3D mesh has normals.")
     has_skeleton: bool | None = Field(default=None, description="Whether a 3D asset is rigged.")
-    has_uvs: bool | None = Field(
-        default=None, alias="hasUVs", description="Whether a 3D mesh has UV coordinates."
-    )
+    has_uvs: bool | None = Field(default=None, alias="hasUVs", description="Whether a 3D mesh has UV coordinates.")
     height: float | None = Field(default=None, description="Height in pixels.")
     nb_frames: float | None = Field(default=None, description="Frames in a video.")
     preview: str | None = Field(default=None, description="URL of a preview image.")
@@ -118,13 +98,13 @@ class AssetProperties(_Model):
     word_count: float | None = Field(default=None, description="Words in a text asset.")
 
 
-class AssetMetadata(_Model):
+class AssetMetadata(WireModel):
     """The part of an asset's metadata that the usages API returns."""
 
     type: AssetType = Field(description="How the asset was made, in the metadata's spelling.")
 
 
-class AssetEntity(_Model):
+class AssetEntity(WireModel):
     """An asset (image, video, 3D model, ...) referenced by the response."""
 
     id: str = Field(description="Asset id (`asset_...`).")
@@ -137,58 +117,50 @@ class AssetEntity(_Model):
 # --- jobs and workflow flows -------------------------------------------------------------------------------
 
 
-class FlowAsset(_Model):
+class FlowAsset(WireModel):
     """An asset produced by a workflow node."""
 
     asset_id: str = Field(description="Asset id.")
     url: str = Field(description="Where the asset can be downloaded.")
 
 
-class InputRef(_Model):
+class InputRef(WireModel):
     """Where a node input takes its value from: another node's output or input."""
 
-    conditional: list[str] | None = Field(
-        default=None, description="Conditions under which the reference applies."
-    )
+    conditional: list[str] | None = Field(default=None, description="Conditions under which the reference applies.")
     equal: str | None = Field(default=None, description="Value the referenced input must equal.")
     name: str | None = Field(default=None, description="Name of the referenced input or output.")
     node: str | None = Field(default=None, description="Id of the referenced node.")
 
 
-class RequiredConditional(_Model):
+class RequiredConditional(WireModel):
     """A requirement that depends on the values of other inputs."""
 
     operator: ConditionOperator | None = Field(default=None, description="How the conditions combine.")
     values: Any = Field(description="The conditions, as given by the workflow.")
 
 
-class InputRequired(_Model):
+class InputRequired(WireModel):
     """When a node input must be given."""
 
     always: bool | None = Field(default=None, description="The input is always required.")
-    conditional: RequiredConditional | None = Field(
-        default=None, description="Required depending on other inputs."
-    )
+    conditional: RequiredConditional | None = Field(default=None, description="Required depending on other inputs.")
     if_defined: Any | None = Field(default=None, description="Required when these inputs are given.")
     if_not_defined: Any | None = Field(default=None, description="Required when these inputs are missing.")
 
 
-class FlowInputItem(_Model):
+class FlowInputItem(WireModel):
     """An input of a workflow node (also the shape of each entry of an `inputs_array` item)."""
 
     allowed_values: list[Any] | None = Field(default=None, description="Values offered to choose from.")
-    background_behavior: BackgroundBehavior | None = Field(
-        default=None, description="Background of image files."
-    )
+    background_behavior: BackgroundBehavior | None = Field(default=None, description="Background of image files.")
     color: bool | None = Field(default=None, description="The value is a colour.")
     cost_impact: bool | None = Field(default=None, description="Changing the value changes the price.")
     default: Any | None = Field(default=None, description="Value used when none is given.")
     description: str | None = Field(default=None, description="Longer explanation of the input.")
     group: str | None = Field(default=None, description="UI group the input is shown in.")
     hint: str | None = Field(default=None, description="Help text.")
-    inputs: list[dict[str, Any]] | None = Field(
-        default=None, description="Sub-inputs of an `inputs_array` input."
-    )
+    inputs: list[dict[str, Any]] | None = Field(default=None, description="Sub-inputs of an `inputs_array` input.")
     kind: AssetKind | None = Field(default=None, description="Kind of file accepted.")
     label: str | None = Field(default=None, description="Label shown in the UI.")
     mask_from: str | None = Field(default=None, description="Input whose image this mask applies to.")
@@ -199,9 +171,7 @@ class FlowInputItem(_Model):
     min: float | None = Field(default=None, description="Smallest accepted number.")
     min_duration: float | None = Field(default=None, description="Shortest accepted media, in seconds.")
     min_length: float | None = Field(default=None, description="Shortest accepted text or array.")
-    model_types: list[ModelType] | None = Field(
-        default=None, description="Model types a `model_array` accepts."
-    )
+    model_types: list[ModelType] | None = Field(default=None, description="Model types a `model_array` accepts.")
     name: str = Field(description="Input name, unique within the node.")
     parent: bool | None = Field(default=None, description="The input is a parent of other inputs.")
     placeholder: str | None = Field(default=None, description="Placeholder text in the UI.")
@@ -217,19 +187,17 @@ class FlowInputItem(_Model):
 class FlowInput(FlowInputItem):
     """An input of a workflow node; `inputs_array` inputs also carry their configured items."""
 
-    items: list[list[FlowInputItem]] | None = Field(
-        default=None, description="Configured items of an `inputs_array`."
-    )
+    items: list[list[FlowInputItem]] | None = Field(default=None, description="Configured items of an `inputs_array`.")
 
 
-class LogicCase(_Model):
+class LogicCase(WireModel):
     """One branch of a logic node."""
 
     condition: str = Field(description="Expression that selects the branch.")
     value: str = Field(description="Node the branch leads to.")
 
 
-class FlowLogic(_Model):
+class FlowLogic(WireModel):
     """The branching rules of a logic node."""
 
     cases: list[LogicCase] | None = Field(default=None, description="Branches, tried in order.")
@@ -237,7 +205,7 @@ class FlowLogic(_Model):
     transform: str | None = Field(default=None, description="Expression applied to the input first.")
 
 
-class FlowNode(_Model):
+class FlowNode(WireModel):
     """One node of a workflow job's flow."""
 
     assets: list[FlowAsset] | None = Field(default=None, description="Assets the node produced.")
@@ -249,9 +217,7 @@ class FlowNode(_Model):
     )
     inputs: list[FlowInput] | None = Field(default=None, description="The node's inputs.")
     items: list[str] | None = Field(default=None, description="Values a for-each node iterates over.")
-    iteration_index: float | None = Field(
-        default=None, description="Iteration of the enclosing for-each loop."
-    )
+    iteration_index: float | None = Field(default=None, description="Iteration of the enclosing for-each loop.")
     job_id: str | None = Field(default=None, description="Job run for the node, once it has started.")
     logic: FlowLogic | None = Field(default=None, description="Branching rules of a logic node.")
     logic_type: Literal["if-else"] | None = Field(default=None, description="Kind of logic node.")
@@ -264,7 +230,7 @@ class FlowNode(_Model):
     workflow_id: str | None = Field(default=None, description="Workflow run by a sub-workflow node.")
 
 
-class JobMetadata(_Model):
+class JobMetadata(WireModel):
     """What a job was asked to do and what it produced."""
 
     asset_ids: list[str] | None = Field(default=None, description="Assets the job produced.")
@@ -278,7 +244,7 @@ class JobMetadata(_Model):
     workflow_job_id: str | None = Field(default=None, description="Workflow job this job is a step of.")
 
 
-class JobEntity(_Model):
+class JobEntity(WireModel):
     """A job (generation, training, workflow, ...) referenced by the response."""
 
     id: str = Field(description="Job id (`job_...`).")
@@ -290,7 +256,7 @@ class JobEntity(_Model):
 # --- models and collections --------------------------------------------------------------------------------
 
 
-class ModelEntity(_Model):
+class ModelEntity(WireModel):
     """A model referenced by the response."""
 
     id: str = Field(description="Model id (`model_...` or a hosted model's slug).")
@@ -298,14 +264,14 @@ class ModelEntity(_Model):
     short_description: str | None = Field(default=None, description="One-line summary.")
 
 
-class CollectionEntity(_Model):
+class CollectionEntity(WireModel):
     """A collection of assets or models referenced by the response."""
 
     id: str = Field(description="Collection id.")
     name: str = Field(description="Collection name.")
 
 
-class Entities(_Model):
+class Entities(WireModel):
     """Lookup tables for every id the response refers to."""
 
     assets: list[AssetEntity] | None = Field(default=None, description="Assets referenced by the response.")

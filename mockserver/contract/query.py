@@ -102,9 +102,7 @@ def parse_date(text: str, *, is_end: bool) -> int:
     offset = match.group(8)
     if not _valid_date(year, month, day) or hour > 23 or minute > 59 or second > 59:
         raise ValueError(text)
-    ms = (((_days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second) * 1000 + int(
-        fraction
-    )
+    ms = (((_days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second) * 1000 + int(fraction)
     if offset and offset not in ("Z", "z"):
         # A "+" sent unencoded in a query string arrives as a space.
         sign = -1 if offset[0] == "-" else 1

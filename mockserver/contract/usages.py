@@ -5,22 +5,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field
 
 from mockserver.contract.activity import Activity
+from mockserver.contract.base import WireModel
 from mockserver.contract.entities import Entities
 from mockserver.contract.enums import AssetKind, Granularity, UsageName
 
 
-class _Model(BaseModel):
-    # Wire names are camelCase; unknown keys are kept, as the SDK's strict mode allows them.
-    model_config = ConfigDict(
-        extra="allow", populate_by_name=True, alias_generator=to_camel, protected_namespaces=()
-    )
-
-
-class UsagePoint(_Model):
+class UsagePoint(WireModel):
     """One bucket of a usage series; counts are numeric strings."""
 
     api_key: str = Field(description="Part of `value` done through API keys, as a numeric string.")
@@ -32,7 +25,7 @@ class UsagePoint(_Model):
     value: str = Field(description="The bucket's count (or amount), as a numeric string.")
 
 
-class Usage(_Model):
+class Usage(WireModel):
     """The series of one usage name."""
 
     granularity: Granularity = Field(description="Width of each bucket.")
@@ -40,7 +33,7 @@ class Usage(_Model):
     usage_name: UsageName = Field(description="What is counted.")
 
 
-class ModelUsagePoint(_Model):
+class ModelUsagePoint(WireModel):
     """One bucket of a model's usage."""
 
     api_key_cost: float = Field(description="Compute Units charged to API keys.")
@@ -51,14 +44,14 @@ class ModelUsagePoint(_Model):
     time: str = Field(description="Start of the bucket, UTC ISO 8601 with milliseconds.")
 
 
-class ModelUsage(_Model):
+class ModelUsage(WireModel):
     """The usage series of one model."""
 
     model_id: str = Field(description="The model.")
     points: list[ModelUsagePoint] = Field(description="One point per bucket, oldest first.")
 
 
-class CountPoint(_Model):
+class CountPoint(WireModel):
     """One bucket of a counted series: a total and its API-key part."""
 
     count: float = Field(description="How many in the bucket.")
@@ -78,40 +71,38 @@ class QualityGateUsagePoint(CountPoint):
     """One bucket of quality-gate verdicts."""
 
 
-class AssetUsage(_Model):
+class AssetUsage(WireModel):
     """Assets created over time, for one asset kind."""
 
     kind: AssetKind = Field(description="The asset kind counted.")
     points: list[AssetUsagePoint] = Field(description="One point per bucket, oldest first.")
 
 
-class NsfwUsage(_Model):
+class NsfwUsage(WireModel):
     """NSFW detections over time, for one label."""
 
     label: str = Field(description="The NSFW label counted.")
     points: list[NsfwUsagePoint] = Field(description="One point per bucket, oldest first.")
 
 
-class QualityGateUsage(_Model):
+class QualityGateUsage(WireModel):
     """Quality-gate checks over time, for one verdict (`total`, `pass`, `warn`, `fail`)."""
 
     points: list[QualityGateUsagePoint] = Field(description="One point per bucket, oldest first.")
     verdict: str = Field(description="The verdict counted; `total` counts every check.")
 
 
-class Consumption(_Model):
+class Consumption(WireModel):
     """Compute Units one user consumed over the whole window."""
 
-    cost_details: Any | None = Field(
-        default=None, description="Part of `value` split by cause, e.g. quality gates."
-    )
+    cost_details: Any | None = Field(default=None, description="Part of `value` split by cause, e.g. quality gates.")
     discount: float = Field(description="Compute Units waived.")
     total: float = Field(description="`value` plus `discount`.")
     user_id: str = Field(description="The person or API key.")
     value: float = Field(description="Compute Units consumed.")
 
 
-class UsageListResponse(_Model):
+class UsageListResponse(WireModel):
     """The 200 body of `GET /v1/usages`; a section is present when its `type` was asked for."""
 
     activity: list[Activity] | None = Field(default=None, description="Events, newest first, 100 per page.")
@@ -120,9 +111,7 @@ class UsageListResponse(_Model):
     entities: Entities | None = Field(default=None, description="Lookup tables for the ids referenced.")
     model_usages: list[ModelUsage] | None = Field(default=None, description="Usage per model.")
     nsfw_usages: list[NsfwUsage] | None = Field(default=None, description="NSFW detections per label.")
-    quality_gate_usages: list[QualityGateUsage] | None = Field(
-        default=None, description="Quality-gate verdicts."
-    )
+    quality_gate_usages: list[QualityGateUsage] | None = Field(default=None, description="Quality-gate verdicts.")
     usages: list[Usage] | None = Field(default=None, description="Usage per usage name.")
 
 
