@@ -554,9 +554,7 @@ class ValueGenerator:
         if field in ("input", "output"):
             job_in, job_out = self._job_io(rng, "inference", None, None)
             return job_in if field == "input" else job_out
-        names = rng.sample(
-            ("prompt", "seed", "width", "height", "strength", "name", "modelId"), rng.randint(1, 3)
-        )
+        names = rng.sample(("prompt", "seed", "width", "height", "strength", "name", "modelId"), rng.randint(1, 3))
         return {n: self._field_value(rng, n) for n in names}
 
     def _any(self, rng: random.Random, field: str, depth: int) -> Any:
@@ -608,9 +606,7 @@ class ValueGenerator:
     def _node_id(rng: random.Random) -> str:
         return f"{rng.choice(_NODE_VERBS)}-{rng.randint(1, 6)}"
 
-    def _number(
-        self, rng: random.Random, schema: Mapping[str, Any], field: str, *, integer: bool
-    ) -> float | int:
+    def _number(self, rng: random.Random, schema: Mapping[str, Any], field: str, *, integer: bool) -> float | int:
         low = schema.get("minimum", schema.get("exclusiveMinimum"))
         high = schema.get("maximum", schema.get("exclusiveMaximum"))
         value = self._field_value(rng, field)
@@ -830,9 +826,7 @@ class ValueGenerator:
                 job_out[name] = job_in.get("modelId") or model_id or _rid(rng, "model_")
             elif name in ("captions", "prompts"):
                 n = len(job_in.get("images", ())) or job_in.get("numSamples", 1)
-                job_out[name] = [
-                    self._sentence(rng) if name == "captions" else self._prompt(rng) for _ in range(n)
-                ]
+                job_out[name] = [self._sentence(rng) if name == "captions" else self._prompt(rng) for _ in range(n)]
             elif name == "dimensions":
                 job_out[name] = rng.choice((512, 768, 1024))
             else:
@@ -892,9 +886,7 @@ def _conforms(value: Any, schema: Mapping[str, Any], defs: Mapping[str, Any]) ->
             return False
     if isinstance(value, (int, float)) and not isinstance(value, bool) and not _in_bounds(value, schema):
         return False
-    if isinstance(value, str) and not schema.get("minLength", 0) <= len(value) <= schema.get(
-        "maxLength", len(value)
-    ):
+    if isinstance(value, str) and not schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
         return False
     if isinstance(value, list):
         if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)):
@@ -924,8 +916,7 @@ def _compile_check(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> Callab
     wrapper = "anyOf" in schema and schema.keys() <= {"anyOf", "default", "title", "description"}
     options = schema["anyOf"] if wrapper else [schema]
     if not options or not all(
-        o.keys() <= _SCALAR_KEYS and isinstance(o.get("type"), str) and o["type"] in _SCALAR_TYPES
-        for o in options
+        o.keys() <= _SCALAR_KEYS and isinstance(o.get("type"), str) and o["type"] in _SCALAR_TYPES for o in options
     ):
         return lambda value: _conforms(value, schema, defs)
     # bool is an int to Python but not a number to JSON Schema, hence exact type matches.

@@ -257,9 +257,8 @@ def mockserver(request: pytest.FixtureRequest, mockserver_session: MockServerSes
         options = dict(marker.kwargs)
         unknown = set(options) - {"scenario", "now", "contract", "drift"}
         if unknown or marker.args:
-            raise pytest.UsageError(
-                f"@pytest.mark.mockserver takes scenario=, now=, contract=, drift=; got {sorted(unknown) or marker.args}"
-            )
+            got = sorted(unknown) or marker.args
+            raise pytest.UsageError(f"@pytest.mark.mockserver takes scenario=, now=, contract=, drift=; got {got}")
         if options.get("scenario"):
             handle.use(options["scenario"])
         if options.get("now"):

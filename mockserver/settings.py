@@ -28,7 +28,7 @@ class Settings:
     reload: bool = False  # watch the scenario directory and rebuild edited worlds in the background
     admin: bool = True  # serve the admin API under /__admin/
     admin_token: str | None = None  # if set, the admin API needs `Authorization: Bearer <token>`
-    journal_size: int = 10_000  # requests kept in the journal (oldest dropped)
+    journal_size: int = 5_000  # requests kept in the journal (oldest dropped)
     contract: str | None = None  # pin responses to this published SDK contract version (default: newest)
     seed: int | None = None  # overrides every scenario's seed
 

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 from starlette.applications import Starlette
@@ -24,7 +25,7 @@ from mockserver.api.usages import list_usages
 from mockserver.contract.openapi import build_openapi
 from mockserver.controls import middleware as controls  # a module, not names: it imports mockserver.api back
 from mockserver.controls.faults import Faults
-from mockserver.controls.journal import Journal
+from mockserver.controls.journal import Journal, is_secret_name, mask_query, parse_query
 from mockserver.errors import RequestError
 from mockserver.reload import watch_scenarios
 from mockserver.settings import Settings
@@ -59,6 +60,14 @@ def _printable(text: str, limit: int = 300) -> str:
     return escaped if len(escaped) <= limit else escaped[:limit] + "..."
 
 
+def _masked_query(raw: bytes) -> str:
+    """The query string as logged: parameters named like credentials (`apiSecret`, `token`) show `***`."""
+    text = raw.decode("latin-1")
+    if not text or not any(is_secret_name(name) for name, _ in parse_query(raw)):
+        return text
+    return urlencode(mask_query(parse_query(raw)), safe="*,")
+
+
 class RequestLog:
     """ASGI middleware: one log line per request (method, path, query, status, duration, fault applied)."""
 
@@ -83,7 +92,7 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            query = scope.get("query_string", b"").decode("latin-1")
+            query = _masked_query(scope.get("query_string", b""))
             target = scope["path"] + ("?" + query if query else "")
             fault = scope.get(controls.FAULT_SCOPE_KEY)
             log.info(

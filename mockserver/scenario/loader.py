@@ -32,6 +32,7 @@ from mockserver.scenario.validate import (
 MAX_BYTES = 5 * 1024 * 1024
 MAX_NODES = 100_000  # values produced once aliases are expanded ("billion laughs" stops here)
 MAX_DEPTH = 64  # nesting levels, with or without aliases (a recursive alias stops here too)
+MAX_TEXT = 5 * 1024 * 1024  # characters of all values together once aliases are expanded
 DOCUMENT = "(document)"
 
 FieldPath = tuple[str | int, ...]
@@ -123,13 +124,18 @@ class _ComposingLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._nodes = 0
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
         self._depth += 1
+        self._nodes += 1
         try:
             if self._depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark
                 raise _LimitError(mark, (), f"document too deeply nested (more than {MAX_DEPTH} levels)")
+            if self._nodes > MAX_NODES:  # stop a long flat list early: the pure-Python parser is slow
+                mark = self.peek_event().start_mark
+                raise _LimitError(mark, (), f"document too large (more than {MAX_NODES} values)")
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -159,6 +165,7 @@ class _Converter:
         self.problems: list[tuple[FieldPath, tuple[int, int], str]] = []
         self.rejected: list[FieldPath] = []  # values replaced by None: pydantic errors under them are noise
         self._count = 0
+        self._text = 0
         self._scalars = yaml.constructor.SafeConstructor()
 
     def convert(self, node: yaml.Node, path: FieldPath, depth: int = 0) -> Any:
@@ -180,6 +187,11 @@ class _Converter:
         return self._scalar(node, path)
 
     def _scalar(self, node: yaml.Node, path: FieldPath) -> Any:
+        self._text += len(node.value)
+        if self._text > MAX_TEXT:  # a long string repeated through aliases
+            raise _LimitError(
+                node.start_mark, path, f"document too large (alias expansion: more than {MAX_TEXT} characters)"
+            )
         tag = node.tag
         if tag not in _SCALAR_TAGS:
             return self._reject(node, path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from mockserver.contract.enums import (
     Action,
@@ -203,9 +203,18 @@ class Scenario(Spec):
     api_keys: list[ApiKeySpec] = Field(default_factory=list, alias="apiKeys")
     models: list[ModelSpec] | int = 8
     collections: list[CollectionSpec] | int = 4
-    nsfw_labels: list[str] = Field(
-        default_factory=lambda: ["explicit-nudity", "suggestive", "violence"], alias="nsfwLabels"
+    nsfw_labels: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=lambda: ["explicit-nudity", "suggestive", "violence"], alias="nsfwLabels", max_length=1000
     )
+
+    @field_validator("nsfw_labels")
+    @classmethod
+    def _distinct_labels(cls, labels: list[str]) -> list[str]:
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:
+            raise ValueError(f"each label is one row of nsfwUsages: {repeated[0]!r} is listed more than once")
+        return labels
+
     faults: list[FaultRule] = Field(
         default_factory=list, description="Fault rules for this world's requests: errors, 429s, latency, resets."
     )

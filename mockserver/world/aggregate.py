@@ -19,7 +19,7 @@ ROW_INDEX = {name: i for i, name in enumerate(USAGE_NAMES)}
 KIND_INDEX = {kind: i for i, kind in enumerate(ASSET_KINDS)}
 VERDICT_INDEX = {verdict: i for i, verdict in enumerate(QUALITY_GATE_VERDICTS)}
 CU_ROW, CU_DISCOUNT_ROW = (ROW_INDEX[name] for name in BILLING_ROWS)
-BUCKET_CACHE_SIZE = 50_000
+BUCKET_CACHE_SIZE = 2_048  # per world: two weeks of hourly buckets, or months of daily ones
 
 
 def cu(milli: int) -> int | float:

@@ -35,8 +35,8 @@ def _passes(query: UsageQuery) -> Callable[[Event], bool] | None:
     return lambda e: (users is None or e.user in users) and (projects is None or e.project in projects)
 
 
-RENDER_CACHE_ENTRIES = 128
-RENDER_CACHE_BYTES = 64 * 1024 * 1024
+RENDER_CACHE_ENTRIES = 64
+RENDER_CACHE_BYTES = 8 * 1024 * 1024  # per world
 
 
 class Rendered(NamedTuple):

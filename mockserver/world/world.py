@@ -39,7 +39,7 @@ GRANULARITY_MS = {
 # The JSON Schema that generated asset properties follow: the contract's own model, exported once.
 ASSET_PROPERTIES_SCHEMA = AssetProperties.model_json_schema(by_alias=True)
 HOUR_CACHE_SIZE = 24 * 400  # hours of generated activity kept in memory (about 13 months)
-ENTITY_CACHE_SIZE = 50_000
+ENTITY_CACHE_SIZE = 5_000
 
 
 class WorldError(ValueError):
