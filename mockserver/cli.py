@@ -263,6 +263,7 @@ def _serve(args: argparse.Namespace) -> int:
     app = build_app(settings)
     worlds = app.state.worlds
     print(f"mockserver {__version__} listening on http://{args.host}:{args.port}/v1/usages", file=sys.stderr)
+    print(f"  dashboard: http://{args.host}:{args.port}/", file=sys.stderr)
     for name, world in sorted(worlds.worlds.items()):
         marker = " (default)" if name == settings.scenario else ""
         print(f"  scenario {name}{marker}: {world.scenario.description}", file=sys.stderr)
