@@ -203,13 +203,16 @@ class Scenario(Spec):
     api_keys: list[ApiKeySpec] = Field(default_factory=list, alias="apiKeys")
     models: list[ModelSpec] | int = 8
     collections: list[CollectionSpec] | int = 4
-    nsfw_labels: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+    nsfw_labels: list[str] = Field(
         default_factory=lambda: ["explicit-nudity", "suggestive", "violence"], alias="nsfwLabels", max_length=1000
     )
 
     @field_validator("nsfw_labels")
     @classmethod
     def _distinct_labels(cls, labels: list[str]) -> list[str]:
+        for label in labels:
+            if not 0 < len(label) <= 200:
+                raise ValueError(f"a label has 1 to 200 characters; found one of {len(label)}")
         repeated = sorted({label for label in labels if labels.count(label) > 1})
         if repeated:
             raise ValueError(f"each label is one row of nsfwUsages: {repeated[0]!r} is listed more than once")
