@@ -33,6 +33,7 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_NODES = 100_000  # values produced once aliases are expanded ("billion laughs" stops here)
 MAX_DEPTH = 64  # nesting levels, with or without aliases (a recursive alias stops here too)
 MAX_TEXT = 5 * 1024 * 1024  # characters of all values together once aliases are expanded
+MAX_WRITTEN = 50_000  # values written in the file (checked while parsing, which is slow in pure Python)
 DOCUMENT = "(document)"
 
 FieldPath = tuple[str | int, ...]
@@ -133,9 +134,9 @@ class _ComposingLoader(yaml.SafeLoader):
             if self._depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark
                 raise _LimitError(mark, (), f"document too deeply nested (more than {MAX_DEPTH} levels)")
-            if self._nodes > MAX_NODES:  # stop a long flat list early: the pure-Python parser is slow
+            if self._nodes > MAX_WRITTEN:  # stop a long flat list early: the pure-Python parser is slow
                 mark = self.peek_event().start_mark
-                raise _LimitError(mark, (), f"document too large (more than {MAX_NODES} values)")
+                raise _LimitError(mark, (), f"document too large (more than {MAX_WRITTEN} values written)")
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
