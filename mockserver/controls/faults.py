@@ -21,7 +21,7 @@ from pydantic import BeforeValidator, Field, ValidationError, WithJsonSchema, fi
 from mockserver.controls.journal import endpoint, query_matches
 from mockserver.errors import QueryError
 from mockserver.scenario.spec import Spec
-from mockserver.world.clock import parse_duration, parse_instant
+from mockserver.world.clock import resolve_time
 
 if TYPE_CHECKING:
     from mockserver.world.world import World
@@ -266,18 +266,6 @@ class FaultRule(FaultResponse):
     def responses(self) -> list[FaultResponse]:
         """The responses the rule gives, in order (shorthands expanded)."""
         return [_expand(item) for item in self.sequence] if self.sequence is not None else [self]
-
-
-def resolve_time(text: str, anchor: int) -> int:
-    """An ISO 8601 instant, or a duration (`+1h`, `-30m`) from the world's anchor, in epoch ms; ValueError if not."""
-    try:
-        return anchor + parse_duration(text)
-    except ValueError:
-        pass
-    try:
-        return parse_instant(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is neither an ISO 8601 instant nor a duration such as `+1h`") from None
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,18 @@ def parse_duration(text: str) -> int:
     return -ms if sign == "-" else ms
 
 
+def resolve_time(text: str, anchor: int) -> int:
+    """An ISO 8601 instant, or a duration (`+1h`, `-30m`) from `anchor`, in epoch ms; ValueError if neither."""
+    try:
+        return anchor + parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        return parse_instant(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is neither an ISO 8601 instant nor a duration such as `+1h`") from None
+
+
 def floor_to(ms: int, step: int) -> int:
     """Start of the UTC-aligned bucket of size `step` holding `ms` (weeks start on Monday)."""
     if step == WEEK:

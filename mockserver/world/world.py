@@ -12,7 +12,7 @@ from mockserver.contract.entities import AssetProperties
 from mockserver.generate import ValueGenerator, make_id, person_id, stable_seed
 from mockserver.scenario.model import FlowNodeSpec, GeneratorSpec, JobSpec, Scenario
 from mockserver.world.catalog import CATALOG
-from mockserver.world.clock import DAY, HOUR, Clock, floor_to, parse_duration, parse_instant
+from mockserver.world.clock import DAY, HOUR, Clock, floor_to, parse_duration, parse_instant, resolve_time
 from mockserver.world.entities import ApiKey, Collection, Model, Person, Project, Team
 from mockserver.world.flows import STARTED, build_flow
 from mockserver.world.timeline import Event, Stream, generate_hour
@@ -309,14 +309,6 @@ def _settings(scenario: Scenario) -> WorldSettings:
     else:
         steps, coarsest = DEFAULT_GRANULARITY, COARSEST
     return WorldSettings(spec.default_time_range, steps, coarsest, spec.accept_only_declared_keys)
-
-
-def resolve_time(text: str, anchor: int) -> int:
-    """An absolute ISO instant, or a duration relative to the world's anchor."""
-    try:
-        return anchor + parse_duration(text)
-    except ValueError:
-        return parse_instant(text)
 
 
 def build_world(scenario: Scenario, now: int | None = None, seed: int | None = None) -> World:
