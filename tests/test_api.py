@@ -96,14 +96,14 @@ def test_good_credentials_are_accepted(live_server: LiveServer, headers: dict[st
 def test_the_sdk_test_credentials_work(live_server: LiveServer) -> None:
     from scenario_sdk import Scenario
 
-    sdk = Scenario(
+    with Scenario(
         base_url=live_server.base_url,
         api_key="My API Key",
         api_secret="My API Secret",
         _strict_response_validation=True,
         max_retries=0,
-    )
-    assert sdk.usages.list(type=["consumption"]).consumption
+    ) as sdk:
+        assert sdk.usages.list(type=["consumption"]).consumption
 
 
 def test_unknown_path_is_a_json_404_before_auth(live_server: LiveServer) -> None:

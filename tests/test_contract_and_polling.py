@@ -39,7 +39,8 @@ def test_a_scenario_pinned_to_an_old_contract_serves_only_what_it_knows(pinned_s
     assert {row["usageName"] for row in body["usages"]}.isdisjoint({"refunds", "ip-detection"})
     assert all("cost" not in point for row in body["usages"] for point in row["points"])
     assert all(event["action"] != "refunds" for event in body["activity"])
-    assert sdk(pinned_server, "old-sdk").usages.list().usages
+    with sdk(pinned_server, "old-sdk") as client:
+        assert client.usages.list().usages
 
 
 def test_serve_contract_pins_every_scenario() -> None:
@@ -56,10 +57,10 @@ def test_serve_contract_pins_every_scenario() -> None:
 
 
 def test_drift_breaks_strict_parsing_and_loose_parsing_survives(pinned_server: str) -> None:
-    with pytest.raises(APIResponseValidationError):
-        sdk(pinned_server, "drifting").usages.list()
-    loose = sdk(pinned_server, "drifting", strict=False).usages.list()
-    assert loose.usages
+    with sdk(pinned_server, "drifting") as strict, pytest.raises(APIResponseValidationError):
+        strict.usages.list()
+    with sdk(pinned_server, "drifting", strict=False) as loose_client:
+        assert loose_client.usages.list().usages
     first = httpx.get(pinned_server + "/v1/usages", headers={**BASIC, "X-Mock-Scenario": "drifting"}).content
     again = httpx.get(pinned_server + "/v1/usages", headers={**BASIC, "X-Mock-Scenario": "drifting"}).content
     assert first == again, "drift is deterministic"
@@ -83,3 +84,4 @@ def test_a_polled_job_finishes_between_two_polls(pinned_server: str) -> None:
     finally:
         admin.post("/reset")
         admin.close()
+        client.close()

@@ -25,15 +25,15 @@ def test_the_shipped_directory_holds_exactly_the_documented_scenarios() -> None:
 @pytest.mark.parametrize("name", SHIPPED)
 @pytest.mark.parametrize("time_range", TIME_RANGES)
 def test_sdk_parses_every_scenario_strictly(live_server: LiveServer, name: str, time_range: str) -> None:
-    sdk = Scenario(
+    with Scenario(
         base_url=live_server.base_url,
         api_key="k",
         api_secret="s",
         _strict_response_validation=True,
         max_retries=0,
         default_headers={"X-Mock-Scenario": name},
-    )
-    response = sdk.usages.list(time_range=time_range)
+    ) as sdk:
+        response = sdk.usages.list(time_range=time_range)
     assert response.usages is not None and len(response.usages) == 22
     assert response.entities is not None
 
