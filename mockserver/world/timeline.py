@@ -37,7 +37,10 @@ _STATUS_CUM = tuple(accumulate(w for _, w in JOB_STATUS_WEIGHTS))
 # Statuses whose job produced its outputs, and statuses that are not charged.
 PRODUCED = frozenset({"success"})
 NOT_CHARGED = frozenset({"failure", "canceled"})
-QUALITY_GATE_VERDICTS = (("pass", 80.0), ("warn", 14.0), ("fail", 6.0))
+# How the quality gate judges the generations it checks.
+VERDICT_WEIGHTS = (("pass", 80.0), ("warn", 14.0), ("fail", 6.0))
+_VERDICT_NAMES = tuple(name for name, _ in VERDICT_WEIGHTS)
+_VERDICT_CUM = tuple(accumulate(w for _, w in VERDICT_WEIGHTS))
 
 
 @dataclass(slots=True)
@@ -196,7 +199,7 @@ def _make_event(
         event.asset_type = info.asset_type
         event.created = True
         if info.quality_gate and rng.random() < stream.quality_gate_share:
-            event.verdict = _weighted(rng, ("pass", "warn", "fail"), (80.0, 94.0, 100.0))
+            event.verdict = _weighted(rng, _VERDICT_NAMES, _VERDICT_CUM)
             gate = min(event.cost, 200 if stream.fractional else 1000)
             event.qg_cost = gate
         if nsfw_labels and rng.random() < stream.nsfw_share:
