@@ -32,6 +32,7 @@ def build_world_from_file(path: Path, now: int | None = None, seed: int | None =
 
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 SCENARIO_HEADER = "x-mock-scenario"
+WORLD_SCOPE_KEY = "mockserver.world"  # the world a request's middleware already selected (ASGI scope)
 
 
 class Worlds:

@@ -16,13 +16,13 @@ from mockserver.contract.versions import LATEST_VERSION
 from mockserver.controls.journal import ACTIVITY_COUNT_HEADER
 from mockserver.world.report import Rendered, render_usages
 from mockserver.world.world import World
-from mockserver.worlds import SCENARIO_HEADER, Worlds
+from mockserver.worlds import SCENARIO_HEADER, WORLD_SCOPE_KEY, Worlds
 
 
 async def list_usages(request: Request) -> Response:
     worlds: Worlds = request.app.state.worlds
     credentials = parse_authorization(request.headers.get("authorization"))
-    world = worlds.select(request.headers.get(SCENARIO_HEADER), credentials.key)
+    world = request.scope.get(WORLD_SCOPE_KEY) or worlds.select(request.headers.get(SCENARIO_HEADER), credentials.key)
     authenticate(world, credentials)
     query = parse_usage_query(request.query_params.multi_items(), lenient=worlds.settings.lenient)
     rendered = answer(worlds, world, query)

@@ -24,7 +24,7 @@ from mockserver.api.errors import error_response, request_error_response
 from mockserver.controls.faults import FAULT_HEADER, LATENCY_HEADER, FaultAction, FaultRequest, Faults
 from mockserver.controls.journal import ACTIVITY_COUNT_HEADER, Journal, RawRequest, parse_query
 from mockserver.errors import QueryError, RequestError
-from mockserver.worlds import SCENARIO_HEADER
+from mockserver.worlds import SCENARIO_HEADER, WORLD_SCOPE_KEY
 
 if TYPE_CHECKING:
     from mockserver.world.world import World
@@ -154,6 +154,8 @@ class ControlsMiddleware:
                 api_key = self._api_key(headers.get(b"authorization"))
                 world = self._world(headers.get(SCENARIO_HEADER_BYTES), api_key)
                 exchange.scenario = world.name if world is not None else None
+                if world is not None:
+                    scope[WORLD_SCOPE_KEY] = world  # the handler serves the same world, selected once
                 fault_header, latency_header = headers.get(FAULT_HEADER_BYTES), headers.get(LATENCY_HEADER_BYTES)
                 if fault_header is not None or latency_header is not None or self.faults.could_apply(world):
                     query = parse_query(scope.get("query_string", b""))
