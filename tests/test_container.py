@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,8 +25,11 @@ from scenario_sdk import Scenario
 from tests.conftest import BASIC
 
 ROOT = Path(__file__).resolve().parent.parent
-IMAGE = "localhost/mockserver:test"
-NAME_PREFIX = "mockserver-test-"  # every container this module starts; leftovers of a killed run are removed by name
+# One run's image and containers are its own: two runs side by side (two checkouts, two CI jobs on one machine) never
+# remove or rebuild each other's. The tag and the names carry this process's id and a random part.
+RUN_ID = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+IMAGE = f"localhost/mockserver:test-{RUN_ID}"
+NAME_PREFIX = f"mockserver-test-{RUN_ID}-"  # every container this run starts
 REQUIRED = os.environ.get("OCI_REQUIRED") == "1"
 BUILD_TIMEOUT = 900  # a first build downloads the dependencies from the package index
 START_TIMEOUT = 60
@@ -112,10 +116,11 @@ def engine() -> Engine:
 
 
 @pytest.fixture(scope="module")
-def image(engine: Engine) -> str:
-    """Build the Dockerfile as it is in the repository, once for the module."""
+def image(engine: Engine) -> Iterator[str]:
+    """Build the Dockerfile as it is in the repository, once for the module; remove this run's tag afterwards."""
     engine.run(*engine.build_args(), timeout=BUILD_TIMEOUT)
-    return IMAGE
+    yield IMAGE
+    engine.run("rmi", "--force", IMAGE, check=False, timeout=60)
 
 
 @dataclass
