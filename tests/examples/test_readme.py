@@ -105,3 +105,16 @@ def test_the_validation_example_prints_what_the_readme_shows(
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "broken.yaml"]) == 1
     assert capsys.readouterr().out.splitlines() == expected
+
+
+def test_quickstart_has_two_commands_and_ci_runs_the_second_verbatim() -> None:
+    text = README.read_text(encoding="utf-8")
+    quickstart = text[text.index("## Quickstart") : text.index("Then point the official SDK")]
+    commands = [body.strip() for lang, body in _BLOCK.findall(quickstart) if lang == "sh"]
+    assert len(commands) == 2, commands
+    serve, test = commands
+    # Both make and use a virtual environment: no `python` binary and no system-wide pip are assumed.
+    assert serve.startswith("python3 -m venv .venv && . .venv/bin/activate && ") and "mockserver serve" in serve
+    assert test.startswith("python3 -m venv .venv && . .venv/bin/activate && ") and test.endswith("python -m pytest")
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert ci.rstrip().splitlines()[-1] == test
