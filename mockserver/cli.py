@@ -30,6 +30,7 @@ EPILOG = """examples:
   mockserver validate my-scenarios/                check scenario files
   mockserver validate scenarios/ my-world.yaml     check scenario files, every problem as path:line:col
   mockserver scenario-schema > scenario.schema.json   print the JSON Schema of scenario files
+  mockserver vocabulary actions                    the actions a scenario may use, with their usage rows
 """
 
 
@@ -163,7 +164,46 @@ def _parser() -> argparse.ArgumentParser:
         "  then, first line of a scenario: # yaml-language-server: $schema=scenario.schema.json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    vocabulary = commands.add_parser(
+        "vocabulary",
+        help="list the values a scenario file may use (actions, job types, flow nodes, usage names, ...)",
+        epilog="examples:\n  mockserver vocabulary                 the lists and where a scenario uses each\n"
+        "  mockserver vocabulary actions         every action, the usage row it counts under, its job and asset\n"
+        "  mockserver vocabulary node-types --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    vocabulary.add_argument("name", nargs="?", metavar="LIST", help="the list to print (default: an index of them)")
+    vocabulary.add_argument("--json", action="store_true", help="print JSON: values and their notes")
     return parser
+
+
+def _vocabulary(args: argparse.Namespace) -> int:
+    from mockserver.scenario.vocabulary import vocabularies
+
+    table = vocabularies()
+    if args.name is None:
+        if args.json:
+            sys.stdout.write(
+                orjson.dumps({n: {"usedIn": v.used_in, "count": len(v.values)} for n, v in table.items()}).decode()
+                + "\n"
+            )
+            return 0
+        width = max(len(n) for n in table)
+        for name, vocabulary in table.items():
+            print(f"{name:<{width}}  {len(vocabulary.values):>3} values  used in {vocabulary.used_in}")
+        print("\nmockserver vocabulary LIST prints one list.")
+        return 0
+    vocabulary = table.get(args.name)
+    if vocabulary is None:
+        raise UsageError(f"unknown list {args.name!r}; lists: {', '.join(table)}")
+    if args.json:
+        values = [{"value": v, "note": vocabulary.notes.get(v, "")} for v in vocabulary.values]
+        sys.stdout.write(
+            orjson.dumps({"name": vocabulary.name, "usedIn": vocabulary.used_in, "values": values}).decode() + "\n"
+        )
+        return 0
+    print("\n".join(vocabulary.lines()))
+    return 0
 
 
 def _world_options(parser: argparse.ArgumentParser) -> None:
@@ -349,6 +389,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _scenarios(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "vocabulary":
+            return _vocabulary(args)
         if args.command == "scenario-schema":
             from mockserver.scenario.schema import scenario_json_schema
 
