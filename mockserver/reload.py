@@ -19,9 +19,11 @@ async def watch_scenarios(worlds: Worlds, stop: asyncio.Event) -> None:
     directory = worlds.settings.scenario_directory()
     async for changes in awatch(directory, stop_event=stop, debounce=200, step=50, recursive=False):
         paths = sorted({Path(p) for _, p in changes if Path(p).suffix in SCENARIO_SUFFIXES})
+        # Removals first: a file moved to another name must give up its scenario name before the new path claims it.
+        # Both off the event loop: building a world is CPU work, and a removal waits for a load in progress.
         for path in paths:
-            # Off the event loop: building a world is CPU work, and a removal waits for a load in progress.
             if not path.is_file():
                 await asyncio.to_thread(worlds.remove_file, path)
-            elif await asyncio.to_thread(worlds.load_file, path):
+        for path in paths:
+            if path.is_file() and await asyncio.to_thread(worlds.load_file, path):
                 log.info("reloaded scenario %s", path)

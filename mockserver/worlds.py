@@ -90,10 +90,9 @@ class Worlds:
     def reload_all(self) -> list[str]:
         """Reload every file of the directory and forget the files that are gone; the paths that failed."""
         present = scenario_files(self.settings.scenario_directory())
-        failed = [str(path) for path in present if not self.load_file(path)]
         for path in sorted({*self.files, *self.errors} - {str(p) for p in present}):
-            self.remove_file(Path(path))
-        return failed
+            self.remove_file(Path(path))  # first: a moved file's new path can then claim its scenario name
+        return [str(path) for path in present if not self.load_file(path)]
 
     def load_file(self, path: Path) -> bool:
         """(Re)load one file; on error keep the last good world and record the error. True if it loaded."""

@@ -276,3 +276,22 @@ def test_a_missing_default_world_is_a_json_error_not_a_key_error(scenario_dir: P
     worlds = Worlds(Settings(scenarios_dir=scenario_dir, scenario="missing", now=NOW), require_default=False)
     with pytest.raises(NotFoundError, match="known scenarios: alpha, beta"):
         worlds.select(None, None)
+
+
+def test_live_reload_follows_a_file_moved_to_a_name_sorted_before_it(server: str, scenario_dir: Path) -> None:
+    (scenario_dir / "beta.yaml").rename(scenario_dir / "a-beta.yaml")  # removal and creation in one batch
+
+    def moved() -> bool:
+        body = listing(server)
+        files = {s["name"]: s["file"] for s in body["scenarios"]}
+        return (files.get("beta") or "").endswith("a-beta.yaml") and not body["errors"]
+
+    wait_for(moved)
+    assert picked(server, "beta").status_code == 200
+
+
+def test_admin_reload_follows_a_moved_file(static_server: str, scenario_dir: Path) -> None:
+    (scenario_dir / "beta.yaml").rename(scenario_dir / "a-beta.yaml")
+    body = httpx.post(static_server + "/__admin/scenarios/reload").json()
+    assert body["reloaded"] is True and body["errors"] == [] and body["warnings"] == []
+    assert {s["name"]: s["file"] for s in body["scenarios"]}["beta"] == str(scenario_dir / "a-beta.yaml")
