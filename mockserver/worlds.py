@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +36,23 @@ SCENARIO_HEADER = "x-mock-scenario"
 WORLD_SCOPE_KEY = "mockserver.world"  # the world a request's middleware already selected (ASGI scope)
 
 
+def _kept(name: str, path: str, change: str) -> str:
+    """The warning for a default world kept after its file changed (`change`: "was removed", "now defines ...")."""
+    return (
+        f"the file that defined the default scenario {name!r} ({path}) {change}; its last good world keeps "
+        f"serving until a file defines {name!r} again (PUT /__admin/scenarios/default picks another default)"
+    )
+
+
 class Worlds:
     """The loaded worlds by scenario name, the default one, and the errors of files that failed to load.
 
-    A reload builds the new world aside and swaps it in with one assignment, so a request that already holds
-    a world finishes with it: no response ever mixes two worlds.
+    A reload builds the new world aside and swaps it in with one assignment of a new dict (`worlds`, `errors`,
+    `files` and `warnings` are never changed in place), so a request that already holds a world finishes with it
+    and no response ever mixes two worlds. Loads and removals run one at a time (a lock), off the event loop.
+
+    The default world (and the one `reset` returns to) is never dropped: when its file is deleted or renames it,
+    its last good world keeps serving under its name and `warnings` says why, until a file defines it again.
     """
 
     def __init__(self, settings: Settings, *, require_default: bool = True) -> None:
@@ -47,9 +60,11 @@ class Worlds:
         self.worlds: dict[str, World] = {}
         self.errors: dict[str, ScenarioError] = {}
         self.files: dict[str, str] = {}  # file path -> scenario name
+        self.warnings: dict[str, tuple[str, str]] = {}  # scenario name -> (file path, what happened): kept worlds
         self.default_name = settings.scenario
         self.contract: Any = None  # a ContractAdapter while a contract version is pinned at run time
         self.drift = False
+        self._lock = threading.Lock()
         self.load_all(require_default)
         if settings.contract:
             self.set_contract(settings.contract)
@@ -72,31 +87,87 @@ class Worlds:
                 ]
             )
 
+    def reload_all(self) -> list[str]:
+        """Reload every file of the directory and forget the files that are gone; the paths that failed."""
+        present = scenario_files(self.settings.scenario_directory())
+        for path in sorted({*self.files, *self.errors} - {str(p) for p in present}):
+            self.remove_file(Path(path))  # first: a moved file's new path can then claim its scenario name
+        return [str(path) for path in present if not self.load_file(path)]
+
     def load_file(self, path: Path) -> bool:
         """(Re)load one file; on error keep the last good world and record the error. True if it loaded."""
+        with self._lock:
+            return self._load_file(path)
+
+    def _load_file(self, path: Path) -> bool:
+        key = str(path)
+        previous = self.files.get(key)
         try:
             world = build_world_from_file(path, self.settings.now, self.settings.seed)
-            owner = next((f for f, n in self.files.items() if n == world.name and f != str(path)), None)
+            owner = next((f for f, n in self.files.items() if n == world.name and f != key), None)
             if owner is not None:
                 raise ScenarioError(
-                    [ScenarioProblem(str(path), 1, 1, "name", f"scenario {world.name!r} is already defined in {owner}")]
+                    [ScenarioProblem(key, 1, 1, "name", f"scenario {world.name!r} is already defined in {owner}")]
                 )
         except ScenarioError as exc:
-            self.errors[str(path)] = exc
-            log.error("scenario %s not loaded (the last good version keeps serving):\n%s", path, exc)
+            self.errors = {**self.errors, key: exc}
+            if previous is None:
+                log.error("scenario %s not loaded:\n%s", path, exc)
+            else:
+                log.error("scenario %s not reloaded (the last good version keeps serving):\n%s", path, exc)
             return False
         if world.name == self.default_name:
             # The default world answers the first request without generating its week; the others generate their
             # hours on first use (start-up stays short however many scenarios a directory holds).
             world.warm(world.clock.now())
-        self.errors.pop(str(path), None)
-        previous = self.files.get(str(path))
+        worlds = {**self.worlds, world.name: world}
+        warnings = {n: w for n, w in self.warnings.items() if n != world.name}  # defined again: no longer kept
         if previous is not None and previous != world.name:
-            self.worlds.pop(previous, None)
-        self.files[str(path)] = world.name
-        self.worlds[world.name] = world
-        self._index_keys()
+            self._drop(previous, key, f"now defines {world.name!r}", worlds, warnings)
+        self.errors = {p: e for p, e in self.errors.items() if p != key}
+        self.files = {**self.files, key: world.name}
+        self._swap(worlds, warnings)
         return True
+
+    def remove_file(self, path: Path) -> None:
+        """Forget a deleted file: its world goes, unless it is the default, which keeps serving with a warning."""
+        with self._lock:
+            key = str(path)
+            self.errors = {p: e for p, e in self.errors.items() if p != key}
+            # A default kept after this file renamed it: the file is gone now, and its warning says so.
+            warnings = {
+                n: (key, _kept(n, key, "was removed")) if p == key else (p, m) for n, (p, m) in self.warnings.items()
+            }
+            name = self.files.get(key)
+            if name is not None:
+                self.files = {p: n for p, n in self.files.items() if p != key}
+                worlds = dict(self.worlds)
+                self._drop(name, key, "was removed", worlds, warnings)
+                self._swap(worlds, warnings)
+            else:
+                self.warnings = warnings
+
+    def _drop(
+        self,
+        name: str,
+        path: str,
+        change: str,
+        worlds: dict[str, World],
+        warnings: dict[str, tuple[str, str]],
+    ) -> None:
+        """Take `name` out of `worlds` (a file no longer defines it), or keep it with a warning if it is a default."""
+        if name not in (self.default_name, self.settings.scenario):
+            worlds.pop(name, None)
+            log.info("scenario file %s %s: scenario %r is no longer served", path, change, name)
+            return
+        message = _kept(name, path, change)
+        warnings[name] = (path, message)
+        log.warning("%s", message)
+
+    def _swap(self, worlds: dict[str, World], warnings: dict[str, tuple[str, str]]) -> None:
+        self.worlds = worlds  # one assignment: a request sees the old dict or the new one
+        self.warnings = warnings
+        self._index_keys()
 
     def _index_keys(self) -> None:
         index: dict[str, World] = {}
@@ -109,7 +180,15 @@ class Worlds:
 
     @property
     def default(self) -> World:
-        return self.worlds[self.default_name]
+        """The world served when a request picks none; `NotFoundError` listing the names if it is not loaded."""
+        world = self.worlds.get(self.default_name)
+        if world is None:  # only without `require_default`: a served default is never dropped
+            known = ", ".join(sorted(self.worlds)) or "none"
+            raise NotFoundError(
+                f"The default scenario {self.default_name!r} is not loaded; known scenarios: {known}",
+                code="UNKNOWN_SCENARIO",
+            )
+        return world
 
     def set_default(self, name: str) -> None:
         """Serve `name` when a request picks no scenario (until `reset`)."""

@@ -26,7 +26,7 @@ from mockserver.errors import NotFoundError, QueryError
 from mockserver.scenario.spec import Spec
 from mockserver.world.clock import format_ms, parse_duration, parse_instant
 from mockserver.world.world import World
-from mockserver.worlds import Worlds, scenario_files
+from mockserver.worlds import Worlds
 
 MAX_BODY = 1_000_000
 DEFAULT_JOURNAL_LIMIT = 1000
@@ -91,11 +91,13 @@ async def health(request: Request) -> Response:
 
 
 def _scenario_listing(worlds: Worlds) -> dict[str, Any]:
+    files = {name: path for path, name in worlds.files.items()}
     return {
         "default": worlds.default_name,
         "scenarios": [
             {
                 "name": name,
+                "file": files.get(name),  # None: a default kept after its file went (see `warnings`)
                 "description": world.scenario.description,
                 "team": world.team.id,
                 "people": len(world.people),
@@ -108,6 +110,10 @@ def _scenario_listing(worlds: Worlds) -> dict[str, Any]:
             {"file": path, "problems": [str(p) for p in error.problems]}
             for path, error in sorted(worlds.errors.items())
         ],
+        "warnings": [
+            {"scenario": name, "file": path, "message": message}
+            for name, (path, message) in sorted(worlds.warnings.items())
+        ],
     }
 
 
@@ -116,18 +122,11 @@ async def scenarios(request: Request) -> Response:
 
 
 async def reload_scenarios(request: Request) -> Response:
-    """Reload every scenario file; a file that fails keeps its last good world and reports its errors."""
+    """Reload every scenario file as live reload does: a file that fails keeps its last good world and reports
+    its errors; a deleted file's world goes, unless it is the default (kept, with a warning)."""
     worlds: Worlds = request.app.state.worlds
-
-    def reload_all() -> list[str]:
-        failed = []
-        for path in scenario_files(worlds.settings.scenario_directory()):
-            if not worlds.load_file(path):
-                failed.append(str(path))
-        return failed
-
     # Building worlds is CPU work: off the event loop, so requests keep flowing (as live reload does).
-    failed = await asyncio.to_thread(reload_all)
+    failed = await asyncio.to_thread(worlds.reload_all)
     return _json({"reloaded": not failed, "failed": failed, **_scenario_listing(worlds)})
 
 
