@@ -3,7 +3,7 @@
 #   docker build -t mockserver .
 #   docker run --rm -p 4010:4010 mockserver                           # the shipped scenarios
 #   docker run --rm -p 4010:4010 -v "$PWD/my-scenarios:/scenarios:ro" \
-#       -e MOCK_SCENARIOS=/scenarios -e MOCK_SCENARIO=mine mockserver  # your own scenario files
+#       -e MOCK_SCENARIOS=/scenarios mockserver  # your own scenario files
 #   docker run --rm -p 4010:4010 mockserver serve --now 2026-11-30T12:00:00Z --lenient   # flags work too
 #
 # Every `serve` flag has an environment variable: MOCK_HOST, MOCK_PORT, MOCK_SCENARIOS, MOCK_SCENARIO, MOCK_NOW,

@@ -57,12 +57,12 @@ def _parser() -> argparse.ArgumentParser:
         "--scenarios",
         type=Path,
         default=os.environ.get("MOCK_SCENARIOS") or None,
-        help="directory of scenario files (default: the shipped scenarios)",
+        help="a directory of scenario files, or one file (default: the shipped scenarios)",
     )
     serve.add_argument(
         "--scenario",
-        default=os.environ.get("MOCK_SCENARIO", "default"),
-        help="the scenario served by default (default: default)",
+        default=os.environ.get("MOCK_SCENARIO") or None,
+        help="the scenario served by default (default: the one named default, or the only one)",
     )
     serve.add_argument(
         "--now", default=os.environ.get("MOCK_NOW") or None, help="freeze the clock at this ISO 8601 instant"
@@ -133,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
         "--scenarios",
         type=Path,
         default=os.environ.get("MOCK_SCENARIOS") or None,
-        help="directory of scenario files (default: the shipped scenarios)",
+        help="a directory of scenario files, or one file (default: the shipped scenarios)",
     )
 
     commands.add_parser(
@@ -211,10 +211,12 @@ def _world_options(parser: argparse.ArgumentParser) -> None:
         "--scenarios",
         type=Path,
         default=os.environ.get("MOCK_SCENARIOS") or None,
-        help="directory of scenario files (default: the shipped scenarios)",
+        help="a directory of scenario files, or one file (default: the shipped scenarios)",
     )
     parser.add_argument(
-        "--scenario", default=os.environ.get("MOCK_SCENARIO", "default"), help="the scenario to use (default: default)"
+        "--scenario",
+        default=os.environ.get("MOCK_SCENARIO") or None,
+        help="the scenario to use (default: the one named default, or the only one)",
     )
     parser.add_argument("--now", default=os.environ.get("MOCK_NOW") or None, help="freeze the clock at this instant")
     parser.add_argument(
@@ -238,7 +240,10 @@ def _parse_now(text: str | None) -> int | None:
 
 def _scenario_dir(path: Path | None) -> Path | None:
     if path is not None and not path.is_dir():
-        raise UsageError(f"--scenarios: not a directory: {path}")
+        if not path.is_file():
+            raise UsageError(f"--scenarios: no such directory or file: {path}")
+        if path.suffix not in (".yaml", ".yml"):
+            raise UsageError(f"--scenarios: not a scenario file (*.yaml, *.yml): {path}")
     return path
 
 
@@ -271,7 +276,7 @@ def _scenarios(args: argparse.Namespace) -> int:
     from mockserver.settings import Settings
     from mockserver.worlds import Worlds
 
-    settings = Settings(scenarios_dir=_scenario_dir(args.scenarios), scenario="", log_requests=False)
+    settings = Settings(scenarios_dir=_scenario_dir(args.scenarios), log_requests=False)
     worlds = Worlds(settings, require_default=False)
     for name, world in sorted(worlds.worlds.items()):
         counts = f"{len(world.people)} people, {len(world.keys)} API keys, {len(world.models)} models"
@@ -305,7 +310,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"mockserver {__version__} listening on http://{args.host}:{args.port}/v1/usages", file=sys.stderr)
     print(f"  dashboard: http://{args.host}:{args.port}/", file=sys.stderr)
     for name, world in sorted(worlds.worlds.items()):
-        marker = " (default)" if name == settings.scenario else ""
+        marker = " (default)" if name == worlds.default_name else ""
         print(f"  scenario {name}{marker}: {world.scenario.description}", file=sys.stderr)
     for path, error in worlds.errors.items():
         print(f"  not loaded: {path}\n{error}", file=sys.stderr)

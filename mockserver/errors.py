@@ -2,6 +2,7 @@
 
 MockServerError
 ├── ScenarioError      a scenario file is wrong (carries every problem, each with file:line:col)
+├── SetupError         what the server is asked to serve cannot be served (no such scenario, no default)
 └── RequestError       a request cannot be answered; carries the HTTP status and the API's error code
     ├── QueryError     400: malformed query parameters
     ├── AuthError      401: missing, malformed, unknown or revoked credentials
@@ -37,6 +38,10 @@ class ScenarioError(MockServerError):
     def __init__(self, problems: list[ScenarioProblem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class SetupError(MockServerError):
+    """The scenarios load, but the server cannot start as asked: e.g. no scenario to serve by default."""
 
 
 class RequestError(MockServerError):

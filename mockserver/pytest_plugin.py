@@ -31,8 +31,16 @@ START_TIMEOUT_S = 30.0
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("mockserver_scenarios", "directory of scenario files (default: the shipped scenarios)", default="")
-    parser.addini("mockserver_scenario", "the scenario served by default", default="default")
+    parser.addini(
+        "mockserver_scenarios",
+        "a directory of scenario files, or one file, relative to the rootdir (default: the shipped scenarios)",
+        default="",
+    )
+    parser.addini(
+        "mockserver_scenario",
+        "the scenario served by default (default: the one named default, or the only one)",
+        default="",
+    )
     parser.addini("mockserver_seed", "override every scenario's seed", default="")
     parser.addini("mockserver_now", "freeze every world's clock at this ISO 8601 instant", default="")
 
@@ -232,7 +240,7 @@ def mockserver_settings(pytestconfig: pytest.Config) -> Settings:
     now = _ini(pytestconfig, "mockserver_now")
     return Settings(
         scenarios_dir=Path(pytestconfig.rootpath, directory) if directory else None,
-        scenario=_ini(pytestconfig, "mockserver_scenario") or "default",
+        scenario=_ini(pytestconfig, "mockserver_scenario") or None,
         seed=int(seed) if seed else None,
         now=parse_instant(now) if now else None,
         log_requests=False,

@@ -16,9 +16,16 @@ async def watch_scenarios(worlds: Worlds, stop: asyncio.Event) -> None:
     deleted file's world goes (the default's stays, with a warning)."""
     from watchfiles import awatch
 
-    directory = worlds.settings.scenario_directory()
+    location = worlds.settings.scenario_directory()
+    # One file: watch its directory (editors save by replacing the file, which ends a watch on the file itself).
+    single = location if location.is_file() else None
+    directory = location.parent if single is not None else location
+    watched = {directory.absolute(), directory.resolve()}  # as given, and with symbolic links resolved
     async for changes in awatch(directory, stop_event=stop, debounce=200, step=50, recursive=False):
-        paths = sorted({Path(p) for _, p in changes if Path(p).suffix in SCENARIO_SUFFIXES})
+        # watchfiles reports absolute paths; the worlds know each file by the path it was loaded from (relative if
+        # the directory was given relative), so a change is mapped back to that form.
+        changed = {directory / Path(p).name for _, p in changes if Path(p).parent in watched}
+        paths = sorted(p for p in changed if p.suffix in SCENARIO_SUFFIXES and single in (None, p))
         # Removals first: a file moved to another name must give up its scenario name before the new path claims it.
         # Both off the event loop: building a world is CPU work, and a removal waits for a load in progress.
         for path in paths:

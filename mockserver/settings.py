@@ -20,8 +20,8 @@ def shipped_scenarios_dir() -> Path:
 class Settings:
     """How one mockserver process serves: which scenarios, which clock, how strict."""
 
-    scenarios_dir: Path | None = None  # None: the shipped scenarios
-    scenario: str = "default"  # the world served when a request picks none
+    scenarios_dir: Path | None = None  # a directory of scenario files, or one file; None: the shipped scenarios
+    scenario: str | None = None  # the world served when a request picks none; None: `default`, or the only one
     now: int | None = None  # freeze every world's clock at this instant (epoch ms)
     lenient: bool = False  # malformed query values count as absent instead of a 400
     log_requests: bool = True
@@ -46,4 +46,5 @@ class Settings:
         return cls(**data)
 
     def scenario_directory(self) -> Path:
+        """Where the scenarios are: a directory, or a single scenario file."""
         return self.scenarios_dir if self.scenarios_dir is not None else shipped_scenarios_dir()

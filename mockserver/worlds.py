@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from mockserver.errors import NotFoundError, ScenarioError, ScenarioProblem
+from mockserver.errors import NotFoundError, ScenarioError, ScenarioProblem, SetupError
 from mockserver.scenario.loader import read_scenario
 from mockserver.settings import Settings
 from mockserver.world.world import World, WorldError, build_world
@@ -17,9 +17,15 @@ log = logging.getLogger("mockserver")
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
-def scenario_files(directory: Path) -> list[Path]:
-    """The scenario files of a directory, sorted by name."""
-    return sorted(p for p in directory.iterdir() if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+DEFAULT_SCENARIO = "default"
+CHOOSE_HINT = "pick one with --scenario NAME (MOCK_SCENARIO in the container, mockserver_scenario in pytest's ini)"
+
+
+def scenario_files(location: Path) -> list[Path]:
+    """The scenario files of a directory, sorted by name; or the one file `location` names."""
+    if location.is_dir():
+        return sorted(p for p in location.iterdir() if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+    return [location] if location.is_file() else []  # one file (gone: none)
 
 
 def build_world_from_file(path: Path, now: int | None = None, seed: int | None = None) -> World:
@@ -61,7 +67,10 @@ class Worlds:
         self.errors: dict[str, ScenarioError] = {}
         self.files: dict[str, str] = {}  # file path -> scenario name
         self.warnings: dict[str, tuple[str, str]] = {}  # scenario name -> (file path, what happened): kept worlds
-        self.default_name = settings.scenario
+        # The default scenario as configured (`reset` returns to it): the one asked for, else `default`, else the
+        # only scenario of the directory (resolved once the files are loaded).
+        self.initial_default = settings.scenario or DEFAULT_SCENARIO
+        self.default_name = self.initial_default
         self.contract: Any = None  # a ContractAdapter while a contract version is pinned at run time
         self.drift = False
         self._lock = threading.Lock()
@@ -70,22 +79,30 @@ class Worlds:
             self.set_contract(settings.contract)
 
     def load_all(self, require_default: bool = True) -> None:
-        directory = self.settings.scenario_directory()
-        for path in scenario_files(directory):
+        location = self.settings.scenario_directory()
+        for path in scenario_files(location):
             self.load_file(path)
-        if require_default and self.settings.scenario not in self.worlds:
-            known = ", ".join(sorted(self.worlds)) or "none"
-            raise ScenarioError(
-                [
-                    ScenarioProblem(
-                        str(directory),
-                        1,
-                        1,
-                        "scenario",
-                        f"no scenario named {self.settings.scenario!r} loaded; loaded: {known}",
-                    )
-                ]
-            )
+        if require_default:
+            self.initial_default = self.default_name = self._choose_default(location)
+
+    def _choose_default(self, location: Path) -> str:
+        """The scenario served by default: the one asked for, else `default`, else the only one; `SetupError`."""
+        asked = self.settings.scenario
+        known = ", ".join(sorted(self.worlds)) or "none"
+        failed = f"; not loaded (see the errors above): {', '.join(sorted(self.errors))}" if self.errors else ""
+        if asked is not None:
+            if asked in self.worlds:
+                return asked
+            raise SetupError(f"no scenario named {asked!r} in {location}; loaded: {known}{failed}")
+        if DEFAULT_SCENARIO in self.worlds:
+            return DEFAULT_SCENARIO
+        if len(self.worlds) == 1 and not self.errors:
+            return next(iter(self.worlds))
+        if not self.worlds:
+            raise SetupError(f"no scenario loaded from {location}{failed}")
+        raise SetupError(
+            f"{location} has several scenarios and none named 'default' (loaded: {known}{failed}); {CHOOSE_HINT}"
+        )
 
     def reload_all(self) -> list[str]:
         """Reload every file of the directory and forget the files that are gone; the paths that failed."""
@@ -156,7 +173,7 @@ class Worlds:
         warnings: dict[str, tuple[str, str]],
     ) -> None:
         """Take `name` out of `worlds` (a file no longer defines it), or keep it with a warning if it is a default."""
-        if name not in (self.default_name, self.settings.scenario):
+        if name not in (self.default_name, self.initial_default):
             worlds.pop(name, None)
             log.info("scenario file %s %s: scenario %r is no longer served", path, change, name)
             return
@@ -225,5 +242,5 @@ class Worlds:
         """Every world back to its initial state; the default scenario and contract back to the settings'."""
         for world in self.worlds.values():
             world.reset()
-        self.default_name = self.settings.scenario
+        self.default_name = self.initial_default
         self.set_contract(self.settings.contract)

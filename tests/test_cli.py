@@ -47,9 +47,9 @@ def test_every_command_has_help_with_an_example(command: str, capsys: pytest.Cap
     ("argv", "fragment"),
     [
         pytest.param(["serve", "--now", "yesterday"], "--now is not an ISO 8601 instant", id="bad-now"),
-        pytest.param(["serve", "--scenarios", "/no/such/dir"], "not a directory", id="bad-dir"),
+        pytest.param(["serve", "--scenarios", "/no/such/dir"], "no such directory or file", id="bad-dir"),
         pytest.param(["render", "--now", "soon"], "--now is not an ISO 8601 instant", id="render-bad-now"),
-        pytest.param(["scenarios", "--scenarios", "/no/such/dir"], "not a directory", id="scenarios-bad-dir"),
+        pytest.param(["scenarios", "--scenarios", "/no/such/dir"], "no such directory or file", id="scenarios-bad-dir"),
         pytest.param(["validate", "/no/such/file.yaml"], "no such file", id="validate-missing"),
     ],
 )

@@ -282,8 +282,10 @@ def test_does_not_run_as_root(engine: Engine, shipped: Container) -> None:
 @pytest.mark.parametrize(
     ("options", "command"),
     [
-        pytest.param(("--env", "MOCK_SCENARIOS=/scenarios", "--env", "MOCK_SCENARIO=mine"), (), id="env"),
-        pytest.param((), ("serve", "--scenarios", "/scenarios", "--scenario", "mine"), id="flags"),
+        # A directory with one scenario serves it by default: no MOCK_SCENARIO / --scenario needed.
+        pytest.param(("--env", "MOCK_SCENARIOS=/scenarios"), (), id="env"),
+        pytest.param((), ("serve", "--scenarios", "/scenarios"), id="flags"),
+        pytest.param((), ("serve", "--scenarios", "/scenarios/mine.yaml", "--scenario", "mine"), id="one-file"),
     ],
 )
 def test_serves_a_user_scenario_from_the_volume(
