@@ -122,3 +122,17 @@ def test_the_plugin_serves_the_only_scenario_of_its_directory(pytester: pytest.P
         "    assert mockserver.http().get('/v1/usages').status_code == 200\n"
     )
     pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)
+
+
+def test_a_relative_directory_reloads_live(one: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # watchfiles reports absolute paths; the worlds know the files by their relative path: one file, one world.
+    monkeypatch.chdir(one.parent)
+    with serving(Settings(scenarios_dir=Path(one.name), now=NOW, reload=True, log_requests=False)) as url:
+        (one / "shop.yaml").write_text(SHOP.replace("people: 3", "people: 6"))
+        for _ in range(150):  # bounded: 15 s
+            listed = httpx.get(url + "/__admin/scenarios").json()
+            if listed["scenarios"][0]["people"] == 6:
+                break
+            time.sleep(0.1)
+        assert [(s["name"], s["people"]) for s in listed["scenarios"]] == [("shop", 6)]
+        assert listed["errors"] == [], listed["errors"]
