@@ -52,7 +52,9 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("--host", default=os.environ.get("MOCK_HOST", "127.0.0.1"), help="default: 127.0.0.1")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("MOCK_PORT", "4010")), help="default: 4010")
+    serve.add_argument(
+        "--port", type=_port, default=os.environ.get("MOCK_PORT", "4010"), help="1-65535 (default: 4010)"
+    )
     serve.add_argument(
         "--scenarios",
         type=Path,
@@ -105,8 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--workers",
-        type=int,
-        default=int(os.environ.get("MOCK_WORKERS", "1")),
+        type=_positive,
+        default=os.environ.get("MOCK_WORKERS", "1"),
         help="worker processes (each serves the same worlds; journal and faults are per process)",
     )
     serve.add_argument("--quiet", action="store_true", help="no log line per request")
@@ -206,6 +208,43 @@ def _vocabulary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    """A TCP port to listen on (argparse applies this to the MOCK_PORT default too)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: use 1-65535")
+    return port
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else many or one + 's'}"
+
+
+WILDCARD_HOSTS = ("0.0.0.0", "", "::", "[::]")
+
+
+def browsable(host: str, port: int) -> str:
+    """The base URL a person can open for a listening address (a wildcard address becomes 127.0.0.1)."""
+    if host in WILDCARD_HOSTS:
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def _world_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenarios",
@@ -279,7 +318,13 @@ def _scenarios(args: argparse.Namespace) -> int:
     settings = Settings(scenarios_dir=_scenario_dir(args.scenarios), log_requests=False)
     worlds = Worlds(settings, require_default=False)
     for name, world in sorted(worlds.worlds.items()):
-        counts = f"{len(world.people)} people, {len(world.keys)} API keys, {len(world.models)} models"
+        counts = ", ".join(
+            (
+                _plural(len(world.people), "person", "people"),
+                _plural(len(world.keys), "API key"),
+                _plural(len(world.models), "model"),
+            )
+        )
         print(f"{name}: {world.scenario.description or '(no description)'} [{counts}]")
     for path, error in sorted(worlds.errors.items()):
         print(f"{path}: not loaded ({len(error.problems)} problem(s)); run `mockserver validate {path}`")
@@ -307,8 +352,10 @@ def _serve(args: argparse.Namespace) -> int:
     )
     app = build_app(settings)
     worlds = app.state.worlds
-    print(f"mockserver {__version__} listening on http://{args.host}:{args.port}/v1/usages", file=sys.stderr)
-    print(f"  dashboard: http://{args.host}:{args.port}/", file=sys.stderr)
+    base = browsable(args.host, args.port)
+    everywhere = f" (listening on all interfaces: {args.host})" if args.host in WILDCARD_HOSTS else ""
+    print(f"mockserver {__version__} listening on {base}/v1/usages{everywhere}", file=sys.stderr)
+    print(f"  dashboard: {base}/", file=sys.stderr)
     for name, world in sorted(worlds.worlds.items()):
         marker = " (default)" if name == worlds.default_name else ""
         print(f"  scenario {name}{marker}: {world.scenario.description}", file=sys.stderr)
@@ -380,6 +427,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    try:
+        return _run(args)
+    except BrokenPipeError:
+        # `mockserver scenarios | head`: the reader left. Nothing to report; point stdout at /dev/null so the
+        # interpreter's final flush does not complain either (the recipe of Python's signal documentation).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "serve":
             return _serve(args)

@@ -17,7 +17,7 @@ from mockserver import __version__
 from mockserver.cli import main
 from tests.conftest import BASIC, NOW_TEXT, LiveServer, free_port
 
-COMMANDS = ["serve", "render", "scenarios", "validate", "scenario-schema", "openapi"]
+COMMANDS = ["serve", "render", "scenarios", "validate", "scenario-schema", "openapi", "vocabulary"]
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -93,13 +93,16 @@ def test_render_bad_query_is_the_api_message_and_exit_1(capsys: pytest.CaptureFi
     assert main(["render", "timeRange=bad", "--now", NOW_TEXT, "--lenient"]) == 0
 
 
-def test_scenarios_lists_one_line_each_and_the_broken_files(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_scenarios_lists_one_line_each_and_the_broken_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scenarios"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "default", "edge-cases", "empty-team", "heavy-usage", "revoked-keys", "workflow-jobs",
+        "default",
+        "edge-cases",
+        "empty-team",
+        "heavy-usage",
+        "revoked-keys",
+        "workflow-jobs",
     ]
     (tmp_path / "good.yaml").write_text("name: good\ndescription: fine\n")
     (tmp_path / "bad.yaml").write_text("name: bad\npeple: 3\n")
@@ -117,7 +120,9 @@ def _serve(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Po
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--now", NOW_TEXT, *args],
-        stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -172,3 +177,40 @@ def test_serve_reads_the_environment() -> None:
         _stop(process)
     assert body["activity"] == []
     assert refused.status_code == 401 and allowed.json()["default"] == "empty-team"
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "fragment"),
+    [
+        pytest.param(["--port", "99999"], {}, "99999 is not a port: use 1-65535", id="too-big"),
+        pytest.param(["--port", "0"], {}, "0 is not a port", id="zero"),
+        pytest.param([], {"MOCK_PORT": "abc"}, "not a port number: 'abc'", id="env"),
+        pytest.param(["--workers", "0"], {}, "must be at least 1", id="workers"),
+    ],
+)
+def test_serve_refuses_a_port_or_worker_count_out_of_range(
+    argv: list[str], env: dict[str, str], fragment: str, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", *argv])
+    assert exit_info.value.code == 2
+    assert fragment in capsys.readouterr().err
+
+
+def test_serve_on_all_interfaces_prints_an_address_a_browser_can_open() -> None:
+    process, url = _serve("--host", "0.0.0.0")
+    try:
+        assert httpx.get(url + "/v1/usages", headers=BASIC).status_code == 200
+    finally:
+        err = _stop(process)
+    assert f"listening on {url}/v1/usages (listening on all interfaces: 0.0.0.0)" in err
+    assert f"dashboard: {url}/" in err and "http://0.0.0.0" not in err
+
+
+def test_scenarios_counts_are_plural_only_when_they_should_be(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenarios"]) == 0
+    lines = {line.split(":")[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "1 API key," in lines["edge-cases"] and "API keys" not in lines["edge-cases"]
+    assert "4 API keys" in lines["default"]
