@@ -71,6 +71,7 @@ def split_host(value: str) -> tuple[str, int | None] | None:
 
 
 def is_ip_literal(name: str) -> bool:
+    """Whether a host name is an IPv4 address or a bracketed IPv6 one (`10.0.0.5`, `[::1]`)."""
     try:
         ipaddress.ip_address(name[1:-1] if name.startswith("[") and name.endswith("]") else name)
     except ValueError:
