@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="serve GET /v1/usages",
-        epilog="example:\n  mockserver serve --host 0.0.0.0 --port 4010 --scenario default",
+        epilog="examples:\n  mockserver serve --host 0.0.0.0 --port 4010 --scenario default\n"
+        "  mockserver serve --host 0.0.0.0 --allow-host mockserver   admin API for http://mockserver:4010 too",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("--host", default=os.environ.get("MOCK_HOST", "127.0.0.1"), help="default: 127.0.0.1")
@@ -110,6 +111,14 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive,
         default=os.environ.get("MOCK_WORKERS", "1"),
         help="worker processes (each serves the same worlds; journal and faults are per process)",
+    )
+    serve.add_argument(
+        "--allow-host",
+        dest="allow_hosts",
+        action="append",
+        metavar="NAME",
+        help="also answer admin and dashboard requests whose Host is NAME (repeatable; `*`: any; env "
+        "MOCK_ALLOW_HOSTS, comma-separated); localhost, IP literals and --host always are",
     )
     serve.add_argument("--quiet", action="store_true", help="no log line per request")
 
@@ -331,12 +340,35 @@ def _scenarios(args: argparse.Namespace) -> int:
     return 1 if worlds.errors else 0
 
 
+def _allowed_hosts(args: argparse.Namespace) -> tuple[str, ...]:
+    """The `--allow-host` names (else MOCK_ALLOW_HOSTS), checked and normalised, plus `--host` if it is a name."""
+    from mockserver.api.origin import is_ip_literal, normalize_host_name
+
+    given = args.allow_hosts
+    if given is None:
+        given = [name for name in os.environ.get("MOCK_ALLOW_HOSTS", "").split(",") if name.strip()]
+    names = []
+    for value in given:
+        name = normalize_host_name(value)
+        if name is None:
+            raise UsageError(
+                f"--allow-host (or MOCK_ALLOW_HOSTS) takes a host name such as mockserver or my-box.local, "
+                f"or *, not {value!r}"
+            )
+        names.append(name)
+    listening = normalize_host_name(args.host)
+    if listening is not None and not is_ip_literal(listening):
+        names.append(listening)  # `serve --host my-box.local`: its own name is allowed
+    return tuple(dict.fromkeys(names))
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mockserver.api import build_app
     from mockserver.settings import Settings
 
+    allow_hosts = _allowed_hosts(args)
     now = _parse_now(args.now)
     settings = Settings(
         scenarios_dir=_scenario_dir(args.scenarios),
@@ -349,6 +381,7 @@ def _serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         admin=args.admin,
         admin_token=args.admin_token,
+        allow_hosts=allow_hosts,
     )
     app = build_app(settings)
     worlds = app.state.worlds

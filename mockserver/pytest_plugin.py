@@ -220,7 +220,8 @@ class MockServer:
         import httpx
 
         options.setdefault("auth", ("mockserver-key", "mockserver-secret"))
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://mockserver", **options)
+        # Host `localhost`: the admin API answers only local names (and the in-process app has no other).
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://localhost", **options)
 
     def close(self) -> None:
         for client in self._clients:

@@ -31,6 +31,8 @@ class Settings:
     journal_size: int = 5_000  # requests kept in the journal (oldest dropped)
     contract: str | None = None  # pin responses to this published SDK contract version (default: newest)
     seed: int | None = None  # overrides every scenario's seed
+    # Host names the admin API and the dashboard answer besides localhost and IP literals (`*`: any), see api/origin
+    allow_hosts: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         """These settings as JSON (for `serve --workers`, whose worker processes rebuild them)."""
@@ -43,6 +45,8 @@ class Settings:
         data = json.loads(text)
         if data.get("scenarios_dir") is not None:
             data["scenarios_dir"] = Path(data["scenarios_dir"])
+        if "allow_hosts" in data:
+            data["allow_hosts"] = tuple(data["allow_hosts"])
         return cls(**data)
 
     def scenario_directory(self) -> Path:

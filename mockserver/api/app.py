@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver import dashboard
 from mockserver.api import admin
 from mockserver.api.errors import error_response, request_error_response
+from mockserver.api.origin import OriginGuard
 from mockserver.api.usages import list_usages
 from mockserver.contract.openapi import build_openapi
 from mockserver.controls import middleware as controls  # a module, not names: it imports mockserver.api back
@@ -145,6 +146,8 @@ def build_app(settings: Settings | None = None) -> Starlette:
     app.state.journal = Journal(settings.journal_size)
     app.state.faults = Faults()
     app.add_middleware(controls.ControlsMiddleware, worlds=worlds, journal=app.state.journal, faults=app.state.faults)
+    # Outside the controls (a refused admin request never reaches them), inside the log (it shows the refusal).
+    app.add_middleware(OriginGuard, allow_hosts=settings.allow_hosts)
     if settings.log_requests:
         app.add_middleware(RequestLog)
     return app

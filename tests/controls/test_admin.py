@@ -126,8 +126,9 @@ def test_default_scenario_errors(admin: httpx.Client) -> None:
     unknown = assert_json_error(admin.put("/scenarios/default", json={"name": "nope"}), 404)
     assert "known scenarios: default, empty-team" in unknown["message"]
     assert_json_error(admin.put("/scenarios/default", json={}), 400)
-    assert_json_error(admin.put("/scenarios/default", content=b"{not json"), 400)
-    assert_json_error(admin.put("/scenarios/default", content=b"[" * 2_000_000), 400)
+    json_type = {"Content-Type": "application/json"}
+    assert_json_error(admin.put("/scenarios/default", content=b"{not json", headers=json_type), 400)
+    assert_json_error(admin.put("/scenarios/default", content=b"[" * 2_000_000, headers=json_type), 400)
 
 
 # -- clock -----------------------------------------------------------------------------------------------------------

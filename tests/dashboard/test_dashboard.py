@@ -8,9 +8,11 @@ docs/dashboard.png from the screenshot test.
 from __future__ import annotations
 
 import contextlib
+import http.server
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -353,3 +355,98 @@ def test_admin_token_is_asked_for_and_load_errors_are_shown(browser: Browser, sm
         assert "Load errors (1 file)" in errors
         assert f"{small_scenarios / 'broken.yaml'}:2:7: seed: expected an integer, found 'nope'" in errors
         context.close()
+
+
+# -- pages of other sites, in a real browser -----------------------------------------------------------------------
+ATTACK = """<!doctype html><title>another site</title><iframe name="sink"></iframe>
+<form id="form" method="post" action="{admin}/clock" target="sink"><input name="now" value="2030-01-01T00:00:00Z">
+</form>"""
+ATTACK_SCRIPT = """async (admin) => {
+  const sent = (url, init) => fetch(url, {method: "POST", mode: "no-cors", ...init}).then(() => "sent", String);
+  const results = [
+    await sent(admin + "/faults", {body: JSON.stringify({status: 503, shouldRetry: false})}),  // text/plain
+    await sent(admin + "/reset"),
+    await sent(admin + "/scenarios/reload", {body: new Blob(["{}"])}),  // a body with no Content-Type
+  ];
+  const loaded = new Promise((resolve) => document.querySelector("iframe").addEventListener("load", resolve));
+  document.getElementById("form").submit();  // a url-encoded form post, navigating the frame
+  await loaded;
+  return results;
+}"""
+
+
+@contextlib.contextmanager
+def another_site(html: str) -> Iterator[str]:
+    """A page of another origin on this machine, `http://localhost:PORT/` (Chromium lets a loopback page call
+    127.0.0.1 without a Local Network Access prompt; Firefox and Safari ask nothing from any page)."""
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = html.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page) as site:
+        thread = threading.Thread(target=site.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://localhost:{site.server_address[1]}"
+        finally:
+            site.shutdown()
+            thread.join(10)
+
+
+def test_a_page_of_another_origin_cannot_drive_the_admin_api(browser: Browser, server: str) -> None:
+    """What the browser sends by itself for a page of another site (no preflight): nothing changes."""
+    admin = server + "/__admin"
+    httpx.post(admin + "/reset", timeout=10).raise_for_status()
+    sdk_call(server, type=["consumption"])
+    clock = httpx.get(admin + "/clock", timeout=10).json()
+    requests: list[Request] = []
+    with another_site(ATTACK.format(admin=admin)) as origin:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.on("request", lambda request: requests.append(request))
+            page.goto(origin + "/")
+            assert page.evaluate(ATTACK_SCRIPT, admin) == ["sent", "sent", "sent"]
+            # Chromium sends each with `Origin: http://localhost:PORT` and `Sec-Fetch-Site: cross-site` (seen on
+            # the wire; Playwright does not report the headers the network stack adds to a fetch).
+            sent = [r.url.removeprefix(admin) for r in requests if r.url.startswith(admin)]
+        finally:
+            context.close()
+    assert sorted(sent) == ["/clock", "/faults", "/reset", "/scenarios/reload"]
+    assert httpx.get(admin + "/faults", timeout=10).json()["rules"] == []
+    assert httpx.get(admin + "/clock", timeout=10).json() == clock
+    assert httpx.get(admin + "/journal", timeout=10).json()["total"] == 1, "not reset"
+    assert httpx.get(server + "/v1/usages", auth=("k", "s"), timeout=10).status_code == 200
+
+
+def test_a_rebound_dns_name_gets_neither_the_page_nor_the_journal(browser: Browser, server: str) -> None:
+    """DNS rebinding: `rebound.example` resolves to 127.0.0.1, so its page is same-origin with the server."""
+    port = server.rsplit(":", 1)[1]
+    rebound = f"http://rebound.example:{port}"
+    sdk_call(server, type=["consumption"])
+    rules = ["--host-resolver-rules=MAP rebound.example 127.0.0.1"]
+    other = browser.browser_type.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS + rules)
+    try:
+        page = other.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        response = page.goto(rebound + "/")
+        assert response is not None and response.status == 403
+        assert response.headers["content-type"] == "application/json"
+        journal = page.evaluate("() => fetch('/__admin/journal').then((r) => r.status)")
+        assert journal == 403
+        assert (
+            page.evaluate("() => fetch('/v1/usages', {headers: {Authorization: 'Basic YTpi'}}).then((r) => r.status)")
+            == 200
+        )
+    finally:
+        other.close()

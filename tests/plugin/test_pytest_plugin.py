@@ -69,6 +69,8 @@ def test_errors_reach_the_client(mockserver):
 def test_in_process_client(mockserver):
     async def call():
         async with mockserver.asgi_client() as http:
+            advanced = await http.post("/__admin/clock", json={"advance": "1h"})  # the admin API works in-process
+            assert advanced.status_code == 200, advanced.text
             return await http.get("/v1/usages", params={"type": "consumption"})
 
     response = asyncio.run(call())

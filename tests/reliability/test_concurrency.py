@@ -118,7 +118,8 @@ async def _admin(http: aiohttp.ClientSession, seen: Seen, done: asyncio.Event) -
     while not done.is_set():
         calls += 1
         path = "/__admin/scenarios/reload" if calls % 10 == 0 else "/__admin/reset"
-        async with http.post(path) as response:
+        # aiohttp types an empty POST `application/octet-stream`: the admin API changes state only on JSON.
+        async with http.post(path, headers={"Content-Type": "application/json"}) as response:
             await response.read()
         seen.admin[f"{path} {response.status}"] += 1
         await asyncio.sleep(0.05)

@@ -52,10 +52,10 @@ export async function admin(method, path, body, { signal } = {}) {
   const token = adminToken();
   if (token) headers.Authorization = "Bearer " + token;
   const init = { method, headers, cache: "no-store", signal };
-  if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
+  // The server changes state only on JSON (a page of another site cannot send that without asking first):
+  // every call but a read says so, with or without a body.
+  if (method !== "GET" && method !== "HEAD") headers["Content-Type"] = "application/json";
+  if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch("/__admin" + path, init);
   const parsed = await readBody(response);
   if (!response.ok) throw new HttpError(response.status, errorMessage(response, parsed), parsed.json);
