@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import orjson
@@ -108,6 +108,21 @@ def _parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("MOCK_WORKERS", "1")),
         help="worker processes (each serves the same worlds; journal and faults are per process)",
     )
+    serve.add_argument(
+        "--header-timeout",
+        type=_non_negative(float),
+        default=os.environ.get("MOCK_HEADER_TIMEOUT", "10"),
+        metavar="SECONDS",
+        help="close a connection whose request head is not complete within this time, with a JSON 408 if it sent "
+        "part of one (default: 10; 0: no limit)",
+    )
+    serve.add_argument(
+        "--max-connections-per-client",
+        type=_non_negative(int),
+        default=os.environ.get("MOCK_MAX_CONNECTIONS_PER_CLIENT", "512"),
+        metavar="N",
+        help="open connections per client IP address; the ones past it get a JSON 503 (default: 512; 0: no limit)",
+    )
     serve.add_argument("--quiet", action="store_true", help="no log line per request")
 
     render = commands.add_parser(
@@ -164,6 +179,20 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     return parser
+
+
+def _non_negative(kind: type[float] | type[int]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
 
 
 def _world_options(parser: argparse.ArgumentParser) -> None:
@@ -245,6 +274,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mockserver.api import build_app
+    from mockserver.api.server import server_options
     from mockserver.settings import Settings
 
     now = _parse_now(args.now)
@@ -259,6 +289,8 @@ def _serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         admin=args.admin,
         admin_token=args.admin_token,
+        header_timeout=args.header_timeout,
+        max_connections_per_client=args.max_connections_per_client,
     )
     app = build_app(settings)
     worlds = app.state.worlds
@@ -269,20 +301,19 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"  scenario {name}{marker}: {world.scenario.description}", file=sys.stderr)
     for path, error in worlds.errors.items():
         print(f"  not loaded: {path}\n{error}", file=sys.stderr)
+    target: object = app
     if args.workers > 1:
         # Each worker process builds the same worlds from the same settings (passed in the environment).
         os.environ[SETTINGS_ENV] = settings.to_json()
-        uvicorn.run(
-            "mockserver.cli:app_from_environment",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level="warning",
-            access_log=False,
-        )
-    else:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+        target = "mockserver.cli:app_from_environment"
+    uvicorn.run(
+        target,  # type: ignore[arg-type]
+        host=args.host,
+        port=args.port,
+        factory=args.workers > 1,
+        workers=args.workers,
+        **server_options(settings),
+    )
     return 0
 
 

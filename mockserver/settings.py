@@ -31,6 +31,8 @@ class Settings:
     journal_size: int = 5_000  # requests kept in the journal (oldest dropped)
     contract: str | None = None  # pin responses to this published SDK contract version (default: newest)
     seed: int | None = None  # overrides every scenario's seed
+    header_timeout: float = 10.0  # seconds a connection has to send a complete request head (0: no limit)
+    max_connections_per_client: int = 512  # open connections per client IP address (0: no limit)
 
     def to_json(self) -> str:
         """These settings as JSON (for `serve --workers`, whose worker processes rebuild them)."""
