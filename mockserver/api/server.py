@@ -22,7 +22,7 @@ from mockserver.api.errors import error_response
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 except ImportError:  # pragma: no cover - no httptools wheel (Windows, PyPy): h11 serves
-    HttpToolsProtocol = None
+    HttpToolsProtocol = None  # type: ignore[assignment,misc]
 
 if TYPE_CHECKING:
     import uvicorn
@@ -212,7 +212,7 @@ class HeadGuard(asyncio.Protocol):
         content = [_status_line(status)]
         for name, value in [*self.server_state.default_headers, *response.raw_headers]:
             content.extend([name, b": ", value, b"\r\n"])
-        content.extend([b"\r\n", response.body])
+        content.extend([b"\r\n", bytes(response.body)])
         self.transport.write(b"".join(content))
         self._cancel_head_timer()
         # Closing with unread bytes would send a TCP reset, which can destroy the answer before the client reads it.
@@ -272,12 +272,12 @@ if HttpToolsProtocol is not None:
             self._head_open = True
 
 
-def http_protocol(settings: Settings, kind: str = "auto") -> functools.partial[asyncio.Protocol]:
+def http_protocol(settings: Settings, kind: str = "auto") -> functools.partial[HeadGuard]:
     """What uvicorn's `http=` takes: the protocol class with these settings' limits (picklable, for `--workers`).
 
     `kind`: "auto" is httptools when it is installed (as uvicorn's own "auto" picks), else h11; "h11" is h11.
     """
-    cls: type[asyncio.Protocol] = MockH11Protocol
+    cls: type[HeadGuard] = MockH11Protocol
     if kind == "auto" and HttpToolsProtocol is not None:
         cls = MockHttpToolsProtocol
     return functools.partial(cls, limits=ConnectionLimits.from_settings(settings))

@@ -4,16 +4,22 @@ heads that never end, too many connections from one client. Every answer is the 
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from mockserver.api.server import MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_LINE
+from mockserver.cli import main
 from mockserver.settings import Settings
-from tests.conftest import BASIC, NOW, start_server
+from tests.conftest import BASIC, NOW, NOW_TEXT, free_port, start_server
 from tests.reliability.rawhttp import get_line, raw_request, read_response
 
 KEYS = {"reason", "message", "code", "traceId"}
@@ -29,13 +35,22 @@ def http_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="module")
-def server_url(http_kind: str) -> Iterator[str]:
-    settings = Settings(now=NOW, log_requests=False, header_timeout=TIMEOUT_S, max_connections_per_client=PER_CLIENT)
-    server, thread, url = start_server(settings, http_kind)
+def _serve(http_kind: str, **limits: Any) -> Iterator[str]:
+    server, thread, url = start_server(Settings(now=NOW, log_requests=False, **limits), http_kind)
     yield url
     server.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def server_url(http_kind: str) -> Iterator[str]:
+    yield from _serve(http_kind, header_timeout=TIMEOUT_S)
+
+
+@pytest.fixture
+def limited_url(http_kind: str) -> Iterator[str]:
+    """A server of its own, so that no connection of another test counts against the client's limit."""
+    yield from _serve(http_kind, max_connections_per_client=PER_CLIENT)
 
 
 def port_of(url: str) -> int:
@@ -164,12 +179,10 @@ def test_heads_that_never_end_are_closed_after_the_header_timeout(server_url: st
 
 
 def test_twenty_slow_heads_at_once_are_all_closed(server_url: str) -> None:
-    """Twenty half-sent heads held together (from distinct loopback addresses: the per-client limit is 5)."""
     sockets = []
     try:
-        for i in range(20):
-            head = b"GET /v1/usages HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            sockets.append(_partial_socket(server_url, head, client=f"127.0.0.{2 + i}"))
+        for _ in range(20):
+            sockets.append(_partial_socket(server_url, b"GET /v1/usages HTTP/1.1\r\nHost: 127.0.0.1\r\n"))
         started = time.monotonic()
         answers = [read_response(sock) for sock in sockets]
         assert time.monotonic() - started < CLOSE_BOUND_S
@@ -198,16 +211,27 @@ def _request_from(url: str, client: str) -> tuple[int, bytes, bytes]:
     return int(headers.split(b" ")[1]), headers, body
 
 
-def test_connections_past_the_per_client_limit_get_a_json_503(server_url: str) -> None:
-    client = "127.0.0.100"  # an address of its own: no connection of another test counts
-    held = [_partial_socket(server_url, b"", client=client) for _ in range(PER_CLIENT)]
+def _other_loopback_address() -> str | None:
+    """A second client address (127.0.0.2 is on Linux's loopback, not on macOS's)."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.2", 0))
+        except OSError:
+            return None
+    return "127.0.0.2"
+
+
+def test_connections_past_the_per_client_limit_get_a_json_503(limited_url: str) -> None:
+    client, other = "127.0.0.1", _other_loopback_address()
+    held = [_partial_socket(limited_url, b"") for _ in range(PER_CLIENT)]
     try:
         for sock in held:  # each is open on the server's side once it has answered
             assert _keep_alive_request(sock).startswith(b"HTTP/1.1 200 ")
-        status, headers, body = _request_from(server_url, client)
+        status, headers, body = _request_from(limited_url, client)
         error = assert_json_error(status, headers, body, 503, "TOO_MANY_CONNECTIONS")
         assert str(PER_CLIENT) in error["message"]
-        assert _request_from(server_url, "127.0.0.101")[0] == 200, "other clients are served"
+        if other is not None:
+            assert _request_from(limited_url, other)[0] == 200, "other clients are served"
         # The held connections keep being served.
         assert _keep_alive_request(held[0]).startswith(b"HTTP/1.1 200 ")
     finally:
@@ -215,10 +239,67 @@ def test_connections_past_the_per_client_limit_get_a_json_503(server_url: str) -
             sock.close()
     deadline = time.monotonic() + CLOSE_BOUND_S
     while True:  # the server notices the closed connections shortly
-        status = _request_from(server_url, client)[0]
+        status = _request_from(limited_url, client)[0]
         if status == 200 or time.monotonic() > deadline:
             break
         time.sleep(0.05)
     assert status == 200
-    response = httpx.get(server_url + "/v1/usages", params={"type": "consumption"}, headers=BASIC)
+    response = httpx.get(limited_url + "/v1/usages", params={"type": "consumption"}, headers=BASIC)
     assert response.status_code == 200
+
+
+# --- the command line -----------------------------------------------------------------------------------------------
+
+
+def _serve_process(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    command = [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--now", NOW_TEXT, "--quiet", *args]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/__admin/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    raise AssertionError("server did not start: " + process.communicate()[1])
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+
+
+def test_serve_with_workers_runs_the_protocol_with_its_limits() -> None:
+    """The protocol class and the limits reach `serve --workers` processes (the header timeout from the environment)."""
+    process, url = _serve_process("--workers", "2", env={"MOCK_HEADER_TIMEOUT": "1"})
+    try:
+        status, headers, body, _ = raw_request(url, _head(target=b"/v1/usages?userId=" + b"u" * 100_000))
+        assert_json_error(status, headers, body, 414, "URI_TOO_LONG")
+        with _partial_socket(url, b"GET /v1/usages HTTP/1.1\r\n") as slow:
+            headers, _, body = read_response(slow).partition(b"\r\n\r\n")
+        error = assert_json_error(int(headers.split(b" ")[1]), headers, body, 408, "REQUEST_TIMEOUT")
+        assert "within 1 s" in error["message"]
+    finally:
+        _stop(process)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["--header-timeout", "-1"], id="negative-timeout"),
+        pytest.param(["--header-timeout", "soon"], id="not-a-number"),
+        pytest.param(["--max-connections-per-client", "1.5"], id="not-an-integer"),
+    ],
+)
+def test_bad_limit_flags_are_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", *argv])
+    assert exit_info.value.code == 2
+    assert argv[0] in capsys.readouterr().err
