@@ -24,10 +24,10 @@ try:
 except ImportError:  # pragma: no cover - no httptools wheel (Windows, PyPy): h11 serves
     HttpToolsProtocol = None  # type: ignore[assignment,misc]
 
+from mockserver.settings import Settings
+
 if TYPE_CHECKING:
     import uvicorn
-
-    from mockserver.settings import Settings
 
 MAX_REQUEST_LINE = 65_536  # bytes of `METHOD target HTTP/1.1\r\n`: httptools parses targets up to 65,535 bytes
 MAX_HEADER_BYTES = 65_536  # bytes of the header lines, all together (an 8 KB cookie and a 16 KB token fit 2.5 times)
@@ -42,10 +42,10 @@ logger = logging.getLogger("mockserver.server")
 
 @dataclass(frozen=True)
 class ConnectionLimits:
-    """The limits users may change (Settings): 0 turns one off."""
+    """The limits users may change (`Settings.header_timeout`, `.max_connections_per_client`): 0 turns one off."""
 
-    header_timeout: float = 10.0  # seconds from the connection (or the head's first byte) to the end of the head
-    max_connections_per_client: int = 512  # open connections per client IP address
+    header_timeout: float  # seconds from the connection (or the head's first byte) to the end of the head
+    max_connections_per_client: int  # open connections per client IP address
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ConnectionLimits:
@@ -71,9 +71,9 @@ class HeadGuard(asyncio.Protocol):
     cycle: Any
     server_state: Any
 
-    def __init__(self, *args: Any, limits: ConnectionLimits = ConnectionLimits(), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, limits: ConnectionLimits | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.limits = limits
+        self.limits = limits or ConnectionLimits.from_settings(Settings())
         self.refused = False  # past the per-client limit: the head is answered with a 503, never parsed
         self._head_timer: asyncio.TimerHandle | None = None
         self._linger_timer: asyncio.TimerHandle | None = None
@@ -197,7 +197,7 @@ class HeadGuard(asyncio.Protocol):
         self.answer(408, message, "REQUEST_TIMEOUT")
 
     # -- answers -------------------------------------------------------------------------------------------------
-    def answer(self, status: int, message: str, code: str) -> None:
+    def answer(self, status: int, message: str, code: str, *, log: bool = True) -> None:
         """Write the API's JSON error body and close the connection (after draining what the client still sends)."""
         if self.transport.is_closing() or self._lingering >= 0:
             return
@@ -206,8 +206,9 @@ class HeadGuard(asyncio.Protocol):
             self.cycle.keep_alive = False
             self._lingering = 0
             return
-        client = f"{self.client[0]}:{self.client[1]}" if self.client else "-"
-        logger.warning("%s - %d %s: %s", client, status, code, message)
+        if log:
+            client = f"{self.client[0]}:{self.client[1]}" if self.client else "-"
+            logger.warning("%s - %d %s: %s", client, status, code, message)
         response = error_response(status, message, code=code, headers={"connection": "close"})
         content = [_status_line(status)]
         for name, value in [*self.server_state.default_headers, *response.raw_headers]:
@@ -230,7 +231,8 @@ class HeadGuard(asyncio.Protocol):
         status = status if status in (400, 414, 431) else 400
         codes = {400: "INVALID_REQUEST", 414: "URI_TOO_LONG", 431: "REQUEST_HEADER_FIELDS_TOO_LARGE"}
         detail = _parser_reason(error)
-        self.answer(status, f"Invalid HTTP request: {detail}." if detail else "Invalid HTTP request.", codes[status])
+        message = f"Invalid HTTP request: {detail}." if detail else "Invalid HTTP request."
+        self.answer(status, message, codes[status], log=False)  # uvicorn logged it already
 
 
 def _parser_reason(error: BaseException | None) -> str:
