@@ -5,6 +5,7 @@ heads that never end, too many connections from one client. Every answer is the 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -156,6 +157,27 @@ def test_requests_within_the_limits_reach_the_api(server_url: str, head: bytes) 
     assert len(head) - head.index(b"\r\n") < MAX_HEADER_BYTES
     status, headers, _, _ = raw_request(server_url, head)
     assert status == 200 and b"content-type: application/json" in headers.lower()
+
+
+def _keep_alive(head: bytes) -> bytes:
+    return head.replace(b"Connection: close", b"Connection: keep-alive")
+
+
+def test_pipelined_requests_and_big_bodies_are_not_heads(server_url: str) -> None:
+    """Bytes after a head (a 200 KB body, a pipelined request) are the parser's, never counted as a head."""
+    body = b"x" * 200_000
+    post = b"POST /v1/usages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    with _partial_socket(server_url, post + _keep_alive(get_line(USAGES)) + get_line(USAGES)) as sock:
+        data = b""
+        while chunk := sock.recv(65536):  # to the end: the last request says `Connection: close`
+            data += chunk
+    statuses = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        statuses.append(int(head.split(b" ", 2)[1]))
+        length = int(re.search(rb"content-length: (\d+)", head, re.IGNORECASE).group(1))  # type: ignore[union-attr]
+        data = rest[length:]
+    assert statuses == [405, 200, 200]
 
 
 def _partial_socket(url: str, data: bytes, client: str = "127.0.0.1") -> socket.socket:
