@@ -86,6 +86,12 @@ MALFORMED = [
     ),
     pytest.param(_head(target=_target_of_line(MAX_REQUEST_LINE + 1)), 414, "URI_TOO_LONG", id="line-one-byte-over"),
     pytest.param(_head(b"X-Big: " + b"a" * 100_000), 431, "REQUEST_HEADER_FIELDS_TOO_LARGE", id="100KB-header"),
+    pytest.param(  # empty lines before a request line are skipped, not taken for the end of a head
+        b"\r\n\r\n" + _head(b"X-Big: " + b"a" * 100_000),
+        431,
+        "REQUEST_HEADER_FIELDS_TOO_LARGE",
+        id="empty-lines-then-100KB-header",
+    ),
     pytest.param(
         _head(*[b"X-Cookie-%d: %s" % (i, b"c" * 4_000) for i in range(20)]),
         431,
@@ -157,6 +163,13 @@ def test_requests_within_the_limits_reach_the_api(server_url: str, head: bytes) 
     assert len(head) - head.index(b"\r\n") < MAX_HEADER_BYTES
     status, headers, _, _ = raw_request(server_url, head)
     assert status == 200 and b"content-type: application/json" in headers.lower()
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3])
+def test_a_head_that_comes_byte_by_byte_reaches_the_api(server_url: str, chunk: int) -> None:
+    head = _head(*[b"X-H%d: 1" % i for i in range(MAX_HEADERS - 3)])
+    status, _, _, _ = raw_request(server_url, head, chunk=chunk)
+    assert status == 200
 
 
 def _keep_alive(head: bytes) -> bytes:
