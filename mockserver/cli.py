@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import orjson
@@ -17,6 +17,10 @@ from mockserver.errors import MockServerError
 
 class UsageError(Exception):
     """A misuse of the command line (exit status 2)."""
+
+
+class AddressError(MockServerError):
+    """The server cannot listen where it was asked to (exit status 1)."""
 
 
 EPILOG = """examples:
@@ -119,6 +123,21 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="also answer admin and dashboard requests whose Host is NAME (repeatable; `*`: any; env "
         "MOCK_ALLOW_HOSTS, comma-separated); localhost, IP literals and --host always are",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=_non_negative(float),
+        default=os.environ.get("MOCK_HEADER_TIMEOUT", "10"),
+        metavar="SECONDS",
+        help="close a connection whose request head is not complete within this time, with a JSON 408 if it sent "
+        "part of one (default: 10; 0: no limit)",
+    )
+    serve.add_argument(
+        "--max-connections-per-client",
+        type=_non_negative(int),
+        default=os.environ.get("MOCK_MAX_CONNECTIONS_PER_CLIENT", "512"),
+        metavar="N",
+        help="open connections per client IP address; the ones past it get a JSON 503 (default: 512; 0: no limit)",
     )
     serve.add_argument("--quiet", action="store_true", help="no log line per request")
 
@@ -254,6 +273,20 @@ def browsable(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def _non_negative(kind: type[float] | type[int]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
 def _world_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenarios",
@@ -366,10 +399,12 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mockserver.api import build_app
+    from mockserver.api.server import server_options
     from mockserver.settings import Settings
 
     allow_hosts = _allowed_hosts(args)
     now = _parse_now(args.now)
+    _check_address(args.host, args.port)
     settings = Settings(
         scenarios_dir=_scenario_dir(args.scenarios),
         scenario=args.scenario,
@@ -382,6 +417,8 @@ def _serve(args: argparse.Namespace) -> int:
         admin=args.admin,
         admin_token=args.admin_token,
         allow_hosts=allow_hosts,
+        header_timeout=args.header_timeout,
+        max_connections_per_client=args.max_connections_per_client,
     )
     app = build_app(settings)
     worlds = app.state.worlds
@@ -394,21 +431,36 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"  scenario {name}{marker}: {world.scenario.description}", file=sys.stderr)
     for path, error in worlds.errors.items():
         print(f"  not loaded: {path}\n{error}", file=sys.stderr)
+    target: object = app
     if args.workers > 1:
         # Each worker process builds the same worlds from the same settings (passed in the environment).
         os.environ[SETTINGS_ENV] = settings.to_json()
-        uvicorn.run(
-            "mockserver.cli:app_from_environment",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level="warning",
-            access_log=False,
-        )
-    else:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+        target = "mockserver.cli:app_from_environment"
+    uvicorn.run(
+        target,  # type: ignore[arg-type]
+        host=args.host,
+        port=args.port,
+        factory=args.workers > 1,
+        workers=args.workers,
+        **server_options(settings),
+    )
     return 0
+
+
+def _check_address(host: str, port: int) -> None:
+    """Fail with one line, before saying "listening", when the address cannot be bound (in use, not local)."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise AddressError(f"cannot listen on {host}:{port}: {reason.lower()}") from None
 
 
 SETTINGS_ENV = "MOCKSERVER_SETTINGS_JSON"

@@ -59,6 +59,7 @@ class MockServerSession:
         import uvicorn
 
         from mockserver.api import build_app
+        from mockserver.api.server import server_config
 
         self.settings = settings
         self.app: Starlette = build_app(settings)
@@ -66,7 +67,7 @@ class MockServerSession:
             sock.bind(("127.0.0.1", 0))
             port = int(sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        config = server_config(self.app, "127.0.0.1", port, settings)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="mockserver", daemon=True)
         self._thread.start()

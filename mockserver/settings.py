@@ -33,6 +33,8 @@ class Settings:
     seed: int | None = None  # overrides every scenario's seed
     # Host names the admin API and the dashboard answer besides localhost and IP literals (`*`: any), see api/origin
     allow_hosts: tuple[str, ...] = ()
+    header_timeout: float = 10.0  # seconds a connection has to send a complete request head (0: no limit)
+    max_connections_per_client: int = 512  # open connections per client IP address (0: no limit)
 
     def to_json(self) -> str:
         """These settings as JSON (for `serve --workers`, whose worker processes rebuild them)."""

@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 
 from mockserver.api import build_app
+from mockserver.api.server import server_config
 from mockserver.settings import Settings
 from mockserver.world.clock import parse_instant
 
@@ -45,9 +46,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, str]:
+def start_server(settings: Settings, http: str = "auto") -> tuple[uvicorn.Server, threading.Thread, str]:
+    """A uvicorn thread serving `build_app(settings)` as mockserver does (`http`: "auto" or "h11")."""
     port = free_port()
-    config = uvicorn.Config(build_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    config = server_config(build_app(settings), "127.0.0.1", port, settings, http)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
