@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -214,3 +215,14 @@ def test_scenarios_counts_are_plural_only_when_they_should_be(capsys: pytest.Cap
     lines = {line.split(":")[0]: line for line in capsys.readouterr().out.splitlines()}
     assert "1 API key," in lines["edge-cases"] and "API keys" not in lines["edge-cases"]
     assert "4 API keys" in lines["default"]
+
+
+def test_serve_on_a_busy_port_says_so_once_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == f"mockserver: cannot listen on 127.0.0.1:{port}: address already in use"
+    assert "listening" not in err
