@@ -46,6 +46,8 @@ PAIR_RULES = (
     "startDate and endDate must lie between 1970-01-01 and 9999-12-31",
 )
 MIN_CASES = 1_000
+# About 20 s of CPU for the 1,100 cases (most of it generating them and validating 200 bodies): a long run.
+pytestmark = pytest.mark.slow
 FUZZ = settings(
     max_examples=450,
     derandomize=True,  # the fixed seed: the same cases on every run
