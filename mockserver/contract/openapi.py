@@ -1,4 +1,7 @@
-"""The OpenAPI 3.1 document of the mock's API (`GET /v1/usages`), built from the contract models."""
+"""The OpenAPI 3.1 document of the mock's API (`GET /v1/usages`), built from the contract models.
+
+It says what the server accepts, the lenient forms the API documents included, so a client or a fuzzer reading it
+finds the server in agreement (tests/reliability/test_schemathesis.py)."""
 
 from __future__ import annotations
 
@@ -72,7 +75,8 @@ def _document() -> dict[str, Any]:
     }
 
 
-# What the mock checks; the real API checks every credential. Both choices are the scenario's (README, "Auth").
+# How the mock treats credentials (API-FACTS, "Decisions for the mock"), said in both schemes. Not `{}` in
+# `security`: anonymous calls are refused.
 _ACCEPTED = (
     "The mock requires credentials on every call (none, or malformed ones, get a 401) and by default accepts any "
     "well-formed credentials that the scenario does not declare, so that any client can talk to it; a scenario with "
@@ -118,7 +122,9 @@ def _list_usages_operation(usages_ref: dict[str, Any], error_ref: dict[str, Any]
             ),
             "404": error("Unknown path, or an unknown scenario named by `X-Mock-Scenario`."),
             "405": not_allowed,
+            "414": error("The request target (path and query) is too long; the server answers this itself."),
             "429": too_many,
+            "431": error("The request headers are too large or too many; the server answers this itself."),
             "500": error("The server failed (or a fault was injected)."),
             "503": error("The server cannot answer now (or a fault was injected)."),
         },
@@ -162,8 +168,8 @@ def _query_parameters() -> list[dict[str, Any]]:
         ),
         _query(
             "type",
-            "Sections to return, comma-separated. Lenient as the API documents it: unknown values are ignored, "
-            "and none known (or empty) means all.",
+            "Sections to return, comma-separated (repeating the parameter works too). Lenient as the API documents "
+            "it: unknown values are ignored, and none known (or empty) means all.",
             {
                 "type": "array",
                 "items": {

@@ -16,7 +16,7 @@ from mockserver.contract.query import DATE_PATTERN, parse_date
 from mockserver.contract.versions import load_contract
 
 Document = dict[str, Any]
-ERROR_STATUSES = ["400", "401", "404", "405", "429", "500", "503"]
+ERROR_STATUSES = ["400", "401", "404", "405", "414", "429", "431", "500", "503"]
 
 
 @pytest.fixture(scope="module")
