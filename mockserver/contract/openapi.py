@@ -1,4 +1,7 @@
-"""The OpenAPI 3.1 document of the mock's API (`GET /v1/usages`), built from the contract models."""
+"""The OpenAPI 3.1 document of the mock's API (`GET /v1/usages`), built from the contract models.
+
+It says what the server accepts, the lenient forms the API documents included, so a client or a fuzzer reading it
+finds the server in agreement (tests/reliability/test_schemathesis.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pydantic.json_schema import models_json_schema
 
 from mockserver.contract.enums import TIME_RANGES, USAGE_TYPES
 from mockserver.contract.errors import ErrorBody
+from mockserver.contract.query import DATE_PATTERN
 from mockserver.contract.usages import UsageListResponse
 
 OPENAPI_VERSION = "3.1.0"
@@ -59,12 +63,26 @@ def _document() -> dict[str, Any]:
                 "basicAuth": {
                     "type": "http",
                     "scheme": "basic",
-                    "description": "API key as user name and API secret as password.",
+                    "description": "API key as user name and API secret as password, both non-empty. " + _ACCEPTED,
                 },
-                "bearerAuth": {"type": "http", "scheme": "bearer", "description": "A user's access token."},
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A user's access token (one word). " + _ACCEPTED,
+                },
             },
         },
     }
+
+
+# How the mock treats credentials (API-FACTS, "Decisions for the mock"), said in both schemes. Not `{}` in
+# `security`: anonymous calls are refused.
+_ACCEPTED = (
+    "The mock requires credentials on every call (none, or malformed ones, get a 401) and by default accepts any "
+    "well-formed credentials that the scenario does not declare, so that any client can talk to it; a scenario with "
+    "`settings.acceptOnlyDeclaredKeys: true` accepts only its declared keys (anything else is a 401), as the real "
+    "API does. A declared key with the wrong secret, or whose status is `inactive` or `deleted`, is always a 401."
+)
 
 
 def _list_usages_operation(usages_ref: dict[str, Any], error_ref: dict[str, Any]) -> dict[str, Any]:
@@ -78,6 +96,10 @@ def _list_usages_operation(usages_ref: dict[str, Any], error_ref: dict[str, Any]
             "schema": {"type": "integer", "minimum": 0},
         }
     }
+    not_allowed = error("A method other than GET or HEAD.")
+    not_allowed["headers"] = {
+        "Allow": {"description": "The methods the path answers.", "schema": {"type": "string"}, "required": True}
+    }
     return {
         "operationId": "listUsages",
         "summary": "List usage series, consumption and activity of a team",
@@ -90,11 +112,21 @@ def _list_usages_operation(usages_ref: dict[str, Any], error_ref: dict[str, Any]
                 "description": "The sections asked for with `type`, plus the entities they reference.",
                 "content": {"application/json": {"schema": dict(usages_ref)}},
             },
-            "400": error("A query parameter is invalid (dates, range length, `timeRange`)."),
-            "401": error("Credentials are missing, malformed, unknown or revoked."),
-            "404": error("Unknown path."),
+            "400": error(
+                "A query parameter is invalid: a date outside its `pattern`, one date without the other, "
+                "`startDate` not before `endDate`, a window over 120 days, an unknown `timeRange` without both "
+                "dates. Never sent by a server started with `--lenient`."
+            ),
+            "401": error(
+                "Credentials are missing or malformed, or refused: see the security schemes for which are accepted."
+            ),
+            "404": error("Unknown path, or an unknown scenario named by `X-Mock-Scenario`."),
+            "405": not_allowed,
+            "414": error("The request target (path and query) is too long; the server answers this itself."),
             "429": too_many,
+            "431": error("The request headers are too large or too many; the server answers this itself."),
             "500": error("The server failed (or a fault was injected)."),
+            "503": error("The server cannot answer now (or a fault was injected)."),
         },
     }
 
@@ -115,40 +147,55 @@ def _query_parameters() -> list[dict[str, Any]]:
         # A fresh dict per parameter: deepcopy keeps shared objects shared, and callers may edit their copy.
         return {"type": "string"}
 
+    def date(name: str, description: str) -> dict[str, Any]:
+        # An empty value is the parameter left out (`allowEmptyValue`): `startDate=&endDate=` is no custom window.
+        schema = {"type": "string", "pattern": DATE_PATTERN}
+        return _query(name, description + " " + _DATE_FORMS, schema, allowEmptyValue=True)
+
     return [
         _query(
             "timeRange",
-            "Window ending now. Ignored when both `startDate` and `endDate` are given; "
-            "the mock defaults to `last-seven-days`.",
+            "Window ending now. Ignored, whatever its value, when both `startDate` and `endDate` are given; "
+            "empty means absent; the mock defaults to `last-seven-days`.",
             {"type": "string", "enum": list(TIME_RANGES)},
+            allowEmptyValue=True,
         ),
-        _query(
-            "startDate",
-            "Start of a custom window (ISO 8601 date or date-time, UTC when no offset); needs `endDate`.",
-            string(),
-        ),
-        _query(
+        date("startDate", "Start of a custom window, inclusive; needs `endDate`."),
+        date(
             "endDate",
-            "End of a custom window, exclusive; a date alone means the end of that day. Needs `startDate`; "
-            "the window is at most 120 days.",
-            string(),
+            "End of a custom window, exclusive; a date alone means the end of that day. Needs `startDate`, which "
+            "must be before it; the window is at most 120 days.",
         ),
         _query(
             "type",
-            "Sections to return, comma-separated; unknown values are ignored, and none known means all.",
-            {"type": "array", "items": {"type": "string", "enum": list(USAGE_TYPES)}},
+            "Sections to return, comma-separated (repeating the parameter works too). Lenient as the API documents "
+            "it: unknown values are ignored, and none known (or empty) means all.",
+            {
+                "type": "array",
+                "items": {
+                    "anyOf": [
+                        {"type": "string", "enum": list(USAGE_TYPES)},
+                        {"type": "string", "description": "Any other value is ignored."},
+                    ]
+                },
+            },
             style="form",
             explode=False,
         ),
         _query(
             "activityOffset",
-            "Index of the first activity event returned (pages of 100); invalid or negative values mean 0.",
-            {"type": "number"},
+            "Index of the first activity event returned (pages of 100). Lenient as the API documents it: a finite "
+            "number >= 0 is truncated to an integer, anything else (negative, not a number, empty) means 0.",
+            # A number >= 0, or any other text (0): on the wire, every value is text.
+            {"type": ["number", "string"], "minimum": 0},
+            allowEmptyValue=True,
         ),
         _query(
             "dropZeroPoints",
-            "Drop points whose figures are all zero from the series; present without a value means true.",
-            {"type": "boolean"},
+            "Drop points whose figures are all zero from the series. Present with any value enables it, an empty "
+            "value and a bare `?dropZeroPoints` included; only `false`, `0`, `no` and `off` (any case, spaces "
+            "around ignored) disable it, as does leaving it out.",
+            {"type": ["boolean", "string"]},
             allowEmptyValue=True,
         ),
         _query("userId", "Only this user's data (a person's id or an API key's `apiu_` id).", string()),
@@ -156,3 +203,11 @@ def _query_parameters() -> list[dict[str, Any]]:
         _query("projectIds", "Only these projects' data, comma-separated.", string()),
         _query("teamId", "The team to report on; defaults to the caller's team.", string()),
     ]
+
+
+_DATE_FORMS = (
+    "Forms: `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM`, optionally `:SS` and a fraction of 1 to 9 digits (read to the "
+    "millisecond), then `Z`/`z`, `+HH:MM`/`-HH:MM` (a space stands for an unencoded `+`) or nothing (UTC); a real "
+    "calendar day of the years 1970 to 9999 (the `pattern`), and the instant must lie in "
+    "1970-01-01T00:00Z..10000-01-01T00:00Z. Anything else is a 400."
+)

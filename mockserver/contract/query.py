@@ -21,6 +21,23 @@ _INSTANT = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}:\d{2}| \d{2}:\d{2})?",
     re.ASCII,
 )
+# The written forms of `startDate`/`endDate`, as one regular expression that means the same in Python and in
+# ECMA-262 (it is the OpenAPI document's `pattern`): `[0-9]`, not `\d` (Unicode in Python); real calendar days of the
+# years 1970..9999 only, leap years included; the time, fraction and offset forms of `_INSTANT` (a space stands for
+# an unencoded `+`). `parse_date` refuses what it does not match; an offset can still move the instant off 1970..9999.
+_YEAR = "(?:19[7-9][0-9]|[2-9][0-9]{3})"
+_LEAP_YEAR = "(?:19(?:7[26]|8[048]|9[26])|[2-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[3579][26])00)"
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_HOUR_MINUTE = "(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+DATE_PATTERN = (
+    f"^(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+    f"(?:T{_HOUR_MINUTE}(?::[0-5][0-9](?:\\.[0-9]{{1,9}})?)?(?:[Zz]|[+ -]{_HOUR_MINUTE})?)?$"
+)
+_DATE_TEXT = re.compile(DATE_PATTERN, re.ASCII)
 # A plain decimal number (ASCII digits only; no digit separators, no "inf"/"nan").
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _TIME_RANGE_MS = {
@@ -87,6 +104,8 @@ def _valid_date(year: int, month: int, day: int) -> bool:
 
 def parse_date(text: str, *, is_end: bool) -> int:
     """Parse `startDate`/`endDate` to epoch ms; a date-only end means the start of the next day. ValueError if bad."""
+    if not _DATE_TEXT.fullmatch(text):
+        raise ValueError(text)
     match = _DATE.fullmatch(text)
     if match:
         year, month, day = (int(g) for g in match.groups())
@@ -139,11 +158,11 @@ def parse_usage_query(items: Iterable[tuple[str, str]], *, lenient: bool = False
             try:
                 start = parse_date(start_text, is_end=False)
             except ValueError:
-                fail(f"startDate is not an ISO 8601 date: {start_text!r}")
+                fail(f"startDate is not an ISO 8601 date from 1970 to 9999: {start_text!r}")
             try:
                 end = parse_date(end_text, is_end=True)
             except ValueError:
-                fail(f"endDate is not an ISO 8601 date: {end_text!r}")
+                fail(f"endDate is not an ISO 8601 date from 1970 to 9999: {end_text!r}")
             if start is not None and end is not None:
                 if start < EARLIEST_MS or end > LATEST_MS:
                     fail("startDate and endDate must lie between 1970-01-01 and 9999-12-31")

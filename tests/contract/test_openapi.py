@@ -7,13 +7,16 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
+import jsonschema_rs
 import pytest
 
 from mockserver.contract import ErrorBody, UsageListResponse, build_openapi, response_json_schema
+from mockserver.contract.query import DATE_PATTERN, parse_date
 from mockserver.contract.versions import load_contract
 
 Document = dict[str, Any]
-ERROR_STATUSES = ["400", "401", "404", "429", "500"]
+ERROR_STATUSES = ["400", "401", "404", "405", "414", "429", "431", "500", "503"]
 
 
 @pytest.fixture(scope="module")
@@ -94,45 +97,114 @@ def test_every_contract_query_parameter_is_documented(
         assert parameter["description"].strip(), name
 
 
-def test_enum_parameters_equal_the_contract(
-    parameters: dict[str, Document], query_contract: dict[str, Any]
-) -> None:
+def test_enum_parameters_equal_the_contract(parameters: dict[str, Document], query_contract: dict[str, Any]) -> None:
     assert parameters["timeRange"]["schema"] == {
         "type": "string",
         "enum": query_contract["timeRange"]["enum"],
     }
+    assert parameters["timeRange"]["allowEmptyValue"] is True  # empty is absent
     type_ = parameters["type"]
-    assert type_["schema"] == {
-        "type": "array",
-        "items": {"type": "string", "enum": query_contract["type"]["array_of"]["enum"]},
-    }
+    # The known values, and any other text (ignored, as the API documents): the server takes every `type`.
+    known, other = type_["schema"]["items"]["anyOf"]
+    assert type_["schema"]["type"] == "array"
+    assert known == {"type": "string", "enum": query_contract["type"]["array_of"]["enum"]}
+    assert other == {**other, "type": "string"} and "ignored" in other["description"]
     assert (type_["style"], type_["explode"]) == ("form", False)  # comma-separated
 
 
+@pytest.mark.parametrize("name", ["userId", "userIds", "projectIds", "teamId"])
+def test_free_text_parameters(parameters: dict[str, Document], name: str) -> None:
+    assert parameters[name]["schema"] == {"type": "string"}
+
+
 @pytest.mark.parametrize(
-    ("name", "schema_type"),
+    ("name", "schema"),
     [
-        pytest.param("activityOffset", "number", id="activityOffset"),
-        pytest.param("dropZeroPoints", "boolean", id="dropZeroPoints"),
-        *(
-            pytest.param(n, "string", id=n)
-            for n in ["startDate", "endDate", "userId", "userIds", "projectIds", "teamId"]
-        ),
+        pytest.param("activityOffset", {"type": ["number", "string"], "minimum": 0}, id="activityOffset"),
+        pytest.param("dropZeroPoints", {"type": ["boolean", "string"]}, id="dropZeroPoints"),
     ],
 )
-def test_scalar_parameter_types(parameters: dict[str, Document], name: str, schema_type: str) -> None:
-    assert parameters[name]["schema"] == {"type": schema_type}
+def test_lenient_parameters_admit_any_text(parameters: dict[str, Document], name: str, schema: Document) -> None:
+    # The server takes any value of these (API-FACTS: bad offsets are 0, any dropZeroPoints but four words enables).
+    assert parameters[name]["schema"] == schema
+    assert parameters[name]["allowEmptyValue"] is True
 
 
-def test_drop_zero_points_may_be_bare(parameters: dict[str, Document]) -> None:
-    assert parameters["dropZeroPoints"]["allowEmptyValue"] is True
+@pytest.mark.parametrize(
+    ("parameter", "text"),
+    [
+        pytest.param("dropZeroPoints", "-58800", id="drop-zero-points-number"),
+        pytest.param("dropZeroPoints", "", id="drop-zero-points-empty"),
+        pytest.param("activityOffset", "abc", id="offset-text"),
+        pytest.param("activityOffset", "-5", id="offset-negative"),
+        pytest.param("type", "usages,bogus", id="type-unknown"),
+    ],
+)
+def test_lenient_values_are_schema_valid_and_answered(
+    parameters: dict[str, Document], parameter: str, text: str, client: httpx.Client
+) -> None:
+    schema = parameters[parameter]["schema"]
+    value: Any = text.split(",") if schema.get("type") == "array" else text
+    assert jsonschema_rs.validator_for(schema).is_valid(value)
+    assert client.get("/v1/usages", params={parameter: text, "timeRange": "last-hour"}).status_code == 200
+
+
+def test_dates_carry_the_parsers_pattern(parameters: dict[str, Document]) -> None:
+    for name in ("startDate", "endDate"):
+        assert parameters[name]["schema"] == {"type": "string", "pattern": DATE_PATTERN}, name
+        assert parameters[name]["allowEmptyValue"] is True  # empty is absent
+        assert "1970" in parameters[name]["description"]
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [
+        pytest.param("2026-05-01", True, id="date"),
+        pytest.param("2028-02-29", True, id="leap-day"),
+        pytest.param("2000-02-29", True, id="leap-century"),
+        pytest.param("2100-02-29", False, id="not-leap-century"),
+        pytest.param("2026-02-29", False, id="not-leap"),
+        pytest.param("2026-04-31", False, id="april-31"),
+        pytest.param("1969-12-31", False, id="before-1970"),
+        pytest.param("9999-12-31T23:59:59.999999999Z", True, id="nanoseconds"),
+        pytest.param("2026-05-01T10:15", True, id="minutes"),
+        pytest.param("2026-05-01T10:15:30.5+02:00", True, id="offset"),
+        pytest.param("2026-05-01T10:15 02:00", True, id="unencoded-plus"),
+        pytest.param("2026-05-01T10:15z", True, id="lower-z"),
+        pytest.param("2026-05-01T24:00", False, id="hour-24"),
+        pytest.param("2026-05-01t10:15", False, id="lower-t"),
+        pytest.param("2026-05-01T10:15:30.", False, id="empty-fraction"),
+        pytest.param("2026-05-01\n", False, id="trailing-newline"),
+        pytest.param("\u0662\u0660\u0662\u0666-05-01", False, id="arabic-indic-digits"),
+        pytest.param("-58800", False, id="number"),
+    ],
+)
+def test_date_pattern_means_the_same_to_schemathesis_and_the_server(text: str, accepted: bool) -> None:
+    # jsonschema_rs is the validator schemathesis judges cases with; parse_date is the server.
+    validator = jsonschema_rs.validator_for({"type": "string", "pattern": DATE_PATTERN})
+    assert validator.is_valid(text) is accepted
+    try:
+        parse_date(text, is_end=False)
+    except ValueError:
+        parsed = False
+    else:
+        parsed = True
+    assert parsed is accepted
 
 
 def test_either_auth_scheme_is_accepted(document: Document, operation: Document) -> None:
     schemes = document["components"]["securitySchemes"]
     assert schemes["basicAuth"] == {**schemes["basicAuth"], "type": "http", "scheme": "basic"}
     assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http", "scheme": "bearer"}
-    assert operation["security"] == [{"basicAuth": []}, {"bearerAuth": []}]
+    assert operation["security"] == [{"basicAuth": []}, {"bearerAuth": []}]  # no `{}`: credentials are required
+
+
+@pytest.mark.parametrize("scheme", ["basicAuth", "bearerAuth"])
+def test_security_schemes_say_which_credentials_are_accepted(document: Document, scheme: str) -> None:
+    description = document["components"]["securitySchemes"][scheme]["description"]
+    assert "any well-formed credentials" in description
+    assert "acceptOnlyDeclaredKeys" in description
+    assert "401" in description
 
 
 def test_200_is_the_usage_list_response(document: Document, operation: Document) -> None:
@@ -155,6 +227,10 @@ def test_errors_use_the_error_body(document: Document, operation: Document, stat
     assert schema["title"] == ErrorBody.__name__
 
 
+def test_405_documents_allow(operation: Document) -> None:
+    assert operation["responses"]["405"]["headers"]["Allow"]["required"] is True
+
+
 def test_429_documents_retry_after(operation: Document) -> None:
     header = operation["responses"]["429"]["headers"]["Retry-After"]
     assert header["schema"]["type"] == "integer"
@@ -162,9 +238,7 @@ def test_429_documents_retry_after(operation: Document) -> None:
 
 
 def test_every_ref_resolves(document: Document) -> None:
-    refs = [
-        (path, node["$ref"]) for path, node in walk(document) if isinstance(node, dict) and "$ref" in node
-    ]
+    refs = [(path, node["$ref"]) for path, node in walk(document) if isinstance(node, dict) and "$ref" in node]
     assert refs, "the document should use $refs"
     for path, ref in refs:
         assert resolve(document, ref) is not None, path
@@ -182,9 +256,7 @@ def test_every_schema_is_valid_json_schema_2020_12(document: Document) -> None:
 
 def test_document_is_a_fresh_copy_each_time() -> None:
     first = build_openapi()
-    first["paths"]["/v1/usages"]["get"]["responses"]["400"]["content"]["application/json"]["schema"][
-        "$ref"
-    ] = "x"
+    first["paths"]["/v1/usages"]["get"]["responses"]["400"]["content"]["application/json"]["schema"]["$ref"] = "x"
     first["info"]["title"] = "changed"
     second = build_openapi()
     assert second["info"]["title"] == "Scenario usages API (mockserver)"
