@@ -450,3 +450,132 @@ def test_a_rebound_dns_name_gets_neither_the_page_nor_the_journal(browser: Brows
         )
     finally:
         other.close()
+
+
+# -- issue 12 point 9: readiness, load errors, the flow graph, the journal note ---------------------------------------
+RECORD_AT_LOAD = """
+window.addEventListener("load", () => {
+  window.__atLoad = {
+    text: document.body.innerText,
+    ready: document.body.dataset.ready || "",
+    charts: document.querySelector("#usage").dataset.state,
+  };
+});
+"""
+
+
+def test_the_page_is_loaded_at_its_load_event(page: Page, server: str, tmp_path: Path) -> None:
+    """A plain headless screenshot (taken at `load`, no waiting) shows the loaded page, not "Loading…"."""
+    page.add_init_script(RECORD_AT_LOAD)
+    page.goto(server + "/")  # waits for `load`, nothing more
+    shot = tmp_path / "first.png"
+    page.screenshot(path=str(shot))
+    at_load = page.evaluate("() => window.__atLoad")
+    assert "Loading" not in at_load["text"]
+    assert at_load["ready"] == "true"
+    assert at_load["charts"] == "ready"
+    assert "Showing default" in page.locator("#status").inner_text()
+    assert page.locator("#chart-usages canvas").count() == 1
+    assert page.locator("#scenario-list > li").count() >= 2
+    assert page.locator("#activity-rows tr").count() > 10
+
+
+def test_a_long_load_error_path_is_shown_once_and_wraps(browser: Browser, tmp_path: Path) -> None:
+    folder = tmp_path.joinpath(*[f"a-rather-long-folder-name-number-{i}-of-several" for i in range(4)])
+    folder.mkdir(parents=True)
+    shutil.copy(shipped_scenarios_dir() / "workflow-jobs.yaml", folder / "workflow-jobs.yaml")
+    broken = folder / "a-broken-scenario-file-with-a-long-name.yaml"
+    broken.write_text("name: broken\nseed: nope\npeople: many\n", encoding="utf-8")
+    settings = Settings(now=NOW, log_requests=False, scenarios_dir=folder, scenario="workflow-jobs")
+    with serve(settings) as url:
+        problems_reported = httpx.get(url + "/__admin/scenarios").json()["errors"][0]["problems"]
+        assert len(problems_reported) == 2 and all(p.startswith(str(broken)) for p in problems_reported)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        open_dashboard(page, url)
+        panel = page.locator("#scenario-errors")
+        text = panel.inner_text()
+        assert text.count(broken.name) == 1, text
+        assert panel.locator(f'[title="{broken}"]').count() == 1
+        assert "2:7: seed: expected an integer, found 'nope'" in text
+        for element in panel.locator("*").all():
+            sizes = element.evaluate("e => [e.scrollWidth, e.clientWidth]")
+            assert sizes[0] <= sizes[1] or sizes[1] == 0, (element.evaluate("e => e.outerHTML")[:200], sizes)
+        side = page.locator("aside.side").evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert side[0] <= side[1], side
+        context.close()
+
+
+def test_a_workflow_flow_is_drawn_as_a_graph(browser: Browser, small_scenarios: Path, tmp_path: Path) -> None:
+    settings = Settings(now=NOW, log_requests=False, scenarios_dir=small_scenarios, scenario="workflow-jobs")
+    with serve(settings) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        problems = PageProblems(page, url)
+        open_dashboard(page, url)
+        page.select_option("#range-select", "last-day")
+        page.wait_for_selector('#usage[data-state="ready"]')
+        page.locator("#entities-jobs > summary").click()
+        # From the keyboard: the job entry takes the focus, Enter opens its flow.
+        entry = page.locator('#entities-jobs [data-job="job_workflowExplicit0000001"]')
+        entry.focus()
+        page.keyboard.press("Enter")
+        graph = page.locator("#flow-dialog svg.flow-graph")
+        graph.wait_for()
+        assert graph.locator("g.node").count() == 6
+        assert graph.locator("path.edge").count() == 5  # ideas→each→draw, each→route→review→ship
+        review = graph.locator('g.node[data-id="review"]')
+        assert "st-processing" in (review.get_attribute("class") or "")
+        assert "user-approval" in (review.text_content() or "")
+        colours = {
+            node.get_attribute("data-status"): node.locator("rect").evaluate("r => getComputedStyle(r).fill")
+            for node in graph.locator("g.node").all()
+        }
+        assert len(set(colours.values())) == len(colours) >= 4, colours  # one colour per status
+        box = graph.bounding_box()
+        assert box is not None and box["width"] > 500, box
+        legend = page.locator("#flow-dialog .flow-legend").inner_text()
+        for status in ("success", "failure", "pending", "processing", "rejected", "skipped"):
+            assert status in legend
+        page.screenshot(path=str(tmp_path / "flow-pending.png"))
+        page.keyboard.press("Escape")
+        page.locator("#flow-dialog").wait_for(state="hidden")
+        assert page.evaluate("() => document.activeElement.dataset.job") == "job_workflowExplicit0000001"
+
+        # The full flow: a for-each loop with its iterations grouped, an if-else with both branches labelled.
+        page.locator('#entities-jobs [data-job="job_workflowFailed000000001"]').click()
+        graph.wait_for()
+        assert graph.locator("g.node").count() == 14
+        loop = graph.locator('g.loop[data-loop="loop"]')
+        assert loop.locator("g.node").count() == 4  # the body and its three iterations
+        labels = graph.locator("text.edge-label").all_text_contents()
+        assert "render.width >= 1024" in labels and "default" in labels
+        assert "st-failure" in (graph.locator('g.node[data-id="cutout"]').get_attribute("class") or "")
+        page.screenshot(path=str(tmp_path / "flow-failed.png"))
+        if os.environ.get("FLOW_SHOTS"):
+            for name in ("flow-pending.png", "flow-failed.png"):
+                shutil.copyfile(tmp_path / name, Path(os.environ["FLOW_SHOTS"]) / name)
+        page.keyboard.press("Escape")
+        context.close()
+        problems.check()
+
+
+@pytest.mark.parametrize("frozen", [pytest.param(True, id="frozen"), pytest.param(False, id="real-clock")])
+def test_the_journal_note_says_what_the_clock_does(page: Page, server: str, frozen: bool) -> None:
+    if not frozen:
+        httpx.post(server + "/__admin/clock", json={"unfreeze": True}, timeout=10).raise_for_status()
+    open_dashboard(page, server)
+    sdk_call(server, time_range="last-day", type=["consumption"])
+    row = page.locator('#journal-rows tr[data-own="false"]', has_text="type=consumption")
+    row.click()
+    page.locator("#journal-detail pre.body").wait_for()
+    note = page.locator("#journal-detail .note").inner_text()
+    if frozen:
+        assert "frozen" in note and "running" not in note
+        assert page.locator("#journal-detail .note").get_attribute("data-clock") == "frozen"
+    else:
+        assert "while the clock is frozen" not in note
+        assert "real clock" in note and "same second" in note
+        assert page.locator("#journal-detail .note").get_attribute("data-clock") == "running"

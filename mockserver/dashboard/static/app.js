@@ -3,6 +3,7 @@
 
 import * as api from "./api.js";
 import { alignSeries, barChart, downsample, lineChart, toNumber, topWithOthers, totals } from "./charts.js";
+import { flowGraph, flowLegend } from "./flow.js";
 import { $, $$, fill, formatBytes, formatNumber, formatTime, h, nextFrame, shortId } from "./dom.js";
 
 const ACTIVITY_PAGE = 100;
@@ -21,6 +22,7 @@ const state = {
   activityOffset: 0,
   loads: 0, // generation counter: a newer load makes older answers stale
   controller: null,
+  flowOpener: null, // the job entry that opened the flow dialog
   journal: { entries: [], lastId: 0, total: -1, timer: 0, selected: null, busy: false },
 };
 
@@ -102,33 +104,43 @@ function renderScenarios(listing) {
     ),
   );
 
+  renderLoadErrors(listing.errors);
+}
+
+/** The last two segments of a long path (`…/folder/file.yaml`); the full path goes in the title. */
+function shortPath(path) {
+  const parts = String(path).split(/[\\/]/);
+  return parts.length > 3 ? "…/" + parts.slice(-2).join("/") : String(path);
+}
+
+/** Each failed file once (shortened, full path in its title), its problems without the repeated path prefix. */
+function renderLoadErrors(failed) {
   const errors = $("#scenario-errors");
   fill(errors);
-  if (listing.errors.length) {
-    errors.append(
-      h(
-        "h3",
-        { class: "error-title" },
-        `Load errors (${listing.errors.length} file${listing.errors.length > 1 ? "s" : ""})`,
-      ),
-      h(
-        "ul",
-        { class: "load-errors" },
-        listing.errors.map((e) =>
+  if (!failed.length) return;
+  errors.append(
+    h("h3", { class: "error-title" }, `Load errors (${failed.length} file${failed.length > 1 ? "s" : ""})`),
+    h(
+      "ul",
+      { class: "load-errors" },
+      failed.map((e) =>
+        h(
+          "li",
+          {},
+          h("div", { class: "load-file mono", title: e.file }, shortPath(e.file)),
           h(
-            "li",
-            {},
-            h("code", {}, e.file),
-            h(
-              "ul",
-              {},
-              e.problems.map((p) => h("li", { class: "mono" }, p)),
-            ),
+            "ul",
+            { class: "load-problems mono" },
+            e.problems.map((p) => {
+              const text = String(p);
+              const local = text.startsWith(e.file + ":") ? text.slice(e.file.length + 1) : text;
+              return h("li", { title: text }, local);
+            }),
           ),
         ),
       ),
-    );
-  }
+    ),
+  );
 }
 
 async function loadScenarios() {
@@ -441,15 +453,52 @@ function renderEntities(entities) {
         "li",
         {},
         h(
-          "details",
-          {},
-          h("summary", {}, head, h("span", { class: "muted" }, ` · workflow, ${meta.flow.length} nodes`)),
-          error,
-          renderFlow(meta.flow),
+          "button",
+          {
+            type: "button",
+            class: "job-entry",
+            dataset: { job: job.id },
+            title: "Show this workflow's flow as a graph",
+            onclick: (event) => openFlow(job, event.currentTarget),
+          },
+          head,
+          h("span", { class: "muted" }, ` · workflow, ${meta.flow.length} nodes`),
         ),
+        error,
       );
     }),
   );
+}
+
+/** Open the flow of a workflow job in the dialog; closing it (Escape, the button) gives the focus back. */
+function openFlow(job, opener) {
+  const dialog = $("#flow-dialog");
+  const meta = job.metadata || {};
+  fill($("#flow-title"), "Flow of ", h("code", {}, job.id), " ", statusBadge(job.status));
+  fill(
+    $("#flow-summary"),
+    `${job.jobType} · ${meta.flow.length} nodes · layers follow dependsOn, left to right`,
+    meta.error
+      ? h("span", { class: "error-text" }, ` · ${typeof meta.error === "string" ? meta.error : JSON.stringify(meta.error)}`)
+      : null,
+  );
+  fill($("#flow-canvas"), flowGraph(meta.flow, { label: `Flow of ${job.id}` }));
+  fill($("#flow-legend"), flowLegend());
+  fill($("#flow-list"), renderFlow(meta.flow));
+  state.flowOpener = opener || null;
+  dialog.dataset.job = job.id;
+  if (!dialog.open) dialog.showModal();
+  $("#flow-close").focus();
+}
+
+function wireFlowDialog() {
+  const dialog = $("#flow-dialog");
+  $("#flow-close").addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => {
+    const opener = state.flowOpener;
+    state.flowOpener = null;
+    if (opener && opener.isConnected) opener.focus();
+  });
 }
 
 async function loadActivity(generation, signal) {
@@ -720,6 +769,32 @@ function definition(name, value) {
   return [h("dt", {}, name), h("dd", {}, value === null || value === undefined || value === "" ? "—" : value)];
 }
 
+/** The clock of one scenario from the admin API, or null when it cannot be read. */
+async function scenarioClock(name) {
+  if (!state.adminReady || !name) return null;
+  try {
+    const listing = await api.admin("GET", "/clock?scenario=" + encodeURIComponent(name));
+    return listing.clocks[0] || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the answer sent again is the one the request got: it depends on the scenario's clock. */
+function clockNote(clock) {
+  if (!clock) return "Whether it is the answer the request got depends on the scenario's clock, which is unknown here.";
+  if (clock.frozen)
+    return (
+      `The clock of ${clock.scenario} is frozen (at ${formatTime(clock.now)}), so this is the answer the request ` +
+      "got, unless the clock was set or advanced, or the scenario reloaded, in between."
+    );
+  return (
+    `The clock of ${clock.scenario} follows the real clock: this answer is for now (${formatTime(clock.now)}), not ` +
+    "for when the request was made; it matches the original only if sent again within the same second " +
+    "(equal requests within a second share one rendering)."
+  );
+}
+
 async function selectEntry(id) {
   const entry = state.journal.entries.find((e) => e.id === id);
   if (!entry) return;
@@ -769,20 +844,20 @@ async function selectEntry(id) {
     fill(response, h("p", { class: "muted" }, "Not a GET of the API: there is no response to send again."));
     return;
   }
-  fill(
-    response,
-    h("h3", {}, "Response"),
-    h(
-      "p",
-      { class: "note" },
-      "The journal keeps no response bodies: this is the same query sent again now to the same scenario",
-      entry.fault ? " (without the fault it met)" : "",
-      ". It is the same answer while the clock is frozen and has not moved since.",
-    ),
-    h("p", { class: "muted" }, "Sending…"),
+  const note = h(
+    "p",
+    { class: "note" },
+    "The journal keeps no response bodies: this is the same query sent again now to the same scenario",
+    entry.fault ? " (without the fault it met)" : "",
+    ".",
   );
+  fill(response, h("h3", {}, "Response"), note, h("p", { class: "muted" }, "Sending…"));
   try {
     const scenario = entry.scenario || "";
+    const clock = await scenarioClock(scenario || state.defaultName);
+    if (state.journal.selected !== id) return;
+    note.dataset.clock = clock ? (clock.frozen ? "frozen" : "running") : "unknown";
+    note.append(" ", clockNote(clock));
     const result = await api.getApi(entry.path, entry.query, scenario);
     if (state.journal.selected !== id) return;
     let text = result.text;
@@ -937,4 +1012,5 @@ async function start() {
 
 wireForms();
 wireControls();
+wireFlowDialog();
 start();
