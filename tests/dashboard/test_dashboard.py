@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import json
 import os
 import re
 import shutil
@@ -83,9 +84,35 @@ def test_page_and_assets_are_served_with_or_without_the_admin_api(admin: bool, s
         assert missing.status_code == 404
         assert missing.headers["content-type"] == "application/json"
         assert (http.get("/__admin/health").status_code == 200) is admin
-        # Loading the page and its assets adds no journal entry but the page itself.
+        # The page carries the answers to its first requests, made by the server with the dashboard's headers.
+        preloaded = json.loads(
+            re.search(r'<script id="preloaded" type="application/json">(.*?)</script>', page.text)[1]
+        )
+        by_path = {entry["url"].split("?")[0]: entry for entry in preloaded}
+        assert by_path["/__admin/scenarios"]["status"] == (200 if admin else 404)
+        usages = [entry for entry in preloaded if entry["url"].startswith("/v1/usages?")]
+        assert len(usages) == 3 and all(entry["status"] == 200 and entry["body"] for entry in usages)
+        assert {entry["scenario"] for entry in usages} == {"workflow-jobs" if admin else ""}
+        # Loading the page and its assets adds no journal entry but the page itself and those (the dashboard's own).
         if admin:
-            assert [e["path"] for e in http.get("/__admin/journal").json()["entries"]] == ["/"]
+            entries = http.get("/__admin/journal").json()["entries"]
+            assert [e["path"] for e in entries if e["headers"].get("x-mock-client") != "dashboard"] == ["/"]
+            assert {e["path"] for e in entries if e["headers"].get("x-mock-client") == "dashboard"} == {"/v1/usages"}
+
+
+def test_preloaded_data_cannot_close_its_script_element(small_scenarios: Path) -> None:
+    hostile = "</script><script>alert(1)</script><!--"
+    text = (small_scenarios / "workflow-jobs.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^description: .*$", f"description: {json.dumps(hostile)}", text)
+    (small_scenarios / "workflow-jobs.yaml").write_text(text, encoding="utf-8")
+    settings = Settings(now=NOW, log_requests=False, scenarios_dir=small_scenarios, scenario="workflow-jobs")
+    with serve(settings) as url, httpx.Client(base_url=url, timeout=10) as http:
+        page = http.get("/").text
+        assert "alert(1)" in page and hostile not in page
+        block = re.search(r'<script id="preloaded" type="application/json">(.*?)</script>', page, re.S)
+        assert block is not None
+        listing = json.loads(block[1])[0]["body"]
+        assert listing["scenarios"][0]["description"] == hostile
 
 
 def test_the_page_loads_only_what_the_server_serves() -> None:
@@ -220,10 +247,12 @@ def test_page_lists_scenarios_and_renders_charts_of_the_chosen_one(page: Page, s
     assert "api_workflowRunner00000001" in page.locator("#entities-keys").inner_text()
     assert page.locator("#entities-keys .badge.st-active").count() == 1
     page.locator("#entities-jobs > summary").click()
-    page.locator("#entities-jobs li details summary").first.click()
-    flow = page.locator("#entities-jobs li details[open] ol.flow").first
-    assert flow.locator("li").count() > 5
-    assert "for-each" in flow.inner_text()
+    page.locator("#entities-jobs button.job-entry").first.click()
+    graph = page.locator("#flow-dialog svg.flow-graph")
+    assert graph.locator("g.node").count() > 5
+    assert graph.locator('g.node[data-status="success"]').count() >= 1
+    assert "for-each" in (graph.text_content() or "")
+    page.keyboard.press("Escape")
 
 
 def test_sdk_request_appears_in_the_journal_with_its_response(page: Page, server: str) -> None:
@@ -353,7 +382,8 @@ def test_admin_token_is_asked_for_and_load_errors_are_shown(browser: Browser, sm
         assert page.evaluate("() => sessionStorage.getItem('mockserver.adminToken')") == "s3cret"
         errors = page.locator("#scenario-errors").inner_text()
         assert "Load errors (1 file)" in errors
-        assert f"{small_scenarios / 'broken.yaml'}:2:7: seed: expected an integer, found 'nope'" in errors
+        assert "broken.yaml\n2:7: seed: expected an integer, found 'nope'" in errors
+        assert page.locator(f'#scenario-errors [title="{small_scenarios / "broken.yaml"}"]').count() == 1
         context.close()
 
 

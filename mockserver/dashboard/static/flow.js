@@ -76,7 +76,8 @@ export function layout(nodes, loopOf = loopMembership(nodes)) {
     column.sort((a, b) => {
       const la = loopOf.get(a.node.id) || "";
       const lb = loopOf.get(b.node.id) || "";
-      return weight(a) - weight(b) || (la && lb ? la.localeCompare(lb) : Boolean(lb) - Boolean(la)) || a.index - b.index;
+      const byLoop = la && lb ? la.localeCompare(lb) : Boolean(lb) - Boolean(la);
+      return weight(a) - weight(b) || byLoop || a.index - b.index;
     });
     let y = PAD;
     let previousLoop = null;
@@ -117,7 +118,8 @@ function describe(node, loop) {
   const lines = [`${node.id} · ${node.type}${node.logicType ? ` (${node.logicType})` : ""} · ${node.status}`];
   if (node.dependsOn && node.dependsOn.length) lines.push(`after ${node.dependsOn.join(", ")}`);
   if (loop) {
-    lines.push(node.iterationIndex !== undefined ? `iteration ${node.iterationIndex} of ${loop}` : `loop body of ${loop}`);
+    const part = node.iterationIndex !== undefined ? `iteration ${node.iterationIndex}` : "loop body";
+    lines.push(`${part} of ${loop}`);
   }
   if (node.jobId) lines.push(`job ${node.jobId}`);
   if (node.error) lines.push(typeof node.error === "string" ? node.error : JSON.stringify(node.error));
