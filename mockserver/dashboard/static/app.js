@@ -792,9 +792,9 @@ function clockNote(clock) {
       "got, unless the clock was set or advanced, or the scenario reloaded, in between."
     );
   return (
-    `The clock of ${clock.scenario} follows the real clock: this answer is for now (${formatTime(clock.now)}), not ` +
-    "for when the request was made; it matches the original only if sent again within the same second " +
-    "(equal requests within a second share one rendering)."
+    `The clock of ${clock.scenario} runs on the real clock: this answer is for now (${formatTime(clock.now)}), not ` +
+    "for when the request was made. It is the same answer only within the same second (equal requests within a " +
+    "second share one rendering); later, the windows and the world have moved on, so it may differ."
   );
 }
 
