@@ -2,7 +2,7 @@
 
 The browser tests skip when the `playwright` package or a Chromium binary is missing, unless BROWSER_REQUIRED=1.
 Playwright drives the system browser (`executable_path`); it never downloads one. `UPDATE_SCREENSHOT=1` rewrites
-docs/dashboard.png from the screenshot test.
+docs/dashboard.png from the screenshot test; `FLOW_SHOTS=DIR` keeps the flow graph test's screenshots there, to look at.
 """
 
 from __future__ import annotations

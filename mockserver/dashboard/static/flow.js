@@ -12,6 +12,7 @@ const ROW_GAP = 14;
 const PAD = 16;
 const LOOP_PAD = 8;
 const LOOP_LABEL = 16;
+const MIN_SCALE = 0.6;
 
 function svg(tag, attrs, ...children) {
   const el = document.createElementNS(SVG, tag);
@@ -140,6 +141,8 @@ export function flowGraph(flow, { label = "Workflow flow" } = {}) {
     role: "img",
     "aria-label": `${label}: ${nodes.length} nodes`,
   });
+  root.style.minWidth = `${Math.round(width * MIN_SCALE)}px`; // scaled down to fit, but never below readable: scroll
+
   root.append(
     svg(
       "defs",
