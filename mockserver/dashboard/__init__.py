@@ -1,8 +1,8 @@
 """The sandbox dashboard: one static page (plain ES modules, a vendored uPlot) served at `/` and `/__admin/ui/`.
 
-The page reads `/v1/usages` like any client and drives the admin API; the server only hands out files. They are
-served even with `admin=False` (the page then says the admin API is off). Assets live under the admin prefix, which
-the request journal skips, so loading the page does not fill the journal.
+The page reads `/v1/usages` like any client and drives the admin API; the server hands out files, and puts the answers
+to the page's first requests into the page (`preload`). They are served even with `admin=False` (the page then says the
+admin API is off). Assets live under the admin prefix, which the request journal skips.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from mockserver.dashboard.preload import page_with_preload
 from mockserver.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -35,7 +36,7 @@ def render_page(settings: Settings) -> bytes:
 
 def routes(settings: Settings) -> list[Route | Mount]:
     """The dashboard's routes: the page at `/`, `/__admin/ui` and `/__admin/ui/`, its files under `.../static/`."""
-    page = render_page(settings)  # once: the page is the same for every request of this server
+    page = render_page(settings)  # once: only the preloaded data block differs between requests
 
     async def dashboard(request: Request) -> Response:
         headers = {
@@ -44,7 +45,7 @@ def routes(settings: Settings) -> list[Route | Mount]:
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
         }
-        return Response(page, headers=headers, media_type="text/html")
+        return Response(await page_with_preload(request, page), headers=headers, media_type="text/html")
 
     return [
         Route("/", dashboard, methods=["GET"]),

@@ -2,13 +2,14 @@
 
 The browser tests skip when the `playwright` package or a Chromium binary is missing, unless BROWSER_REQUIRED=1.
 Playwright drives the system browser (`executable_path`); it never downloads one. `UPDATE_SCREENSHOT=1` rewrites
-docs/dashboard.png from the screenshot test.
+docs/dashboard.png from the screenshot test; `FLOW_SHOTS=DIR` keeps the flow graph test's screenshots there, to look at.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.server
+import json
 import os
 import re
 import shutil
@@ -83,9 +84,35 @@ def test_page_and_assets_are_served_with_or_without_the_admin_api(admin: bool, s
         assert missing.status_code == 404
         assert missing.headers["content-type"] == "application/json"
         assert (http.get("/__admin/health").status_code == 200) is admin
-        # Loading the page and its assets adds no journal entry but the page itself.
+        # The page carries the answers to its first requests, made by the server with the dashboard's headers.
+        preloaded = json.loads(
+            re.search(r'<script id="preloaded" type="application/json">(.*?)</script>', page.text)[1]
+        )
+        by_path = {entry["url"].split("?")[0]: entry for entry in preloaded}
+        assert by_path["/__admin/scenarios"]["status"] == (200 if admin else 404)
+        usages = [entry for entry in preloaded if entry["url"].startswith("/v1/usages?")]
+        assert len(usages) == 3 and all(entry["status"] == 200 and entry["body"] for entry in usages)
+        assert {entry["scenario"] for entry in usages} == {"workflow-jobs" if admin else ""}
+        # Loading the page and its assets adds no journal entry but the page itself and those (the dashboard's own).
         if admin:
-            assert [e["path"] for e in http.get("/__admin/journal").json()["entries"]] == ["/"]
+            entries = http.get("/__admin/journal").json()["entries"]
+            assert [e["path"] for e in entries if e["headers"].get("x-mock-client") != "dashboard"] == ["/"]
+            assert {e["path"] for e in entries if e["headers"].get("x-mock-client") == "dashboard"} == {"/v1/usages"}
+
+
+def test_preloaded_data_cannot_close_its_script_element(small_scenarios: Path) -> None:
+    hostile = "</script><script>alert(1)</script><!--"
+    text = (small_scenarios / "workflow-jobs.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^description: .*$", f"description: {json.dumps(hostile)}", text)
+    (small_scenarios / "workflow-jobs.yaml").write_text(text, encoding="utf-8")
+    settings = Settings(now=NOW, log_requests=False, scenarios_dir=small_scenarios, scenario="workflow-jobs")
+    with serve(settings) as url, httpx.Client(base_url=url, timeout=10) as http:
+        page = http.get("/").text
+        assert "alert(1)" in page and hostile not in page
+        block = re.search(r'<script id="preloaded" type="application/json">(.*?)</script>', page, re.S)
+        assert block is not None
+        listing = json.loads(block[1])[0]["body"]
+        assert listing["scenarios"][0]["description"] == hostile
 
 
 def test_the_page_loads_only_what_the_server_serves() -> None:
@@ -220,10 +247,12 @@ def test_page_lists_scenarios_and_renders_charts_of_the_chosen_one(page: Page, s
     assert "api_workflowRunner00000001" in page.locator("#entities-keys").inner_text()
     assert page.locator("#entities-keys .badge.st-active").count() == 1
     page.locator("#entities-jobs > summary").click()
-    page.locator("#entities-jobs li details summary").first.click()
-    flow = page.locator("#entities-jobs li details[open] ol.flow").first
-    assert flow.locator("li").count() > 5
-    assert "for-each" in flow.inner_text()
+    page.locator("#entities-jobs button.job-entry").first.click()
+    graph = page.locator("#flow-dialog svg.flow-graph")
+    assert graph.locator("g.node").count() > 5
+    assert graph.locator('g.node[data-status="success"]').count() >= 1
+    assert "for-each" in (graph.text_content() or "")
+    page.keyboard.press("Escape")
 
 
 def test_sdk_request_appears_in_the_journal_with_its_response(page: Page, server: str) -> None:
@@ -353,7 +382,8 @@ def test_admin_token_is_asked_for_and_load_errors_are_shown(browser: Browser, sm
         assert page.evaluate("() => sessionStorage.getItem('mockserver.adminToken')") == "s3cret"
         errors = page.locator("#scenario-errors").inner_text()
         assert "Load errors (1 file)" in errors
-        assert f"{small_scenarios / 'broken.yaml'}:2:7: seed: expected an integer, found 'nope'" in errors
+        assert "broken.yaml\n2:7: seed: expected an integer, found 'nope'" in errors
+        assert page.locator(f'#scenario-errors [title="{small_scenarios / "broken.yaml"}"]').count() == 1
         context.close()
 
 
@@ -450,3 +480,132 @@ def test_a_rebound_dns_name_gets_neither_the_page_nor_the_journal(browser: Brows
         )
     finally:
         other.close()
+
+
+# -- issue 12 point 9: readiness, load errors, the flow graph, the journal note ---------------------------------------
+RECORD_AT_LOAD = """
+window.addEventListener("load", () => {
+  window.__atLoad = {
+    text: document.body.innerText,
+    ready: document.body.dataset.ready || "",
+    charts: document.querySelector("#usage").dataset.state,
+  };
+});
+"""
+
+
+def test_the_page_is_loaded_at_its_load_event(page: Page, server: str, tmp_path: Path) -> None:
+    """A plain headless screenshot (taken at `load`, no waiting) shows the loaded page, not "Loading…"."""
+    page.add_init_script(RECORD_AT_LOAD)
+    page.goto(server + "/")  # waits for `load`, nothing more
+    shot = tmp_path / "first.png"
+    page.screenshot(path=str(shot))
+    at_load = page.evaluate("() => window.__atLoad")
+    assert "Loading" not in at_load["text"]
+    assert at_load["ready"] == "true"
+    assert at_load["charts"] == "ready"
+    assert "Showing default" in page.locator("#status").inner_text()
+    assert page.locator("#chart-usages canvas").count() == 1
+    assert page.locator("#scenario-list > li").count() >= 2
+    assert page.locator("#activity-rows tr").count() > 10
+
+
+def test_a_long_load_error_path_is_shown_once_and_wraps(browser: Browser, tmp_path: Path) -> None:
+    folder = tmp_path.joinpath(*[f"a-rather-long-folder-name-number-{i}-of-several" for i in range(4)])
+    folder.mkdir(parents=True)
+    shutil.copy(shipped_scenarios_dir() / "workflow-jobs.yaml", folder / "workflow-jobs.yaml")
+    broken = folder / "a-broken-scenario-file-with-a-long-name.yaml"
+    broken.write_text("name: broken\nseed: nope\npeople: many\n", encoding="utf-8")
+    settings = Settings(now=NOW, log_requests=False, scenarios_dir=folder, scenario="workflow-jobs")
+    with serve(settings) as url:
+        problems_reported = httpx.get(url + "/__admin/scenarios").json()["errors"][0]["problems"]
+        assert len(problems_reported) == 2 and all(p.startswith(str(broken)) for p in problems_reported)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        open_dashboard(page, url)
+        panel = page.locator("#scenario-errors")
+        text = panel.inner_text()
+        assert text.count(broken.name) == 1, text
+        assert panel.locator(f'[title="{broken}"]').count() == 1
+        assert "2:7: seed: expected an integer, found 'nope'" in text
+        for element in panel.locator("*").all():
+            sizes = element.evaluate("e => [e.scrollWidth, e.clientWidth]")
+            assert sizes[0] <= sizes[1] or sizes[1] == 0, (element.evaluate("e => e.outerHTML")[:200], sizes)
+        side = page.locator("aside.side").evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert side[0] <= side[1], side
+        context.close()
+
+
+def test_a_workflow_flow_is_drawn_as_a_graph(browser: Browser, small_scenarios: Path, tmp_path: Path) -> None:
+    settings = Settings(now=NOW, log_requests=False, scenarios_dir=small_scenarios, scenario="workflow-jobs")
+    with serve(settings) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        problems = PageProblems(page, url)
+        open_dashboard(page, url)
+        page.select_option("#range-select", "last-day")
+        page.wait_for_selector('#usage[data-state="ready"]')
+        page.locator("#entities-jobs > summary").click()
+        # From the keyboard: the job entry takes the focus, Enter opens its flow.
+        entry = page.locator('#entities-jobs [data-job="job_workflowExplicit0000001"]')
+        entry.focus()
+        page.keyboard.press("Enter")
+        graph = page.locator("#flow-dialog svg.flow-graph")
+        graph.wait_for()
+        assert graph.locator("g.node").count() == 6
+        assert graph.locator("path.edge").count() == 5  # ideas→each→draw, each→route→review→ship
+        review = graph.locator('g.node[data-id="review"]')
+        assert "st-processing" in (review.get_attribute("class") or "")
+        assert "user-approval" in (review.text_content() or "")
+        colours = {
+            node.get_attribute("data-status"): node.locator("rect").evaluate("r => getComputedStyle(r).fill")
+            for node in graph.locator("g.node").all()
+        }
+        assert len(set(colours.values())) == len(colours) >= 4, colours  # one colour per status
+        box = graph.bounding_box()
+        assert box is not None and box["width"] > 500, box
+        legend = page.locator("#flow-dialog .flow-legend").inner_text()
+        for status in ("success", "failure", "pending", "processing", "rejected", "skipped"):
+            assert status in legend
+        page.screenshot(path=str(tmp_path / "flow-pending.png"))
+        page.keyboard.press("Escape")
+        page.locator("#flow-dialog").wait_for(state="hidden")
+        assert page.evaluate("() => document.activeElement.dataset.job") == "job_workflowExplicit0000001"
+
+        # The full flow: a for-each loop with its iterations grouped, an if-else with both branches labelled.
+        page.locator('#entities-jobs [data-job="job_workflowFailed000000001"]').click()
+        graph.wait_for()
+        assert graph.locator("g.node").count() == 14
+        loop = graph.locator('g.loop[data-loop="loop"]')
+        assert loop.locator("g.node").count() == 4  # the body and its three iterations
+        labels = graph.locator("text.edge-label").all_text_contents()
+        assert "render.width >= 1024" in labels and "default" in labels
+        assert "st-failure" in (graph.locator('g.node[data-id="cutout"]').get_attribute("class") or "")
+        page.screenshot(path=str(tmp_path / "flow-failed.png"))
+        if os.environ.get("FLOW_SHOTS"):
+            for name in ("flow-pending.png", "flow-failed.png"):
+                shutil.copyfile(tmp_path / name, Path(os.environ["FLOW_SHOTS"]) / name)
+        page.keyboard.press("Escape")
+        context.close()
+        problems.check()
+
+
+@pytest.mark.parametrize("frozen", [pytest.param(True, id="frozen"), pytest.param(False, id="real-clock")])
+def test_the_journal_note_says_what_the_clock_does(page: Page, server: str, frozen: bool) -> None:
+    if not frozen:
+        httpx.post(server + "/__admin/clock", json={"unfreeze": True}, timeout=10).raise_for_status()
+    open_dashboard(page, server)
+    sdk_call(server, time_range="last-day", type=["consumption"])
+    row = page.locator('#journal-rows tr[data-own="false"]', has_text="type=consumption")
+    row.click()
+    page.locator("#journal-detail pre.body").wait_for()
+    note = page.locator("#journal-detail .note").inner_text()
+    if frozen:
+        assert "frozen" in note and "running" not in note
+        assert page.locator("#journal-detail .note").get_attribute("data-clock") == "frozen"
+    else:
+        assert "while the clock is frozen" not in note
+        assert "real clock" in note and "same second" in note
+        assert page.locator("#journal-detail .note").get_attribute("data-clock") == "running"

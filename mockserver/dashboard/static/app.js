@@ -2,7 +2,9 @@
 // and the admin controls. Plain ES modules, no build step; every value reaches the DOM as text.
 
 import * as api from "./api.js";
+import * as preload from "./preload.js";
 import { alignSeries, barChart, downsample, lineChart, toNumber, topWithOthers, totals } from "./charts.js";
+import { flowGraph, flowLegend } from "./flow.js";
 import { $, $$, fill, formatBytes, formatNumber, formatTime, h, nextFrame, shortId } from "./dom.js";
 
 const ACTIVITY_PAGE = 100;
@@ -21,6 +23,7 @@ const state = {
   activityOffset: 0,
   loads: 0, // generation counter: a newer load makes older answers stale
   controller: null,
+  flowOpener: null, // the job entry that opened the flow dialog
   journal: { entries: [], lastId: 0, total: -1, timer: 0, selected: null, busy: false },
 };
 
@@ -102,37 +105,47 @@ function renderScenarios(listing) {
     ),
   );
 
+  renderLoadErrors(listing.errors);
+}
+
+/** The last two segments of a long path (`…/folder/file.yaml`); the full path goes in the title. */
+function shortPath(path) {
+  const parts = String(path).split(/[\\/]/);
+  return parts.length > 3 ? "…/" + parts.slice(-2).join("/") : String(path);
+}
+
+/** Each failed file once (shortened, full path in its title), its problems without the repeated path prefix. */
+function renderLoadErrors(failed) {
   const errors = $("#scenario-errors");
   fill(errors);
-  if (listing.errors.length) {
-    errors.append(
-      h(
-        "h3",
-        { class: "error-title" },
-        `Load errors (${listing.errors.length} file${listing.errors.length > 1 ? "s" : ""})`,
-      ),
-      h(
-        "ul",
-        { class: "load-errors" },
-        listing.errors.map((e) =>
+  if (!failed.length) return;
+  errors.append(
+    h("h3", { class: "error-title" }, `Load errors (${failed.length} file${failed.length > 1 ? "s" : ""})`),
+    h(
+      "ul",
+      { class: "load-errors" },
+      failed.map((e) =>
+        h(
+          "li",
+          {},
+          h("div", { class: "load-file mono", title: e.file }, shortPath(e.file)),
           h(
-            "li",
-            {},
-            h("code", {}, e.file),
-            h(
-              "ul",
-              {},
-              e.problems.map((p) => h("li", { class: "mono" }, p)),
-            ),
+            "ul",
+            { class: "load-problems mono" },
+            e.problems.map((p) => {
+              const text = String(p);
+              const local = text.startsWith(e.file + ":") ? text.slice(e.file.length + 1) : text;
+              return h("li", { title: text }, local);
+            }),
           ),
         ),
       ),
-    );
-  }
+    ),
+  );
 }
 
 async function loadScenarios() {
-  renderScenarios(await api.admin("GET", "/scenarios"));
+  renderScenarios(await preload.adminGet("/scenarios"));
 }
 
 function chooseScenario(name) {
@@ -166,7 +179,7 @@ function userLabel(users, id) {
   };
 }
 
-async function drawCharts(series, models) {
+async function drawCharts(series, models, pause = nextFrame) {
   const users = new Map(series.entities.users.map((u) => [u.id, u]));
   const modelNames = new Map(models.entities.models.map((m) => [m.id, m.name]));
   const granularity = series.usages[0] ? series.usages[0].granularity : "";
@@ -191,7 +204,7 @@ async function drawCharts(series, models) {
       note: `${shown.length} of ${named.length} names · ${aligned.times.length} buckets of ${granularity}${perBucket}`,
     },
   );
-  await nextFrame();
+  await pause();
 
   // Creative units over time: charged, waived, and the part charged through API keys.
   const cost = series.usages.find((u) => u.usageName === "creative-unit-cost") || { points: [] };
@@ -219,7 +232,7 @@ async function drawCharts(series, models) {
       note: `charged ${formatNumber(creditTotals[0])} CU · waived ${formatNumber(creditTotals[1])} · via API keys ${formatNumber(creditTotals[2])}`,
     },
   );
-  await nextFrame();
+  await pause();
 
   // Models: cost (people / API keys) with the number of jobs; the top ones, then the others summed.
   const modelTotals = totals(
@@ -259,7 +272,7 @@ async function drawCharts(series, models) {
       )} jobs`,
     },
   );
-  await nextFrame();
+  await pause();
 
   // Asset kinds and quality-gate verdicts: counts, split between people and API keys.
   const countParts = (p) => ({ count: p.count, countApiKey: p.countApiKey });
@@ -275,7 +288,7 @@ async function drawCharts(series, models) {
     peopleKeys,
     { note: `${formatNumber(kinds.reduce((a, k) => a + k.total, 0))} assets in ${kinds.length} kinds` },
   );
-  await nextFrame();
+  await pause();
 
   const verdicts = totals(series.qualityGateUsages, (row) => row.verdict, countParts);
   barChart(
@@ -284,7 +297,7 @@ async function drawCharts(series, models) {
     peopleKeys,
     { note: `${verdicts.length} verdicts` },
   );
-  await nextFrame();
+  await pause();
 
   // Consumption: one row per person or API key, charged and waived stacked; keys stand out.
   const rows = topWithOthers(
@@ -333,19 +346,22 @@ async function loadCharts(generation, signal) {
   const started = performance.now();
   // Dense series for the time axis; models (hundreds in the heavy scenario) only as totals, so without zeros.
   const [series, models] = await Promise.all([
-    api.usages([...pairs, ["type", "usages,asset-usages,quality-gate-usages,consumption"]], scenario, { signal }),
-    api.usages([...pairs, ["type", "model-usages"], ["dropZeroPoints", "true"]], scenario, { signal }),
+    preload.usages([...pairs, ["type", "usages,asset-usages,quality-gate-usages,consumption"]], scenario, { signal }),
+    preload.usages([...pairs, ["type", "model-usages"], ["dropZeroPoints", "true"]], scenario, { signal }),
   ]);
   if (generation !== state.loads) return;
-  await nextFrame();
-  await drawCharts(series.json, models.json);
+  // Preloaded data is drawn at once, before the page's load event; fetched data lets the page breathe per chart.
+  const pause = series.preloaded && models.preloaded ? async () => {} : nextFrame;
+  await pause();
+  await drawCharts(series.json, models.json, pause);
   if (generation !== state.loads) return;
   section.dataset.state = "ready";
   section.dataset.scenario = scenario || state.defaultName;
   const ms = Math.round(performance.now() - started);
   fill(
     $("#query-info"),
-    `2 requests · ${formatBytes(series.bytes + models.bytes)} · ${ms} ms · ${series.url.replace(/&type=.*$/, "")}`,
+    `${series.preloaded ? "sent with the page" : "2 requests"} · ${formatBytes(series.bytes + models.bytes)} · ` +
+      `${ms} ms · ${series.url.replace(/&type=.*$/, "")}`,
   );
   say(`Showing ${scenarioLabel(scenario)} (${describeWindow()}) in ${ms} ms`);
 }
@@ -441,20 +457,56 @@ function renderEntities(entities) {
         "li",
         {},
         h(
-          "details",
-          {},
-          h("summary", {}, head, h("span", { class: "muted" }, ` · workflow, ${meta.flow.length} nodes`)),
-          error,
-          renderFlow(meta.flow),
+          "button",
+          {
+            type: "button",
+            class: "job-entry",
+            dataset: { job: job.id },
+            title: "Show this workflow's flow as a graph",
+            onclick: (event) => openFlow(job, event.currentTarget),
+          },
+          head,
+          h("span", { class: "muted" }, ` · workflow, ${meta.flow.length} nodes`),
         ),
+        error,
       );
     }),
   );
 }
 
+/** Open the flow of a workflow job in the dialog; closing it (Escape, the button) gives the focus back. */
+function openFlow(job, opener) {
+  const dialog = $("#flow-dialog");
+  const meta = job.metadata || {};
+  const error = typeof meta.error === "string" ? meta.error : meta.error ? JSON.stringify(meta.error) : "";
+  fill($("#flow-title"), "Flow of ", h("code", {}, job.id), " ", statusBadge(job.status));
+  fill(
+    $("#flow-summary"),
+    `${job.jobType} · ${meta.flow.length} nodes · layers follow dependsOn, left to right`,
+    error ? h("span", { class: "error-text" }, ` · ${error}`) : null,
+  );
+  fill($("#flow-canvas"), flowGraph(meta.flow, { label: `Flow of ${job.id}` }));
+  fill($("#flow-legend"), flowLegend());
+  fill($("#flow-list"), renderFlow(meta.flow));
+  state.flowOpener = opener || null;
+  dialog.dataset.job = job.id;
+  if (!dialog.open) dialog.showModal();
+  $("#flow-close").focus();
+}
+
+function wireFlowDialog() {
+  const dialog = $("#flow-dialog");
+  $("#flow-close").addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => {
+    const opener = state.flowOpener;
+    state.flowOpener = null;
+    if (opener && opener.isConnected) opener.focus();
+  });
+}
+
 async function loadActivity(generation, signal) {
   const scenario = currentScenario();
-  const result = await api.usages(
+  const result = await preload.usages(
     [...windowPairs(), ["type", "activity"], ["activityOffset", String(state.activityOffset)]],
     scenario,
     { signal },
@@ -529,7 +581,7 @@ async function refreshData() {
 async function refreshClock() {
   if (!state.adminReady) return;
   const name = currentScenario() || state.defaultName;
-  const listing = await api.admin("GET", "/clock?scenario=" + encodeURIComponent(name));
+  const listing = await preload.adminGet("/clock?scenario=" + encodeURIComponent(name));
   const clock = listing.clocks[0];
   fill($("#clock-now"), clock.now);
   $("#clock-now").dataset.ms = String(clock.nowMs);
@@ -625,7 +677,7 @@ async function pollJournal() {
   journal.busy = true;
   try {
     const since = journal.lastId;
-    const data = await api.admin("GET", `/journal?since=${since}&limit=${JOURNAL_KEEP}`);
+    const data = await preload.adminGet(`/journal?since=${since}&limit=${JOURNAL_KEEP}`);
     const cleared = journal.total >= 0 && data.total < journal.total;
     if (cleared || data.matched > data.entries.length) journal.entries = [];
     journal.total = data.total;
@@ -720,6 +772,32 @@ function definition(name, value) {
   return [h("dt", {}, name), h("dd", {}, value === null || value === undefined || value === "" ? "—" : value)];
 }
 
+/** The clock of one scenario from the admin API, or null when it cannot be read. */
+async function scenarioClock(name) {
+  if (!state.adminReady || !name) return null;
+  try {
+    const listing = await api.admin("GET", "/clock?scenario=" + encodeURIComponent(name));
+    return listing.clocks[0] || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the answer sent again is the one the request got: it depends on the scenario's clock. */
+function clockNote(clock) {
+  if (!clock) return "Whether it is the answer the request got depends on the scenario's clock, which is unknown here.";
+  if (clock.frozen)
+    return (
+      `The clock of ${clock.scenario} is frozen (at ${formatTime(clock.now)}), so this is the answer the request ` +
+      "got, unless the clock was set or advanced, or the scenario reloaded, in between."
+    );
+  return (
+    `The clock of ${clock.scenario} runs on the real clock: this answer is for now (${formatTime(clock.now)}), not ` +
+    "for when the request was made. It is the same answer only within the same second (equal requests within a " +
+    "second share one rendering); later, the windows and the world have moved on, so it may differ."
+  );
+}
+
 async function selectEntry(id) {
   const entry = state.journal.entries.find((e) => e.id === id);
   if (!entry) return;
@@ -769,20 +847,20 @@ async function selectEntry(id) {
     fill(response, h("p", { class: "muted" }, "Not a GET of the API: there is no response to send again."));
     return;
   }
-  fill(
-    response,
-    h("h3", {}, "Response"),
-    h(
-      "p",
-      { class: "note" },
-      "The journal keeps no response bodies: this is the same query sent again now to the same scenario",
-      entry.fault ? " (without the fault it met)" : "",
-      ". It is the same answer while the clock is frozen and has not moved since.",
-    ),
-    h("p", { class: "muted" }, "Sending…"),
+  const note = h(
+    "p",
+    { class: "note" },
+    "The journal keeps no response bodies: this is the same query sent again now to the same scenario",
+    entry.fault ? " (without the fault it met)" : "",
+    ".",
   );
+  fill(response, h("h3", {}, "Response"), note, h("p", { class: "muted" }, "Sending…"));
   try {
     const scenario = entry.scenario || "";
+    const clock = await scenarioClock(scenario || state.defaultName);
+    if (state.journal.selected !== id) return;
+    note.dataset.clock = clock ? (clock.frozen ? "frozen" : "running") : "unknown";
+    note.append(" ", clockNote(clock));
     const result = await api.getApi(entry.path, entry.query, scenario);
     if (state.journal.selected !== id) return;
     let text = result.text;
@@ -923,6 +1001,14 @@ async function pageActivity() {
 
 async function start() {
   try {
+    await startData();
+  } finally {
+    document.body.dataset.ready = "true"; // what tests wait for: the first data is drawn (or its error shown)
+  }
+}
+
+async function startData() {
+  try {
     if (state.admin !== "off") {
       const ready = await startAdmin();
       if (ready === null) return; // waiting for a token
@@ -937,4 +1023,5 @@ async function start() {
 
 wireForms();
 wireControls();
+wireFlowDialog();
 start();
