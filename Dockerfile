@@ -7,7 +7,7 @@
 #   docker run --rm -p 4010:4010 mockserver serve --now 2026-11-30T12:00:00Z --lenient   # flags work too
 #
 # Every `serve` flag has an environment variable: MOCK_HOST, MOCK_PORT, MOCK_SCENARIOS, MOCK_SCENARIO, MOCK_NOW,
-# MOCK_LENIENT=1, MOCK_RELOAD=1. The shipped scenarios are inside the installed package; /scenarios is only read
+# MOCK_LENIENT=1, MOCK_RELOAD=1, MOCK_ALLOW_HOSTS, MOCK_HEADER_TIMEOUT, ... (README: Command line). The shipped scenarios are inside the installed package; /scenarios is only read
 # when you point MOCK_SCENARIOS (or --scenarios) at it, so an empty or unmounted volume changes nothing.
 # The admin API and the dashboard answer only Host names that are localhost or an IP (127.0.0.1:4010 through a
 # published port works); reached by another name, e.g. a compose service, allow it: -e MOCK_ALLOW_HOSTS=scenario-mock.
