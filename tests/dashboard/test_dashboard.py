@@ -609,3 +609,20 @@ def test_the_journal_note_says_what_the_clock_does(page: Page, server: str, froz
         assert "while the clock is frozen" not in note
         assert "real clock" in note and "same second" in note
         assert page.locator("#journal-detail .note").get_attribute("data-clock") == "running"
+
+
+def test_a_default_kept_after_its_file_renamed_it_is_explained(browser: Browser, small_scenarios: Path) -> None:
+    path = small_scenarios / "workflow-jobs.yaml"
+    settings = Settings(now=NOW, log_requests=False, scenarios_dir=small_scenarios, scenario="workflow-jobs")
+    with serve(settings) as url:
+        path.write_text(path.read_text(encoding="utf-8").replace("name: workflow-jobs", "name: pipelines"))
+        assert httpx.post(url + "/__admin/scenarios/reload").status_code == 200
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        open_dashboard(page, url)
+        warning = page.locator('#scenario-errors .load-warnings [data-scenario="workflow-jobs"]')
+        assert "now defines 'pipelines'" in warning.inner_text()
+        assert warning.get_attribute("title") == str(path)
+        assert "1 API key ·" in page.locator("#scenario-list").inner_text()  # singular: the world has one key
+        context.close()

@@ -100,12 +100,21 @@ function renderScenarios(listing) {
               ),
         ),
         h("p", { class: "description" }, s.description || "(no description)"),
-        h("p", { class: "muted small" }, `${s.people} people · ${s.apiKeys} API keys · ${s.models} models`),
+        h(
+          "p",
+          { class: "muted small" },
+          [plural(s.people, "person", "people"), plural(s.apiKeys, "API key"), plural(s.models, "model")].join(" · "),
+        ),
       ),
     ),
   );
 
-  renderLoadErrors(listing.errors);
+  renderLoadErrors(listing.errors, listing.warnings || []);
+}
+
+/** `1 API key`, `2 API keys`. */
+function plural(count, one, many) {
+  return `${count} ${count === 1 ? one : many || one + "s"}`;
 }
 
 /** The last two segments of a long path (`…/folder/file.yaml`); the full path goes in the title. */
@@ -115,9 +124,20 @@ function shortPath(path) {
 }
 
 /** Each failed file once (shortened, full path in its title), its problems without the repeated path prefix. */
-function renderLoadErrors(failed) {
+function renderLoadErrors(failed, warnings) {
   const errors = $("#scenario-errors");
   fill(errors);
+  if (warnings.length) {
+    // A default kept serving after its file was renamed or deleted (live reload): say why it is still there.
+    errors.append(
+      h("h3", { class: "error-title" }, `Warnings (${warnings.length})`),
+      h(
+        "ul",
+        { class: "load-warnings" },
+        warnings.map((w) => h("li", { "data-scenario": w.scenario, title: w.file }, w.message)),
+      ),
+    );
+  }
   if (!failed.length) return;
   errors.append(
     h("h3", { class: "error-title" }, `Load errors (${failed.length} file${failed.length > 1 ? "s" : ""})`),
