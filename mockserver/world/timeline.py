@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from random import Random
+from typing import Any
 
 from mockserver.generate import make_id, stable_seed
 from mockserver.world.catalog import ActionInfo
@@ -134,15 +135,30 @@ def generate_hour(
         if hour + HOUR <= stream.start:
             continue
         rng = Random(stable_seed(seed, "stream", stream.index, hour))
-        for _ in range(_poisson(rng, stream.rate(hour))):
+        count = _poisson(rng, stream.rate(hour))
+        # Who can act is the same all hour unless someone joins or leaves during it: filter once, not per event
+        # (a world of thousands of people would otherwise scan them all for every event).
+        people = _active_all_hour(stream.people, hour) if count else None
+        keys = _active_all_hour(stream.keys, hour) if count else None
+        for _ in range(count):
             t = hour + rng.randrange(HOUR)
-            event = _make_event(rng, seed, stream, t, collections, nsfw_labels, byok_providers)
+            event = _make_event(rng, seed, stream, t, collections, nsfw_labels, byok_providers, people, keys)
             if event is not None and t >= stream.start:
                 events.append(event)
     events.sort(key=lambda e: (e.t, e.key))
     for seq, event in enumerate(events):
         event.seq = seq
     return events
+
+
+def _active_all_hour(members: Sequence[Person] | Sequence[ApiKey], hour: int) -> list[Any] | None:
+    """The members active at every instant of the hour, in order; None if one joins or leaves during it."""
+    end = hour + HOUR
+    for member in members:
+        for change in (member.left_at,) if isinstance(member, Person) else (member.created_at, member.revoked_at):
+            if change is not None and hour < change < end:
+                return None
+    return [member for member in members if member.active_at(hour)]
 
 
 def _make_event(
@@ -153,13 +169,17 @@ def _make_event(
     collections: Sequence[str],
     nsfw_labels: Sequence[str],
     byok_providers: Sequence[tuple[str, str]],
+    people: Sequence[Person] | None = None,
+    keys: Sequence[ApiKey] | None = None,
 ) -> Event | None:
     info = stream.actions[bisect_right(stream.action_cum, rng.random() * stream.action_cum[-1])]
     key = rng.getrandbits(63)
     use_key = stream.keys and rng.random() < stream.api_key_share
-    candidates: Sequence[Person | ApiKey] = [k for k in stream.keys if k.active_at(t)] if use_key else []
+    candidates: Sequence[Person | ApiKey] = []
+    if use_key:
+        candidates = keys if keys is not None else [k for k in stream.keys if k.active_at(t)]
     if not candidates:  # no key works at that moment: a person does it instead
-        candidates = [p for p in stream.people if p.active_at(t)]
+        candidates = people if people is not None else [p for p in stream.people if p.active_at(t)]
     if not candidates:
         return None
     actor = candidates[rng.randrange(len(candidates))]
