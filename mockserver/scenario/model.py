@@ -18,6 +18,7 @@ from mockserver.contract.enums import (
     TimeRange,
 )
 from mockserver.controls.faults import FaultRule
+from mockserver.scenario.budget import MAX_ASSETS, MAX_EVENTS_PER_DAY, MAX_NSFW_LABELS
 from mockserver.scenario.spec import Spec
 
 # A time in a scenario: an ISO 8601 instant, or a duration relative to the world's anchor such as "-3d".
@@ -98,7 +99,13 @@ class GeneratorSpec(Spec):
     """A stream of activity: about `perWorkingDay` events each working day, spread over office hours."""
 
     actions: dict[Action, float] = Field(description="Actions and their relative weights.")
-    per_working_day: float = Field(alias="perWorkingDay", ge=0, le=1_000_000)
+    # The world budget bounds the generators together (weekend factors and spikes included), with its own message.
+    per_working_day: float = Field(
+        alias="perWorkingDay",
+        ge=0,
+        description=f"Events each working day; all generators together make at most {MAX_EVENTS_PER_DAY} a day.",
+        json_schema_extra={"maximum": MAX_EVENTS_PER_DAY},
+    )
     weekend_factor: float = Field(0.15, alias="weekendFactor", ge=0)
     people: list[str] | Literal["all"] = "all"
     api_keys: list[str] = Field(default_factory=list, alias="apiKeys")
@@ -134,7 +141,7 @@ class AssetSpec(Spec):
 
     id: Identifier | None = Field(None, description="Only when count is 1.")
     kind: AssetKind = "image"
-    count: int = Field(1, ge=1, le=100_000)
+    count: int = Field(1, ge=1, le=MAX_ASSETS)
     owner: str | None = Field(None, description="Who created them (default: the first person).")
     project: str | None = None
     created_at: TimeSpec = Field("-7d", alias="createdAt")
@@ -204,7 +211,9 @@ class Scenario(Spec):
     models: list[ModelSpec] | int = 8
     collections: list[CollectionSpec] | int = 4
     nsfw_labels: list[str] = Field(
-        default_factory=lambda: ["explicit-nudity", "suggestive", "violence"], alias="nsfwLabels", max_length=1000
+        default_factory=lambda: ["explicit-nudity", "suggestive", "violence"],
+        alias="nsfwLabels",
+        max_length=MAX_NSFW_LABELS,
     )
 
     @field_validator("nsfw_labels")
