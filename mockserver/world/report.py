@@ -15,7 +15,15 @@ from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_
 from mockserver.contract.query import ACTIVITY_PAGE_SIZE, UsageQuery
 from mockserver.errors import QueryError
 from mockserver.scenario.budget import MAX_RESPONSE_BYTES, points_over, series_rows
-from mockserver.world.aggregate import BUCKET_CACHE_SIZE, CU_DISCOUNT_ROW, CU_ROW, Bucket, bucket_of, cu
+from mockserver.world.aggregate import (
+    BUCKET_CACHE_SIZE,
+    CU_DISCOUNT_ROW,
+    CU_ROW,
+    Bucket,
+    bucket_of,
+    cu,
+    dumps_kept,
+)
 from mockserver.world.clock import HOUR, floor_to, format_ms
 from mockserver.world.timeline import Event
 from mockserver.world.world import World
@@ -138,7 +146,7 @@ class Points:
         zeros = self._zeros.get(kind)
         if zeros is None:
             points = [{"time": b.time, **template} for b in self.buckets]
-            zeros = [orjson.dumps(p) for p in points] if self.raw else points
+            zeros = [dumps_kept(p) for p in points] if self.raw else points
             self._zeros[kind] = zeros
         return zeros
 
