@@ -79,13 +79,14 @@ class Bucket:
                     row[0] += amount
                     if api:
                         row[1] += amount
-        if e.model is not None and (cost or discount or e.job is not None):  # a free, job-less event is no point
+        has_job = e.job_type is not None  # as `e.job is not None`, without deriving a generated event's id
+        if e.model is not None and (cost or discount or has_job):  # a free, job-less event is no point
             model = self.models.get(e.model)
             if model is None:
                 model = self.models[e.model] = [0, 0, 0, 0, 0]
             model[0] += cost
             model[1] += discount
-            if e.job is not None:
+            if has_job:
                 model[2] += 1
             if api:
                 model[3] += cost

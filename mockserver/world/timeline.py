@@ -46,7 +46,8 @@ _VERDICT_CUM = tuple(accumulate(w for _, w in VERDICT_WEIGHTS))
 
 @dataclass(slots=True)
 class Event:
-    """One activity event; amounts are integer milli-CU so that sums are exact."""
+    """One activity event; amounts are integer milli-CU so that sums are exact. `job_type` is set exactly when `job` is
+    (counting reads it: reading a generated event's `job` derives its id)."""
 
     t: int
     seq: int
@@ -72,6 +73,53 @@ class Event:
     nsfw: str | None = None
     verdict: str | None = None
     key: int = 0  # seed of everything generated about this event's job and asset
+
+
+_JOB_SLOT: Any = Event.job  # type: ignore[misc]  # the slots, under the properties of GeneratedEvent
+_ASSET_SLOT: Any = Event.asset  # type: ignore[misc]
+_PRODUCED: Any = object()  # an id still to derive: the job or asset the event produced
+_REFERENCED: Any = object()  # an id still to derive: one of the world's pool of existing assets
+ASSET_POOL = 997
+
+
+class GeneratedEvent(Event):
+    """An event drawn by a generator: its job and asset ids, a function of (seed, key), are derived when first read.
+
+    Most generated events are only counted, never listed, and deriving both ids was half the cost of drawing one.
+    """
+
+    __slots__ = ("seed",)
+
+    def __init__(self, *args: Any, seed: int, **fields: Any) -> None:
+        super().__init__(*args, **fields)
+        self.seed = seed
+
+    @property  # type: ignore[override]
+    def job(self) -> str | None:
+        value = _JOB_SLOT.__get__(self)
+        if value is _PRODUCED:
+            value = make_id("job_", self.seed, self.key)
+            _JOB_SLOT.__set__(self, value)
+        return value  # type: ignore[no-any-return]
+
+    @job.setter
+    def job(self, value: str | None) -> None:
+        _JOB_SLOT.__set__(self, value)
+
+    @property  # type: ignore[override]
+    def asset(self) -> str | None:
+        value = _ASSET_SLOT.__get__(self)
+        if value is _PRODUCED:
+            value = make_id("asset_", self.seed, self.key)
+            _ASSET_SLOT.__set__(self, value)
+        elif value is _REFERENCED:
+            value = make_id("asset_", self.seed, "ref", self.key % ASSET_POOL)
+            _ASSET_SLOT.__set__(self, value)
+        return value  # type: ignore[no-any-return]
+
+    @asset.setter
+    def asset(self, value: str | None) -> None:
+        _ASSET_SLOT.__set__(self, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +233,8 @@ def _make_event(
     actor = candidates[rng.randrange(len(candidates))]
     project = actor.projects[rng.randrange(len(actor.projects))]
     api = actor.is_api_key
-    event = Event(
+    event = GeneratedEvent(
+        seed=seed,
         t=t,
         seq=0,
         action=info.name,
@@ -200,7 +249,7 @@ def _make_event(
     job_type = stream.job_type or info.job_type
     status = "success"
     if job_type is not None:
-        event.job = make_id("job_", seed, key)
+        _JOB_SLOT.__set__(event, _PRODUCED)
         event.job_type = job_type
         status = _weighted(rng, _STATUS_NAMES, _STATUS_CUM)
         event.job_status = status
@@ -213,7 +262,7 @@ def _make_event(
     elif event.cost and rng.random() < stream.discount_share:
         event.discount = round(event.cost * rng.choice((0.1, 0.25, 0.5)) / 1000) * 1000 or 1000
     if info.asset_kind is not None and status in PRODUCED:
-        event.asset = make_id("asset_", seed, key)
+        _ASSET_SLOT.__set__(event, _PRODUCED)
         event.asset_kind = info.asset_kind
         event.asset_source = info.asset_source
         event.asset_type = info.asset_type
@@ -225,11 +274,11 @@ def _make_event(
         if nsfw_labels and rng.random() < stream.nsfw_share:
             event.nsfw = nsfw_labels[rng.randrange(len(nsfw_labels))]
     elif info.references == "asset":
-        # An existing asset, one of a stable pool of 997 per world.
-        event.asset = make_id("asset_", seed, "ref", key % 997)
+        # An existing asset, one of a stable pool of ASSET_POOL per world.
+        _ASSET_SLOT.__set__(event, _REFERENCED)
         event.asset_kind, event.asset_source, event.asset_type = "image", "uploaded", "uploaded"
     if info.references == "collection" and collections:
         event.collection = collections[rng.randrange(len(collections))]
-    if byok_providers and (info.byok or (event.job and rng.random() < stream.byok_share)):
+    if byok_providers and (info.byok or (event.job_type is not None and rng.random() < stream.byok_share)):
         event.byok = byok_providers[rng.randrange(len(byok_providers))]
     return event
