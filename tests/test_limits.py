@@ -26,7 +26,7 @@ from mockserver.scenario.loader import load_scenario_text
 from mockserver.scenario.model import Scenario
 from mockserver.settings import Settings
 from mockserver.world.world import build_world
-from tests.conftest import BASIC, NOW, NOW_TEXT, free_port
+from tests.conftest import BASIC, NOW, NOW_TEXT, LiveServer, free_port
 
 MILLION = "name: default\nactivity:\n  generators: [{actions: {txt2img: 1}, perWorkingDay: 1000000}]\n"
 FINE = "name: default\nsettings: {granularity: [{upTo: 120d, granularity: 1m}]}\n"
@@ -49,6 +49,21 @@ def test_shipped_scenarios_fit_the_budget_with_room(file: Path) -> None:
     scenario = load_scenario_text(file.read_text(encoding="utf-8"), str(file))
     rows = budget.series_rows(len(build_world(scenario).models), len(scenario.nsfw_labels))
     assert rows * 169 * 5 < budget.MAX_RESPONSE_POINTS, "a 7-day body, five times over, fits one response"
+
+
+def test_shipped_scenarios_answer_31_and_120_day_windows_and_the_dense_heavy_week() -> None:
+    from mockserver.worlds import Worlds
+
+    worlds = Worlds(Settings(now=NOW, log_requests=False))
+    windows = [
+        [("timeRange", "last-thirty-one-days")],
+        [("startDate", "2026-08-02"), ("endDate", "2026-11-29")],  # the longest custom range: 120 days
+    ]
+    for world in worlds.worlds.values():
+        for params in windows:
+            assert orjson.loads(answer(worlds, world, parse_usage_query(params)).body)["usages"], world.name
+    heavy_week = answer(worlds, worlds.get("heavy-usage"), parse_usage_query([("timeRange", "last-seven-days")]))
+    assert len(heavy_week.body) > 6_000_000, "over the real gateway's 6 MB, far under the cap"
 
 
 def test_the_default_granularity_table_fits_every_world_the_budget_admits() -> None:
@@ -172,3 +187,22 @@ def test_a_request_over_the_cap_gets_the_api_json_400(server_with_unchecked_worl
         # The same world answers what fits, and so does the server's health.
         assert http.get("/v1/usages", params={"timeRange": "last-hour"}).status_code == 200
         assert http.get("/__admin/health").status_code == 200
+
+
+# --- clocks stay where query dates may lie ----------------------------------------------------------------------
+
+
+def test_now_outside_the_date_bounds_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", "timeRange=last-day", "--now", "0001-01-01T00:00:00Z"]) == 2
+    assert "--now must lie between 1970-01-01 and 9999-12-31" in capsys.readouterr().err
+
+
+def test_the_admin_clock_stays_within_the_date_bounds(live_server: LiveServer) -> None:
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        for command in ({"now": "0001-01-01T00:00:00Z"}, {"advance": "-30000000d"}):
+            response = http.post("/__admin/clock", json=command)
+            assert response.status_code == 400, command
+            assert response.json()["code"] == "INVALID_PARAMETER"
+            assert "is not between 1970-01-01 and 9999-12-31" in response.json()["message"]
+        clocks = http.get("/__admin/clock").json()["clocks"]
+        assert {clock["now"] for clock in clocks} == {NOW_TEXT}, "no clock moved"
