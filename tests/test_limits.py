@@ -88,6 +88,14 @@ def test_the_daily_limit_counts_weekends_and_spikes_and_every_generator() -> Non
     assert "the generators together make up to 26000 events in a day" in problems(two)[0]
 
 
+def test_numbers_beyond_a_float_are_refused_in_words() -> None:
+    huge = "activity:\n  generators: [{actions: {txt2img: 1}, perWorkingDay: 1e308, weekendFactor: 10}]\n"
+    assert problems(huge) == [
+        "s.yaml:2:55: activity.generators[0].perWorkingDay: 1e+308 events per working day (x 10 on weekends: up to "
+        "over 1e308 in a day) is over the limit of 25000 events per day"
+    ]
+
+
 def test_api_keys_listed_are_counted() -> None:
     keys = "apiKeys:\n" + "".join(f"  - {{id: api_{i}}}\n" for i in range(budget.MAX_API_KEYS + 1))
     assert problems(keys) == [

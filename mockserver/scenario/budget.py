@@ -119,7 +119,16 @@ def _window_events(generator: GeneratorSpec) -> float:
 
 
 def _number(value: float) -> str:
+    """A number as a message shows it: whole when it is, short when it is huge (or beyond a float)."""
+    if not math.isfinite(value):
+        return "over 1e308"
+    if abs(value) >= 1e15:
+        return f"{value:.3g}"
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _rounded(value: float) -> str:
+    return _number(round(value) if abs(value) < 1e15 else value)
 
 
 def _count(value: Sequence[object] | int) -> int:
@@ -167,14 +176,14 @@ def _check_events(generators: Sequence[GeneratorSpec]) -> list[tuple[str, str]]:
         if peak.per_day > MAX_EVENTS_PER_DAY:
             found = f"{_number(generator.per_working_day)} events per working day"
             if peak.why:
-                found += f" ({peak.why}: up to {_number(round(peak.per_day))} in a day)"
+                found += f" ({peak.why}: up to {_rounded(peak.per_day)} in a day)"
             problems.append((f"activity.generators[{g}].perWorkingDay", f"{found} is over {limit}"))
     total = sum(peak.per_day for peak in peaks)
     if not problems and total > MAX_EVENTS_PER_DAY:
         problems.append(
             (
                 "activity.generators",
-                f"the generators together make up to {_number(round(total))} events in a day (weekend factors and "
+                f"the generators together make up to {_rounded(total)} events in a day (weekend factors and "
                 f"spikes included), over {limit}",
             )
         )
@@ -185,7 +194,7 @@ def _check_events(generators: Sequence[GeneratorSpec]) -> list[tuple[str, str]]:
         problems.append(
             (
                 field,
-                f"up to {_number(round(window))} generated events in a {days}-day window (the longest a request can "
+                f"up to {_rounded(window)} generated events in a {days}-day window (the longest a request can "
                 f"ask for) is over the limit of {MAX_EVENTS_PER_WINDOW}; lower perWorkingDay or days",
             )
         )
