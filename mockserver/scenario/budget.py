@@ -17,7 +17,21 @@ from mockserver.contract.query import MAX_RANGE_MS
 if TYPE_CHECKING:  # the models take their bounds from here
     from mockserver.scenario.model import GeneratorSpec, Scenario
 
-# --- the world budget (measured: bench numbers in the README) ------------------------------------------------
+# --- a file (the loader stops reading past these) ----------------------------------------------------------------
+MAX_BYTES = 5 * 1024 * 1024
+MAX_WRITTEN = 50_000  # values written in the file (checked while parsing, which is slow in pure Python)
+MAX_NODES = 100_000  # values produced once aliases are expanded ("billion laughs" stops here)
+MAX_DEPTH = 64  # nesting levels, with or without aliases (a recursive alias stops here too)
+MAX_TEXT = 5 * 1024 * 1024  # characters of all values together once aliases are expanded
+
+# --- values -------------------------------------------------------------------------------------------------------
+MAX_RELATIVE_DAYS = 36_525  # relative times reach at most a century from the clock (every instant: 1970..9999)
+MAX_GENERATOR_DAYS = 3650  # how far back a generator's activity may start
+MAX_SPIKE_FACTOR = 100
+MAX_COST_SCALE = 1_000_000
+MAX_ITERATIONS = 1000  # of a for-each flow node
+
+# --- the world budget (measured: the worst world it admits renders its longest window in about 10 s CPU) -------
 # Generated events in one UTC day, over every generator: perWorkingDay x max(1, weekendFactor) x its largest spike.
 MAX_EVENTS_PER_DAY = 25_000
 # Generated events a single request can make the world generate: those of the longest window (120 days).

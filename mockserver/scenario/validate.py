@@ -18,14 +18,14 @@ from pydantic import BaseModel
 
 from mockserver.contract.query import EARLIEST_MS, LATEST_MS
 from mockserver.generate import make_id, person_id
-from mockserver.scenario.budget import ENTITY_LIMITS, check_budget
+from mockserver.scenario.budget import ENTITY_LIMITS, MAX_RELATIVE_DAYS, check_budget
 from mockserver.scenario.model import ApiKeySpec, FlowNodeSpec, JobSpec, PersonSpec, Scenario, TimeSpec
 from mockserver.world.clock import DAY, floor_to, format_ms, parse_duration, parse_instant
 from mockserver.world.flows import STARTED
 
 Problem = tuple[str, str]
 
-MAX_RELATIVE = 36_525 * DAY  # relative times reach at most a century away from the clock
+MAX_RELATIVE = MAX_RELATIVE_DAYS * DAY
 MAX_LISTED = 20  # known ids listed in an "unknown id" message
 TIME_FORMS = "an ISO 8601 instant such as '2026-11-30T12:00:00Z', or relative to the clock such as '-3d'"
 # Every instant of a world lies where query dates may (1970-01-01 .. 9999-12-31), relative ones once resolved.
