@@ -66,6 +66,13 @@ def test_shipped_scenarios_answer_31_and_120_day_windows_and_the_dense_heavy_wee
     assert len(heavy_week.body) > 6_000_000, "over the real gateway's 6 MB, far under the cap"
 
 
+def test_the_hourly_limit_follows_from_the_daily_one() -> None:
+    from mockserver.world.timeline import HOURLY_PROFILE
+
+    assert max(HOURLY_PROFILE) == budget.HOURLY_PEAK_SHARE
+    assert budget.MAX_EVENTS_PER_HOUR == 2206
+
+
 def test_the_default_granularity_table_fits_every_world_the_budget_admits() -> None:
     rows = budget.series_rows(budget.MAX_MODELS, budget.MAX_NSFW_LABELS)
     assert rows * budget.most_buckets(7 * 86_400_000, 3_600_000) <= budget.MAX_RESPONSE_POINTS

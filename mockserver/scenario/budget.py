@@ -62,7 +62,7 @@ FIXED_ROWS = {
 }
 
 _DAY = 86_400_000
-_HOURLY_PEAK = 12 / 136  # the busiest hour's share of a day (mockserver.world.timeline.HOURLY_PROFILE)
+HOURLY_PEAK_SHARE = 12 / 136  # the busiest hour's share of a day (max of world.timeline.HOURLY_PROFILE; a test checks)
 # The entity limits by field: (limit, noun).
 ENTITY_LIMITS: dict[str, tuple[int, str]] = {
     "projects": (MAX_PROJECTS, "projects"),
@@ -75,7 +75,7 @@ ENTITY_LIMITS: dict[str, tuple[int, str]] = {
     "activity.events": (MAX_EXPLICIT_EVENTS, "explicit events"),
     "activity.generators": (MAX_GENERATORS, "generators"),
 }
-MAX_EVENTS_PER_HOUR = math.ceil(MAX_EVENTS_PER_DAY * _HOURLY_PEAK)  # implied by the daily limit (documented)
+MAX_EVENTS_PER_HOUR = math.ceil(MAX_EVENTS_PER_DAY * HOURLY_PEAK_SHARE)  # implied by the daily limit (documented)
 
 
 def series_rows(models: int, labels: int, types: Collection[str] | None = None) -> int:
