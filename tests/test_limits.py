@@ -70,7 +70,7 @@ def test_the_hourly_limit_follows_from_the_daily_one() -> None:
     from mockserver.world.timeline import HOURLY_PROFILE
 
     assert max(HOURLY_PROFILE) == budget.HOURLY_PEAK_SHARE
-    assert budget.MAX_EVENTS_PER_HOUR == 2206
+    assert budget.MAX_EVENTS_PER_HOUR == 2098
 
 
 def test_the_default_granularity_table_fits_every_world_the_budget_admits() -> None:

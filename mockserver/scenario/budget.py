@@ -62,7 +62,7 @@ FIXED_ROWS = {
 }
 
 _DAY = 86_400_000
-HOURLY_PEAK_SHARE = 12 / 136  # the busiest hour's share of a day (max of world.timeline.HOURLY_PROFILE; a test checks)
+HOURLY_PEAK_SHARE = 12 / 143  # the busiest hour's share of a day (max of world.timeline.HOURLY_PROFILE; a test checks)
 # The entity limits by field: (limit, noun).
 ENTITY_LIMITS: dict[str, tuple[int, str]] = {
     "projects": (MAX_PROJECTS, "projects"),
