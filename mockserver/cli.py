@@ -309,14 +309,18 @@ def _world_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _parse_now(text: str | None) -> int | None:
+    from mockserver.contract.query import EARLIEST_MS, LATEST_MS
     from mockserver.world.clock import parse_instant
 
     if not text:
         return None
     try:
-        return parse_instant(text)
+        now = parse_instant(text)
     except ValueError:
         raise UsageError(f"--now is not an ISO 8601 instant: {text!r}") from None
+    if not EARLIEST_MS <= now < LATEST_MS:  # the bounds of query dates, and of a scenario's clock
+        raise UsageError(f"--now must lie between 1970-01-01 and 9999-12-31: {text!r}")
+    return now
 
 
 def _scenario_dir(path: Path | None) -> Path | None:

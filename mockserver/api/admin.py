@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from mockserver import __version__
 from mockserver.api.errors import error_response
+from mockserver.contract.query import EARLIEST_MS, LATEST_MS
 from mockserver.controls.faults import FaultRule, Faults, declared_rules
 from mockserver.controls.journal import Journal
 from mockserver.errors import NotFoundError, QueryError
@@ -248,6 +249,11 @@ async def set_clock(request: Request) -> Response:
         by = parse_duration(command.advance) if isinstance(command.advance, str) else command.advance
     except ValueError as exc:
         raise QueryError(f"Invalid clock value: {exc}") from None
+    # A clock stays where query dates may lie (as a scenario's clock does).
+    for world in targets:
+        moved = at if at is not None else world.clock.now() + by if by is not None else None
+        if moved is not None and not EARLIEST_MS <= moved < LATEST_MS:
+            raise QueryError(f"Invalid clock value: {format_ms(moved)} is not between 1970-01-01 and 9999-12-31")
     for world in targets:
         clock = world.clock
         if at is not None:

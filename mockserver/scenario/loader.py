@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from mockserver.errors import ScenarioError, ScenarioProblem
+from mockserver.scenario.budget import MAX_BYTES, MAX_DEPTH, MAX_NODES, MAX_TEXT, MAX_WRITTEN
 from mockserver.scenario.model import Identifier, Scenario, TimeSpec
 from mockserver.scenario.validate import (
     TIME_FORMS,
@@ -29,11 +30,6 @@ from mockserver.scenario.validate import (
     type_options,
 )
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_NODES = 100_000  # values produced once aliases are expanded ("billion laughs" stops here)
-MAX_DEPTH = 64  # nesting levels, with or without aliases (a recursive alias stops here too)
-MAX_TEXT = 5 * 1024 * 1024  # characters of all values together once aliases are expanded
-MAX_WRITTEN = 50_000  # values written in the file (checked while parsing, which is slow in pure Python)
 DOCUMENT = "(document)"
 
 FieldPath = tuple[str | int, ...]

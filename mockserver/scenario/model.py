@@ -18,6 +18,15 @@ from mockserver.contract.enums import (
     TimeRange,
 )
 from mockserver.controls.faults import FaultRule
+from mockserver.scenario.budget import (
+    MAX_ASSETS,
+    MAX_COST_SCALE,
+    MAX_EVENTS_PER_DAY,
+    MAX_GENERATOR_DAYS,
+    MAX_ITERATIONS,
+    MAX_NSFW_LABELS,
+    MAX_SPIKE_FACTOR,
+)
 from mockserver.scenario.spec import Spec
 
 # A time in a scenario: an ISO 8601 instant, or a duration relative to the world's anchor such as "-3d".
@@ -91,20 +100,26 @@ class CollectionSpec(Spec):
 
 class SpikeSpec(Spec):
     day: TimeSpec = Field(description="The UTC day of the spike (date, or relative such as `-3d`).")
-    factor: float = Field(3.0, gt=0, le=100)
+    factor: float = Field(3.0, gt=0, le=MAX_SPIKE_FACTOR)
 
 
 class GeneratorSpec(Spec):
     """A stream of activity: about `perWorkingDay` events each working day, spread over office hours."""
 
     actions: dict[Action, float] = Field(description="Actions and their relative weights.")
-    per_working_day: float = Field(alias="perWorkingDay", ge=0, le=1_000_000)
+    # The world budget bounds the generators together (weekend factors and spikes included), with its own message.
+    per_working_day: float = Field(
+        alias="perWorkingDay",
+        ge=0,
+        description=f"Events each working day; all generators together make at most {MAX_EVENTS_PER_DAY} a day.",
+        json_schema_extra={"maximum": MAX_EVENTS_PER_DAY},
+    )
     weekend_factor: float = Field(0.15, alias="weekendFactor", ge=0)
     people: list[str] | Literal["all"] = "all"
     api_keys: list[str] = Field(default_factory=list, alias="apiKeys")
     api_key_share: float = Field(0.0, alias="apiKeyShare", ge=0, le=1)
     models: list[str] | Literal["all"] = "all"
-    days: float = Field(31, gt=0, le=3650, description="How far back before the clock the stream starts.")
+    days: float = Field(31, gt=0, le=MAX_GENERATOR_DAYS, description="How far back before the clock the stream starts.")
     spikes: list[SpikeSpec] = Field(default_factory=list)
     job_type: JobType | None = Field(None, alias="jobType", description="Override the job type of its events.")
     discount_share: float = Field(0.05, alias="discountShare", ge=0, le=1)
@@ -112,7 +127,7 @@ class GeneratorSpec(Spec):
     nsfw_share: float = Field(0.03, alias="nsfwShare", ge=0, le=1)
     byok_share: float = Field(0.0, alias="byokShare", ge=0, le=1)
     fractional_costs: bool = Field(False, alias="fractionalCosts")
-    cost_scale: float = Field(1.0, alias="costScale", gt=0, le=1_000_000)
+    cost_scale: float = Field(1.0, alias="costScale", gt=0, le=MAX_COST_SCALE)
 
 
 class EventSpec(Spec):
@@ -134,7 +149,7 @@ class AssetSpec(Spec):
 
     id: Identifier | None = Field(None, description="Only when count is 1.")
     kind: AssetKind = "image"
-    count: int = Field(1, ge=1, le=100_000)
+    count: int = Field(1, ge=1, le=MAX_ASSETS)
     owner: str | None = Field(None, description="Who created them (default: the first person).")
     project: str | None = None
     created_at: TimeSpec = Field("-7d", alias="createdAt")
@@ -149,7 +164,9 @@ class FlowNodeSpec(Spec):
     status: NodeStatus = "success"
     depends_on: list[str] = Field(default_factory=list, alias="dependsOn")
     model: str | None = Field(None, description="The model a model or custom-model node runs.")
-    iterations: int | None = Field(None, ge=0, le=1000, description="For-each nodes: a fixed number of iterations.")
+    iterations: int | None = Field(
+        None, ge=0, le=MAX_ITERATIONS, description="For-each nodes: a fixed number of iterations."
+    )
     loop_body: list[str] | None = Field(None, alias="loopBody", description="For-each nodes: the body's node ids.")
     logic: Literal["if-else"] | None = Field(None, description="Logic nodes: the kind of logic.")
 
@@ -204,7 +221,9 @@ class Scenario(Spec):
     models: list[ModelSpec] | int = 8
     collections: list[CollectionSpec] | int = 4
     nsfw_labels: list[str] = Field(
-        default_factory=lambda: ["explicit-nudity", "suggestive", "violence"], alias="nsfwLabels", max_length=1000
+        default_factory=lambda: ["explicit-nudity", "suggestive", "violence"],
+        alias="nsfwLabels",
+        max_length=MAX_NSFW_LABELS,
     )
 
     @field_validator("nsfw_labels")

@@ -16,17 +16,20 @@ from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel
 
+from mockserver.contract.query import EARLIEST_MS, LATEST_MS
 from mockserver.generate import make_id, person_id
+from mockserver.scenario.budget import ENTITY_LIMITS, MAX_RELATIVE_DAYS, check_budget
 from mockserver.scenario.model import ApiKeySpec, FlowNodeSpec, JobSpec, PersonSpec, Scenario, TimeSpec
-from mockserver.world.clock import DAY, floor_to, parse_duration, parse_instant
+from mockserver.world.clock import DAY, floor_to, format_ms, parse_duration, parse_instant
 from mockserver.world.flows import STARTED
 
 Problem = tuple[str, str]
 
-MAX_COUNT = 10_000  # entities a count may ask for (each one is generated when the world is built)
-MAX_RELATIVE = 36_525 * DAY  # relative times reach at most a century away from the clock
+MAX_RELATIVE = MAX_RELATIVE_DAYS * DAY
 MAX_LISTED = 20  # known ids listed in an "unknown id" message
 TIME_FORMS = "an ISO 8601 instant such as '2026-11-30T12:00:00Z', or relative to the clock such as '-3d'"
+# Every instant of a world lies where query dates may (1970-01-01 .. 9999-12-31), relative ones once resolved.
+TIME_BOUNDS = "between 1970-01-01 and 9999-12-31 (as query dates)"
 # A flow node that started needs each dependency to have succeeded or to be running (as the world has it);
 # a successful job has only succeeded or skipped nodes.
 NODE_FEEDS_STARTED = frozenset({"success", "processing"})
@@ -183,7 +186,8 @@ class _Checker:
         self.check_projects()
         self.check_people()
         self.check_keys()
-        self.check_settings()
+        table = self.check_settings()
+        self.problems += check_budget(self.scenario, table)
         self.check_generators()
         self.check_events()
         self.check_assets()
@@ -195,9 +199,12 @@ class _Checker:
         now = self.scenario.clock.now
         if now is not None:
             try:
-                return parse_instant(now)
+                at = parse_instant(now)
             except (ValueError, OverflowError):
                 pass
+            else:
+                if _in_bounds(at):  # else reported once, on clock.now, and the other times judged from today
+                    return at
         return floor_to(int(time.time() * 1000), DAY)
 
     def time(self, text: str) -> int | None:
@@ -225,22 +232,30 @@ class _Checker:
                 and int in options
                 and any(get_origin(o) is list for o in options)
             ):
-                if not 0 <= value <= MAX_COUNT:
-                    self.add(field, f"expected a count between 0 and {MAX_COUNT}, found {value}")
+                if value < 0:
+                    self.add(field, f"expected a count >= 0, found {value}")
             elif isinstance(value, str) and TimeSpec in options:
                 if path == ("clock", "now"):
                     try:
-                        parse_instant(value)
+                        instant = parse_instant(value)
                     except (ValueError, OverflowError):
                         self.add(
                             field,
                             f"expected an ISO 8601 instant such as '2026-11-30T12:00:00Z', found {show_value(value)}",
                         )
-                elif self.time(value) is None:
+                    else:
+                        if not _in_bounds(instant):
+                            self.add(field, f"expected an instant {TIME_BOUNDS}, found {show_value(value)}")
+                    continue
+                at = self.time(value)
+                if at is None:
                     if _is_duration(value):
                         self.add(field, f"expected a time at most a century from the clock, found {show_value(value)}")
                     else:
                         self.add(field, f"expected a time ({TIME_FORMS}), found {show_value(value)}")
+                elif not _in_bounds(at):
+                    resolved = f" ({format_ms(at)} from the clock)" if _is_duration(value) else ""
+                    self.add(field, f"expected a time {TIME_BOUNDS}, found {show_value(value)}{resolved}")
 
     # -- ids ------------------------------------------------------------------------------------------------
     def _duplicates(self, plural: str, ids: Sequence[tuple[int, str | None]], key: str = "id") -> None:
@@ -260,7 +275,7 @@ class _Checker:
         specs = getattr(self.scenario, plural)
         seed = self.scenario.seed
         if isinstance(specs, int):
-            if not 0 <= specs <= MAX_COUNT:
+            if not 0 <= specs <= ENTITY_LIMITS[plural][0]:
                 return _Ids.unchecked(noun, plural)
             return _Ids(noun, plural, [make_id(prefix, seed, part, i) for i in range(specs)], [])
         self._duplicates(plural, [(i, spec.id) for i, spec in enumerate(specs)])
@@ -271,7 +286,7 @@ class _Checker:
         specs = self.scenario.people
         seed = self.scenario.seed
         if isinstance(specs, int):
-            if not 0 <= specs <= MAX_COUNT:
+            if not 0 <= specs <= ENTITY_LIMITS["people"][0]:
                 return _Ids.unchecked("person", "people")
             return _Ids("person", "people", [person_id(seed, "person", i) for i in range(specs)], [])
         self._duplicates("people", [(i, spec.id) for i, spec in enumerate(specs)])
@@ -328,19 +343,32 @@ class _Checker:
                     f"({show_value(key.created_at)})",
                 )
 
-    def check_settings(self) -> None:
+    def check_settings(self) -> list[tuple[int, str, int]] | None:
+        """Check the granularity table; return it as the world has it, or None when it is not valid."""
+        # Imported here: the world imports the scenario models, and this module is imported with them.
+        from mockserver.world.world import COARSEST, DEFAULT_GRANULARITY, GRANULARITY_MS
+
+        steps = self.scenario.settings.granularity
+        if steps is None:  # the coarsest granularity covers every longer window
+            return [*DEFAULT_GRANULARITY, (DEFAULT_GRANULARITY[-1][0] + 1, *COARSEST)]
+        table: list[tuple[int, str, int]] | None = []
         previous = 0
-        for i, step in enumerate(self.scenario.settings.granularity or []):
+        for i, step in enumerate(steps):
             field = _path("settings", "granularity", i, "upTo")
             try:
                 up_to = parse_duration(step.up_to)
             except (ValueError, OverflowError):
                 self.add(field, f"expected a duration such as '6h' or '2d', found {show_value(step.up_to)}")
+                table = None
                 continue
             if up_to <= previous:
                 what = "positive" if i == 0 else "longer than the previous step's"
                 self.add(field, f"expected a duration {what}, found {show_value(step.up_to)}")
+                table = None
+            elif table is not None:
+                table.append((up_to, step.granularity, GRANULARITY_MS[step.granularity]))
             previous = max(previous, up_to)
+        return table or None
 
     def check_generators(self) -> None:
         for g, generator in enumerate(self.scenario.activity.generators):
@@ -485,6 +513,10 @@ class _Checker:
         if cycle:
             index = next(n for n, node in enumerate(flow) if node.id == cycle[0])
             self.add(f"{field}.flow[{index}].dependsOn", "dependency cycle: " + " -> ".join(cycle))
+
+
+def _in_bounds(at: int) -> bool:
+    return EARLIEST_MS <= at < LATEST_MS
 
 
 def _is_duration(text: str) -> bool:

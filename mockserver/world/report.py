@@ -13,7 +13,17 @@ import orjson
 
 from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_NAMES
 from mockserver.contract.query import ACTIVITY_PAGE_SIZE, UsageQuery
-from mockserver.world.aggregate import BUCKET_CACHE_SIZE, CU_DISCOUNT_ROW, CU_ROW, Bucket, bucket_of, cu
+from mockserver.errors import QueryError
+from mockserver.scenario.budget import MAX_RESPONSE_BYTES, points_over, series_rows
+from mockserver.world.aggregate import (
+    BUCKET_CACHE_SIZE,
+    CU_DISCOUNT_ROW,
+    CU_ROW,
+    Bucket,
+    bucket_of,
+    cu,
+    dumps_kept,
+)
 from mockserver.world.clock import HOUR, floor_to, format_ms
 from mockserver.world.timeline import Event
 from mockserver.world.world import World
@@ -44,6 +54,42 @@ class Rendered(NamedTuple):
     activity_count: int | None  # events on the activity page, when the body has one
 
 
+class Window(NamedTuple):
+    """The buckets of a query's window: `buckets` buckets of `step` ms from `first`, named `granularity`."""
+
+    start: int
+    end: int
+    granularity: str
+    step: int
+    first: int
+    buckets: int
+
+
+def window_of(world: World, query: UsageQuery, now: int) -> Window:
+    """The window a query asks for at `now` and the buckets its series have."""
+    start, end = query.window(now, world.settings.default_time_range)
+    granularity, step = granularity_for(world, end - start)
+    first = floor_to(start, step)
+    return Window(start, end, granularity, step, first, -(-(end - first) // step))
+
+
+def check_size(world: World, query: UsageQuery, now: int) -> None:
+    """Refuse (400) a query whose response would hold more points than one response may (README "Limits").
+
+    Counted before rendering, cheaply: buckets x series rows, the dense count (zero points included), also with
+    `dropZeroPoints` (an upper bound of that body: its exact count would need the render itself).
+    """
+    window = window_of(world, query, now)
+    rows = series_rows(len(world.models), len(world.nsfw_labels), query.types)
+    over = points_over(window.buckets * rows)
+    if over:
+        raise QueryError(
+            f"the response would hold {window.buckets * rows} points ({window.buckets} points of {window.granularity} "
+            f"in each of {rows} series rows), {over}; ask for a shorter window or fewer types",
+            code="RESPONSE_TOO_LARGE",
+        )
+
+
 def render_usages(
     world: World,
     query: UsageQuery,
@@ -61,12 +107,19 @@ def render_usages(
     if rendered is not None:
         cache.move_to_end(key)
         return rendered
+    check_size(world, query, now)
     # Contract adapters read and edit points: they get dicts; the newest contract gets pre-serialised points.
     report = build_report(world, query, now, raw=adapt is None)
     if adapt is not None:
         report = adapt(report)
     activity = report.get("activity")
     rendered = Rendered(orjson.dumps(report), len(activity) if activity is not None else None)
+    if len(rendered.body) > MAX_RESPONSE_BYTES:
+        raise QueryError(
+            f"the response would be {len(rendered.body)} bytes, over the limit of {MAX_RESPONSE_BYTES} bytes per "
+            "response; ask for a shorter window, fewer types or dropZeroPoints",
+            code="RESPONSE_TOO_LARGE",
+        )
     cache[key] = rendered
     world.render_cache_bytes += len(rendered.body)
     while len(cache) > RENDER_CACHE_ENTRIES or world.render_cache_bytes > RENDER_CACHE_BYTES:
@@ -93,7 +146,7 @@ class Points:
         zeros = self._zeros.get(kind)
         if zeros is None:
             points = [{"time": b.time, **template} for b in self.buckets]
-            zeros = [orjson.dumps(p) for p in points] if self.raw else points
+            zeros = [dumps_kept(p) for p in points] if self.raw else points
             self._zeros[kind] = zeros
         return zeros
 
@@ -162,10 +215,7 @@ def build_report(world: World, query: UsageQuery, now: int, *, raw: bool = False
 
     With `raw`, series points are pre-serialised fragments: fast to `orjson.dumps`, opaque to anything else.
     """
-    start, end = query.window(now, world.settings.default_time_range)
-    granularity, step = granularity_for(world, end - start)
-    first = floor_to(start, step)
-    count = -(-(end - first) // step)
+    start, end, granularity, step, first, count = window_of(world, query, now)
     limit = min(end, now + 1)  # events later than now are not served
     buckets = buckets_for(world, query, first, step, count, start, limit)
     points = Points(buckets, query.drop_zero_points, raw)

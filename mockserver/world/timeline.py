@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from random import Random
+from typing import Any
 
 from mockserver.generate import make_id, stable_seed
 from mockserver.world.catalog import ActionInfo
@@ -45,7 +46,8 @@ _VERDICT_CUM = tuple(accumulate(w for _, w in VERDICT_WEIGHTS))
 
 @dataclass(slots=True)
 class Event:
-    """One activity event; amounts are integer milli-CU so that sums are exact."""
+    """One activity event; amounts are integer milli-CU so that sums are exact. `job_type` is set exactly when `job` is
+    (counting reads it: reading a generated event's `job` derives its id)."""
 
     t: int
     seq: int
@@ -71,6 +73,53 @@ class Event:
     nsfw: str | None = None
     verdict: str | None = None
     key: int = 0  # seed of everything generated about this event's job and asset
+
+
+_JOB_SLOT: Any = Event.job  # type: ignore[misc]  # the slots, under the properties of GeneratedEvent
+_ASSET_SLOT: Any = Event.asset  # type: ignore[misc]
+_PRODUCED: Any = object()  # an id still to derive: the job or asset the event produced
+_REFERENCED: Any = object()  # an id still to derive: one of the world's pool of existing assets
+ASSET_POOL = 997
+
+
+class GeneratedEvent(Event):
+    """An event drawn by a generator: its job and asset ids, a function of (seed, key), are derived when first read.
+
+    Most generated events are only counted, never listed, and deriving both ids was half the cost of drawing one.
+    """
+
+    __slots__ = ("seed",)
+
+    def __init__(self, *args: Any, seed: int, **fields: Any) -> None:
+        super().__init__(*args, **fields)
+        self.seed = seed
+
+    @property  # type: ignore[override]
+    def job(self) -> str | None:
+        value = _JOB_SLOT.__get__(self)
+        if value is _PRODUCED:
+            value = make_id("job_", self.seed, self.key)
+            _JOB_SLOT.__set__(self, value)
+        return value  # type: ignore[no-any-return]
+
+    @job.setter
+    def job(self, value: str | None) -> None:
+        _JOB_SLOT.__set__(self, value)
+
+    @property  # type: ignore[override]
+    def asset(self) -> str | None:
+        value = _ASSET_SLOT.__get__(self)
+        if value is _PRODUCED:
+            value = make_id("asset_", self.seed, self.key)
+            _ASSET_SLOT.__set__(self, value)
+        elif value is _REFERENCED:
+            value = make_id("asset_", self.seed, "ref", self.key % ASSET_POOL)
+            _ASSET_SLOT.__set__(self, value)
+        return value  # type: ignore[no-any-return]
+
+    @asset.setter
+    def asset(self, value: str | None) -> None:
+        _ASSET_SLOT.__set__(self, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,15 +183,30 @@ def generate_hour(
         if hour + HOUR <= stream.start:
             continue
         rng = Random(stable_seed(seed, "stream", stream.index, hour))
-        for _ in range(_poisson(rng, stream.rate(hour))):
+        count = _poisson(rng, stream.rate(hour))
+        # Who can act is the same all hour unless someone joins or leaves during it: filter once, not per event
+        # (a world of thousands of people would otherwise scan them all for every event).
+        people = _active_all_hour(stream.people, hour) if count else None
+        keys = _active_all_hour(stream.keys, hour) if count else None
+        for _ in range(count):
             t = hour + rng.randrange(HOUR)
-            event = _make_event(rng, seed, stream, t, collections, nsfw_labels, byok_providers)
+            event = _make_event(rng, seed, stream, t, collections, nsfw_labels, byok_providers, people, keys)
             if event is not None and t >= stream.start:
                 events.append(event)
     events.sort(key=lambda e: (e.t, e.key))
     for seq, event in enumerate(events):
         event.seq = seq
     return events
+
+
+def _active_all_hour(members: Sequence[Person] | Sequence[ApiKey], hour: int) -> list[Any] | None:
+    """The members active at every instant of the hour, in order; None if one joins or leaves during it."""
+    end = hour + HOUR
+    for member in members:
+        for change in (member.left_at,) if isinstance(member, Person) else (member.created_at, member.revoked_at):
+            if change is not None and hour < change < end:
+                return None
+    return [member for member in members if member.active_at(hour)]
 
 
 def _make_event(
@@ -153,19 +217,24 @@ def _make_event(
     collections: Sequence[str],
     nsfw_labels: Sequence[str],
     byok_providers: Sequence[tuple[str, str]],
+    people: Sequence[Person] | None = None,
+    keys: Sequence[ApiKey] | None = None,
 ) -> Event | None:
     info = stream.actions[bisect_right(stream.action_cum, rng.random() * stream.action_cum[-1])]
     key = rng.getrandbits(63)
     use_key = stream.keys and rng.random() < stream.api_key_share
-    candidates: Sequence[Person | ApiKey] = [k for k in stream.keys if k.active_at(t)] if use_key else []
+    candidates: Sequence[Person | ApiKey] = []
+    if use_key:
+        candidates = keys if keys is not None else [k for k in stream.keys if k.active_at(t)]
     if not candidates:  # no key works at that moment: a person does it instead
-        candidates = [p for p in stream.people if p.active_at(t)]
+        candidates = people if people is not None else [p for p in stream.people if p.active_at(t)]
     if not candidates:
         return None
     actor = candidates[rng.randrange(len(candidates))]
     project = actor.projects[rng.randrange(len(actor.projects))]
     api = actor.is_api_key
-    event = Event(
+    event = GeneratedEvent(
+        seed=seed,
         t=t,
         seq=0,
         action=info.name,
@@ -180,7 +249,7 @@ def _make_event(
     job_type = stream.job_type or info.job_type
     status = "success"
     if job_type is not None:
-        event.job = make_id("job_", seed, key)
+        _JOB_SLOT.__set__(event, _PRODUCED)
         event.job_type = job_type
         status = _weighted(rng, _STATUS_NAMES, _STATUS_CUM)
         event.job_status = status
@@ -193,7 +262,7 @@ def _make_event(
     elif event.cost and rng.random() < stream.discount_share:
         event.discount = round(event.cost * rng.choice((0.1, 0.25, 0.5)) / 1000) * 1000 or 1000
     if info.asset_kind is not None and status in PRODUCED:
-        event.asset = make_id("asset_", seed, key)
+        _ASSET_SLOT.__set__(event, _PRODUCED)
         event.asset_kind = info.asset_kind
         event.asset_source = info.asset_source
         event.asset_type = info.asset_type
@@ -205,11 +274,11 @@ def _make_event(
         if nsfw_labels and rng.random() < stream.nsfw_share:
             event.nsfw = nsfw_labels[rng.randrange(len(nsfw_labels))]
     elif info.references == "asset":
-        # An existing asset, one of a stable pool of 997 per world.
-        event.asset = make_id("asset_", seed, "ref", key % 997)
+        # An existing asset, one of a stable pool of ASSET_POOL per world.
+        _ASSET_SLOT.__set__(event, _REFERENCED)
         event.asset_kind, event.asset_source, event.asset_type = "image", "uploaded", "uploaded"
     if info.references == "collection" and collections:
         event.collection = collections[rng.randrange(len(collections))]
-    if byok_providers and (info.byok or (event.job and rng.random() < stream.byok_share)):
+    if byok_providers and (info.byok or (event.job_type is not None and rng.random() < stream.byok_share)):
         event.byok = byok_providers[rng.randrange(len(byok_providers))]
     return event

@@ -53,7 +53,7 @@ def _leaf(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
         return TIMES
     bare = {k: v for k, v in schema.items() if k not in ("title", "description", "default")}
     if bare.get("type") == "integer":
-        # Counts are unbounded in the schema; the loader bounds them (see validate.MAX_COUNT). Keep most small.
+        # Counts are unbounded in the schema; the loader bounds them (see scenario.budget). Keep most small.
         bare.setdefault("maximum", 20_000)
         bare.setdefault("minimum", -5)
     if bare.get("type") == "string" and "pattern" not in bare and "enum" not in bare:
