@@ -8,6 +8,9 @@ written, validates with the pydantic models and maps each error, and each semant
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import difflib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +32,7 @@ from mockserver.scenario.validate import (
     show_value,
     type_options,
 )
+from mockserver.scenario.vocabulary import vocabulary_name
 
 DOCUMENT = "(document)"
 
@@ -495,8 +499,7 @@ def _message(error: _Error) -> str:
         found = len(value) if isinstance(value, str | list | dict) else error.ctx.get("actual_length")
         return f"expected {least} {count} {unit}, found {found}"
     if kind == "extra_forbidden":
-        parent = _type_at(path[:-1], error.choices)
-        allowed = [key for option in type_options(parent) if _is_model(option) for key in _model_fields(option)]
+        allowed = _allowed_keys(error)
         match = did_you_mean(str(name), allowed)
         if match:
             return f"unknown key {show_value(name)}; did you mean {match!r}?"
@@ -512,9 +515,7 @@ def _message(error: _Error) -> str:
             allowed = _literals(expected_type)
         if len(allowed) == 1:
             return f"expected {allowed[0]!r}, found {show_value(value)}"
-        match = did_you_mean(str(value), allowed) if isinstance(value, str) else None
-        hint = f" did you mean {match!r}?" if match else ""
-        return f"unknown value {show_value(value)};{hint} expected one of: {', '.join(allowed)}"
+        return _unknown_value(value, allowed)
     if kind == "string_pattern_mismatch":
         if error.ctx.get("pattern") == _IDENTIFIER_PATTERN:
             return (
@@ -549,9 +550,48 @@ def _message(error: _Error) -> str:
     return f"{text}, found {show_value(value)}"
 
 
+LISTED_CHOICES = 12  # a longer list of allowed values is named, not printed: its closest matches are shown
+CLOSEST = 3
+
+
+def _unknown_value(value: Any, allowed: list[str]) -> str:
+    """An enum value not allowed: the whole list when short; else the closest ones and where the list is."""
+    shown = show_value(value)
+    if len(allowed) <= LISTED_CHOICES:
+        match = did_you_mean(str(value), allowed) if isinstance(value, str) else None
+        hint = f" did you mean {match!r}?" if match else ""
+        return f"unknown value {shown};{hint} expected one of: {', '.join(allowed)}"
+    close = difflib.get_close_matches(str(value), allowed, n=CLOSEST, cutoff=0.5) if isinstance(value, str) else []
+    name = vocabulary_name(allowed)
+    where = f"`mockserver vocabulary {name}` lists all {len(allowed)}" if name else f"{len(allowed)} values allowed"
+    if not close:
+        return f"unknown value {shown}; {where}"
+    options = ", ".join(map(repr, close[:-1])) + (" or " if len(close) > 1 else "") + repr(close[-1])
+    return f"unknown value {shown}; did you mean {options}? ({where})"
+
+
+def _allowed_keys(error: _Error) -> list[str]:
+    parent = _type_at(error.path[:-1], error.choices)
+    return [key for option in type_options(parent) if _is_model(option) for key in _model_fields(option)]
+
+
+def _misspelt_required(errors: list[_Error]) -> set[FieldPath]:
+    """Missing keys that an unknown key beside them is a misspelling of: the unknown key's message says it all."""
+    missing = {error.path for error in errors if error.type == "missing"}
+    covered = set()
+    for error in errors:
+        if error.type == "extra_forbidden" and error.path:
+            match = did_you_mean(str(error.path[-1]), _allowed_keys(error))
+            if match is not None and (*error.path[:-1], match) in missing:
+                covered.add((*error.path[:-1], match))
+    return covered
+
+
 def _validation_problems(exc: ValidationError, document: Any) -> list[tuple[FieldPath, bool, str]]:
     """Every pydantic error as (path, about a key, message): one message per place, unions collapsed."""
     errors = _pick_members([_normalise(error, document) for error in exc.errors()], document)
+    covered = _misspelt_required(errors)
+    errors = [error for error in errors if not (error.type == "missing" and error.path in covered)]
     groups: dict[tuple[FieldPath, bool], list[_Error]] = {}
     for error in errors:
         groups.setdefault((error.path, error.is_key), []).append(error)
@@ -636,13 +676,116 @@ def read_scenario_text(text: str, path: str = "<string>") -> LocatedScenario:
                 continue
             line, column = positions.locate(field_path, key=is_key)
             located.append(ScenarioProblem(path, line, column, format_field_path(field_path), message))
-        raise ScenarioError(_sorted(located)) from None
-    if located:
-        raise ScenarioError(_sorted(located))
+        # Every problem at once: the parts that did parse are checked too (their references, times, budget).
+        for field_path, message in _salvaged_problems(document, exc):
+            line, column = positions.locate(field_path)
+            located.append(ScenarioProblem(path, line, column, format_field_path(field_path), message))
+        raise ScenarioError(_once_per_value(_sorted(located))) from None
     result = LocatedScenario(scenario, path, positions)
-    problems = [result.problem(field_path, message) for field_path, message in check_scenario(scenario)]
-    if problems:
-        raise ScenarioError(_sorted(problems))
+    located += [result.problem(field_path, message) for field_path, message in check_scenario(scenario)]
+    if located:
+        raise ScenarioError(_once_per_value(_sorted(located)))
+    return result
+
+
+SALVAGE_ROUNDS = 8  # each round drops what the last validation refused; most documents need one or two
+
+
+def _salvaged_problems(document: Any, exc: ValidationError) -> list[tuple[FieldPath, str]]:
+    """The semantic problems of what remains once every part that failed validation is dropped.
+
+    A refused list item is dropped whole (the other items keep their place: indices are mapped back), a refused
+    value at a mapping key falls back to its default. Problems that only come from a dropped part (a reference to
+    an id that a refused item defined) are not reported: the refusal already is.
+    """
+    salvaged = copy.deepcopy(document)
+    dropped: list[FieldPath] = []  # original paths
+    removed: dict[FieldPath, list[int]] = {}  # list path (original) -> original indices removed
+    for _ in range(SALVAGE_ROUNDS):
+        errors = _pick_members([_normalise(error, salvaged) for error in exc.errors()], salvaged)
+        cuts = {_cut_point(_original(error.path, removed)) for error in errors}
+        if not cuts or () in cuts:
+            return []
+        for cut in sorted(cuts, key=lambda p: [str(x) for x in p], reverse=True):
+            if not _remove(salvaged, cut, removed):
+                return []
+            dropped.append(cut)
+        try:
+            scenario = Scenario.model_validate(salvaged, by_alias=True, by_name=False)
+        except ValidationError as again:
+            exc = again
+            continue
+        break
+    else:
+        return []
+    lost = {str(_value_at(document, cut).get("id")) for cut in dropped if isinstance(_value_at(document, cut), dict)}
+    lost.discard("None")
+    problems = []
+    for field_path, message in check_scenario(scenario):
+        original = _original(parse_field_path(field_path), removed)
+        if _under(original, dropped) or any(f"{ident!r}" in message for ident in lost):
+            continue
+        problems.append((original, message))
+    return problems
+
+
+def _cut_point(path: FieldPath) -> FieldPath:
+    """Where to cut for an error at `path`: the innermost list item holding it, else the top-level key."""
+    for i in range(len(path) - 1, -1, -1):
+        if isinstance(path[i], int):
+            return path[: i + 1]
+    return path[:1]
+
+
+def _original(path: FieldPath, removed: dict[FieldPath, list[int]]) -> FieldPath:
+    """A path in the salvaged document, as a path in the original one (list items removed shift the others)."""
+    result: list[str | int] = []
+    for part in path:
+        if isinstance(part, int):
+            for index in sorted(removed.get(tuple(result), [])):
+                if index <= part:
+                    part += 1
+        result.append(part)
+    return tuple(result)
+
+
+def _remove(document: Any, original: FieldPath, removed: dict[FieldPath, list[int]]) -> bool:
+    """Remove the part at an original path from the salvaged document; False if it is not there."""
+    container = document
+    current: list[str | int] = []
+    for part in original[:-1]:
+        if isinstance(part, int):
+            part = part - sum(1 for i in removed.get(tuple(current), []) if i < part)
+        try:
+            container = container[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+        current.append(original[len(current)])
+    last = original[-1]
+    if isinstance(last, int) and isinstance(container, list):
+        shifted = last - sum(1 for i in removed.get(tuple(current), []) if i < last)
+        if not 0 <= shifted < len(container):
+            return False
+        del container[shifted]
+        removed.setdefault(tuple(current), []).append(last)
+        return True
+    if isinstance(container, dict) and last in container:
+        del container[last]
+        return True
+    return False
+
+
+def _once_per_value(problems: list[ScenarioProblem]) -> list[ScenarioProblem]:
+    """The same unknown value written in several places: explained once, the later places point back."""
+    first: dict[str, ScenarioProblem] = {}
+    result = []
+    for problem in problems:
+        if problem.message.startswith("unknown value ") and ";" in problem.message:
+            head = problem.message.split(";", 1)[0]
+            earlier = first.setdefault(head, problem)
+            if earlier is not problem:
+                problem = dataclasses.replace(problem, message=f"{head} (as at line {earlier.line})")
+        result.append(problem)
     return result
 
 

@@ -6,6 +6,7 @@ enums; an action also says which `usageName` row it counts under (`txt2img` -> `
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mockserver.contract.enums import (
@@ -18,7 +19,24 @@ from mockserver.contract.enums import (
     NODE_TYPES,
     USAGE_NAMES,
 )
-from mockserver.world.catalog import CATALOG
+
+# The command-line name of each list, by its values (the loader's messages point to `mockserver vocabulary NAME`).
+NAMES: dict[tuple[str, ...], str] = {
+    ACTIONS: "actions",
+    JOB_TYPES: "job-types",
+    JOB_STATUSES: "job-statuses",
+    NODE_TYPES: "node-types",
+    NODE_STATUSES: "node-statuses",
+    USAGE_NAMES: "usage-names",
+    ASSET_KINDS: "asset-kinds",
+    API_KEY_STATUSES: "api-key-statuses",
+}
+
+
+def vocabulary_name(values: Iterable[str]) -> str | None:
+    """The `mockserver vocabulary` list made of exactly these values, if there is one."""
+    wanted = set(values)
+    return next((name for listed, name in NAMES.items() if set(listed) == wanted), None)
 
 
 @dataclass(frozen=True)
@@ -36,6 +54,8 @@ class Vocabulary:
 
 
 def _action_note(action: str) -> str:
+    from mockserver.world.catalog import CATALOG  # here: the loader imports this module for `vocabulary_name`
+
     info = CATALOG[action]
     parts = [f"-> {info.usage_row}" if info.usage_row else "-> (no usage row)"]
     if info.job_type:
@@ -54,6 +74,8 @@ BILLING_NOTES = {
 def _usage_name_note(name: str) -> str:
     if name in BILLING_NOTES:
         return BILLING_NOTES[name]
+    from mockserver.world.catalog import CATALOG
+
     counted = sorted(a for a, info in CATALOG.items() if info.usage_row == name)
     return "<- " + ", ".join(counted) if counted else ""
 
@@ -62,7 +84,7 @@ def vocabularies() -> dict[str, Vocabulary]:
     """Every vocabulary by its command-line name."""
     table = [
         Vocabulary(
-            "actions",
+            NAMES[ACTIONS],
             "activity.generators[].actions, activity.events[].action, jobs[].action",
             ACTIONS,
             {a: _action_note(a) for a in ACTIONS},

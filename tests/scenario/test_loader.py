@@ -174,6 +174,8 @@ def test_every_problem_of_a_file_is_reported_once_sorted() -> None:
     lines = problems_of("seed: x\npeople: -1\nname: ../x\nteam: {nme: a}\nseed: 3\n")
     assert lines == [
         "s.yaml:1:7: seed: expected an integer, found 'x'",
+        # A semantic check of a part that parsed, reported in the same pass as the structural problems.
+        "s.yaml:2:9: people: expected a count >= 0, found -1",
         "s.yaml:3:7: name: expected an identifier (letters, digits, '_', '.' and '-', starting with a letter "
         "or a digit), found '../x'",
         "s.yaml:4:8: team.nme: unknown key 'nme'; did you mean 'name'?",
