@@ -108,6 +108,14 @@ def _parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("MOCK_WORKERS", "1")),
         help="worker processes (each serves the same worlds; journal and faults are per process)",
     )
+    serve.add_argument(
+        "--render-timeout",
+        type=float,
+        default=float(os.environ.get("MOCK_RENDER_TIMEOUT") or 10.0),
+        metavar="SECONDS",
+        help="a request waits this long for an uncached render, then gets a 503 with Retry-After while the render "
+        "goes on and lands in the cache (default: 10)",
+    )
     serve.add_argument("--quiet", action="store_true", help="no log line per request")
 
     render = commands.add_parser(
@@ -259,7 +267,10 @@ def _serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         admin=args.admin,
         admin_token=args.admin_token,
+        render_timeout=args.render_timeout,
     )
+    if not args.render_timeout > 0:
+        raise UsageError(f"--render-timeout must be a positive number of seconds, got {args.render_timeout:g}")
     app = build_app(settings)
     worlds = app.state.worlds
     print(f"mockserver {__version__} listening on http://{args.host}:{args.port}/v1/usages", file=sys.stderr)
@@ -280,13 +291,24 @@ def _serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             log_level="warning",
             access_log=False,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         )
     else:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+        )
     return 0
 
 
 SETTINGS_ENV = "MOCKSERVER_SETTINGS_JSON"
+# On SIGTERM or Ctrl-C, requests still running after this many seconds are cancelled (a render in flight is in a
+# daemon thread, which does not hold the process either): the server is gone within a few seconds.
+SHUTDOWN_GRACE_S = 1
 
 
 def app_from_environment() -> object:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
+from mockserver.offload import in_daemon_thread
 from mockserver.worlds import SCENARIO_SUFFIXES, Worlds
 
 log = logging.getLogger("mockserver")
@@ -22,6 +23,7 @@ async def watch_scenarios(worlds: Worlds, stop: asyncio.Event) -> None:
             if not path.is_file():
                 log.warning("scenario file %s was removed; its world keeps serving until restart", path)
                 continue
-            # Building a world is CPU work: do it off the event loop so requests keep flowing.
-            if await asyncio.to_thread(worlds.load_file, path):
+            # Building a world is CPU work: do it off the event loop so requests keep flowing (in a daemon thread,
+            # which a SIGTERM does not wait for).
+            if await in_daemon_thread(worlds.load_file, path):
                 log.info("reloaded scenario %s", path)

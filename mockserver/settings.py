@@ -31,6 +31,7 @@ class Settings:
     journal_size: int = 5_000  # requests kept in the journal (oldest dropped)
     contract: str | None = None  # pin responses to this published SDK contract version (default: newest)
     seed: int | None = None  # overrides every scenario's seed
+    render_timeout: float = 10.0  # seconds a request waits for an uncached render, then a 503 (the render goes on)
 
     def to_json(self) -> str:
         """These settings as JSON (for `serve --workers`, whose worker processes rebuild them)."""
