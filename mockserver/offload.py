@@ -13,6 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mockserver.errors import UnavailableError
@@ -25,13 +26,22 @@ RENDER_QUEUE = 64  # distinct renders waiting for a thread; past that a new one 
 RETRY_AFTER_S = 1  # a retry joins the render in flight, so retrying soon costs nothing
 
 
+@dataclass(eq=False)
+class _Job:
+    key: Hashable
+    group: Hashable | None  # jobs of one group run one at a time (a world's renders take its lock anyway)
+    work: Callable[[], Any]
+    future: Future[Any]
+
+
 class Renderer:
     """Runs the renders of one app in at most `threads` daemon threads; callers wait at most `timeout` seconds.
 
     A render past the deadline goes on (its result lands wherever `work` stores it: the render cache), while its
-    caller gets `UnavailableError`. Equal keys in flight share one render. Thread-safe (the uvicorn loop and the
-    pytest plugin's in-process client may use one app from two loops): `_lock` guards the bookkeeping and is held
-    only for a few container operations, never while work runs.
+    caller gets `UnavailableError`. Equal keys in flight share one render. Jobs of a busy group wait without holding
+    a thread, so a heavy world's queue never keeps another world's small render from a thread. Thread-safe (the
+    uvicorn loop and the pytest plugin's in-process client may use one app from two loops): `_lock` guards the
+    bookkeeping and is held only for a few container operations, never while work runs.
     """
 
     def __init__(self, timeout: float, threads: int = RENDER_THREADS, queue: int = RENDER_QUEUE) -> None:
@@ -39,13 +49,14 @@ class Renderer:
         self._threads = threads
         self._queue = queue
         self._lock = threading.Lock()
-        self._running = 0
-        self._waiting: deque[tuple[Hashable, Callable[[], Any], Future[Any]]] = deque()
-        self._inflight: dict[Hashable, Future[Any]] = {}
+        self._running = 0  # worker threads alive
+        self._waiting: deque[_Job] = deque()
+        self._busy: set[Hashable] = set()  # groups with a job running
+        self._inflight: dict[Hashable, Future[Any]] = {}  # key -> its future, from submit until its job ends
 
-    async def run(self, key: Hashable, work: Callable[[], T]) -> T:
+    async def run(self, key: Hashable, work: Callable[[], T], group: Hashable | None = None) -> T:
         """The result of `work()` (or of the equal work in flight under `key`), within the deadline."""
-        future = self.submit(key, work)
+        future = self.submit(key, work, group)
         try:
             return await asyncio.wait_for(on_loop(future), self.timeout)
         except TimeoutError:
@@ -55,7 +66,7 @@ class Renderer:
                 retry_after=RETRY_AFTER_S,
             ) from None
 
-    def submit(self, key: Hashable, work: Callable[[], T]) -> Future[T]:
+    def submit(self, key: Hashable, work: Callable[[], T], group: Hashable | None = None) -> Future[T]:
         """The future result of `work()` run in a daemon thread; the one already in flight for an equal `key`."""
         with self._lock:
             future = self._inflight.get(key)
@@ -68,30 +79,52 @@ class Renderer:
                 )
             future = Future()
             self._inflight[key] = future
-            self._waiting.append((key, work, future))
-            start = self._running < self._threads
+            self._waiting.append(_Job(key, group, work, future))
+            # A job of a busy group is taken by the thread running that group, when it is done.
+            start = self._running < self._threads and (group is None or group not in self._busy)
             if start:
                 self._running += 1
         if start:
             threading.Thread(target=self._work, name="mockserver-render", daemon=True).start()
         return future
 
+    def _take(self) -> _Job | None:
+        """The first waiting job whose group is not busy, now marked busy (the caller holds `_lock`)."""
+        for i, job in enumerate(self._waiting):
+            if job.group is None or job.group not in self._busy:
+                del self._waiting[i]
+                if job.group is not None:
+                    self._busy.add(job.group)
+                return job
+        return None
+
+    def _runnable(self) -> bool:
+        return any(job.group is None or job.group not in self._busy for job in self._waiting)
+
     def _work(self) -> None:
-        """A worker thread: run waiting jobs until none is left."""
+        """A worker thread: run the jobs it can take until none is left."""
+        done: _Job | None = None
         while True:
             with self._lock:
-                if not self._waiting:
+                if done is not None:
+                    self._inflight.pop(done.key, None)
+                    self._busy.discard(done.group)
+                job = self._take()
+                if job is None:
                     self._running -= 1
                     return
-                key, work, future = self._waiting.popleft()
+                # Freeing a group may have made a waiting job runnable while a thread is to spare.
+                spawn = self._running < self._threads and self._runnable()
+                if spawn:
+                    self._running += 1
+            if spawn:
+                threading.Thread(target=self._work, name="mockserver-render", daemon=True).start()
             try:
-                future.set_result(work())
+                job.future.set_result(job.work())
             except BaseException as exc:  # handed to every waiter, like concurrent.futures does
                 log.exception("render failed")
-                future.set_exception(exc)
-            finally:
-                with self._lock:
-                    self._inflight.pop(key, None)
+                job.future.set_exception(exc)
+            done = job
 
 
 def on_loop(future: Future[T]) -> asyncio.Future[T]:

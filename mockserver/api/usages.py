@@ -44,7 +44,8 @@ async def serve_answer(renderer: Renderer, worlds: Worlds, world: World, query: 
     rendered = cached_render(world, key)
     if rendered is None:
         # The world is part of the key: equal queries to two worlds (or two versions of one) are two renders.
-        rendered = await renderer.run((world, key), partial(render_usages, world, query, now, adapt, variant))
+        work = partial(render_usages, world, query, now, adapt, variant)
+        rendered = await renderer.run((world, key), work, group=world)
     return rendered
 
 

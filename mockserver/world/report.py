@@ -62,9 +62,11 @@ def cached_render(world: World, key: tuple[Any, ...]) -> Rendered | None:
     rendered = cache.get(key)
     if rendered is not None and world.lock.acquire(blocking=False):
         try:
-            if key in cache:
-                cache.move_to_end(key)
-            world.clear_caches_if_pending()
+            cache.move_to_end(key)
+            if world.clear_pending:
+                world.clear_caches_if_pending()
+        except KeyError:
+            pass  # evicted by the render that ended between the `get` and the `acquire`
         finally:
             world.lock.release()
     return rendered

@@ -25,7 +25,8 @@ import httpx
 import orjson
 import pytest
 
-from tests.conftest import BASIC, NOW_TEXT, free_port
+from mockserver.world.clock import format_ms
+from tests.conftest import BASIC, NOW, NOW_TEXT, free_port
 
 HEAVY = """\
 name: heavy
@@ -139,13 +140,20 @@ class HeavyRequest:
         assert not self.thread.is_alive(), f"{self.url} did not end within {timeout} s"
 
 
+def _minutes_ago(minutes: int) -> str:
+    return format_ms(NOW - minutes * 60_000)
+
+
 def test_small_requests_are_answered_while_a_heavy_render_runs(scenarios: Path, stop: list[Server]) -> None:
     server = serve(scenarios)
     stop.append(server)
     with httpx.Client(base_url=server.url, headers=BASIC, timeout=30) as http:
         assert http.get(SMALL_QUERY).status_code == 200  # now in the small world's render cache
         heavy = HeavyRequest(server.url + SEVEN_DAYS, HEAVY_HEADERS)
-        time.sleep(0.2)  # the heavy request reaches the server and its render starts
+        # A second heavy render of the same world waits for the first (one render per world at a time), without
+        # keeping the small world's uncached renders from a thread.
+        queued = HeavyRequest(server.url + SEVEN_DAYS + "&userIds=nobody", HEAVY_HEADERS)
+        time.sleep(0.2)  # the heavy requests reach the server and the first render starts
         assert heavy.running, "the heavy render ended before the small requests: make the heavy world heavier"
         slowest = 0.0
         overlap = 0
@@ -153,6 +161,9 @@ def test_small_requests_are_answered_while_a_heavy_render_runs(scenarios: Path, 
             started = time.monotonic()
             if i % 50 == 49:  # a reset while the heavy world renders: answered at once, the render unharmed
                 response = http.post("/__admin/reset", json={})
+            elif i % 10 == 5:  # an uncached render of the small world: a window never asked before
+                window = {"startDate": _minutes_ago(24 * 60 + i), "endDate": NOW_TEXT}
+                response = http.get("/v1/usages", params=window)
             else:
                 response = http.get("/__admin/health" if i % 2 else SMALL_QUERY)
             elapsed = time.monotonic() - started
@@ -161,8 +172,10 @@ def test_small_requests_are_answered_while_a_heavy_render_runs(scenarios: Path, 
             assert elapsed < SMALL_BOUND_S, f"small request {i} took {elapsed:.2f} s while a render ran"
             overlap += heavy.running
         heavy.join(60)
-    assert heavy.error is None and heavy.response is not None, heavy.error
-    assert heavy.response.status_code == 200, heavy.response.text
+        queued.join(60)
+    for request in (heavy, queued):
+        assert request.error is None and request.response is not None, request.error
+        assert request.response.status_code == 200, request.response.text
     assert overlap >= MIN_OVERLAP, f"only {overlap} small requests overlapped the render: make it heavier"
 
 
