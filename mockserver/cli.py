@@ -269,7 +269,7 @@ def _serve(args: argparse.Namespace) -> int:
         admin_token=args.admin_token,
         render_timeout=args.render_timeout,
     )
-    if not args.render_timeout > 0:
+    if not 0 < args.render_timeout < float("inf"):
         raise UsageError(f"--render-timeout must be a positive number of seconds, got {args.render_timeout:g}")
     app = build_app(settings)
     worlds = app.state.worlds

@@ -25,6 +25,7 @@ import httpx
 import orjson
 import pytest
 
+from mockserver.cli import main
 from mockserver.world.clock import format_ms
 from tests.conftest import BASIC, NOW, NOW_TEXT, free_port
 
@@ -230,3 +231,9 @@ def test_a_signal_stops_the_server_during_a_render(scenarios: Path, stop: list[S
     assert server.process.poll() is not None, "the server ignored the signal"
     assert exited <= EXIT_BOUND_S, f"the server took {exited:.1f} s to stop after the signal"
     heavy.join(10)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_the_render_timeout_must_be_positive(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--render-timeout", value]) == 2
+    assert "--render-timeout must be a positive number of seconds" in capsys.readouterr().err
