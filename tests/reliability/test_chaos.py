@@ -1,8 +1,9 @@
 """A heavy render in flight: small requests keep their latency, a deadline turns into a JSON 503, signals still stop.
 
 Each test starts a real `mockserver serve` subprocess on a scenario directory holding a heavy world (25,000 events
-per working day, the most a world may hold) and a small default one. The heavy world's hours are generated on first
-use, so its first `last-seven-days` render takes seconds (4.7 s on the 2-core CI machine under load, 31 days: 8 s).
+per working day, the size the world budget keeps valid) and a small default one. The heavy world's hours are
+generated on first use, so its first `last-seven-days` render takes seconds (2-5 s on the loaded 2-core dev machine,
+31 days: 7-9 s).
 The assertions are relative, so that they hold on a machine twice as slow or twice as fast: small requests are
 bounded by `SMALL_BOUND_S`, far below a render's time, and each test first checks that the render really was in
 flight while it measured (a render too fast to overlap would make the test pass vacuously: it fails instead).
@@ -156,7 +157,6 @@ def test_small_requests_are_answered_while_a_heavy_render_runs(scenarios: Path, 
         queued = HeavyRequest(server.url + SEVEN_DAYS + "&userIds=nobody", HEAVY_HEADERS)
         time.sleep(0.2)  # the heavy requests reach the server and the first render starts
         assert heavy.running, "the heavy render ended before the small requests: make the heavy world heavier"
-        slowest = 0.0
         overlap = 0
         for i in range(SMALL_REQUESTS):
             started = time.monotonic()
@@ -169,7 +169,6 @@ def test_small_requests_are_answered_while_a_heavy_render_runs(scenarios: Path, 
                 response = http.get("/__admin/health" if i % 2 else SMALL_QUERY)
             elapsed = time.monotonic() - started
             assert response.status_code == 200, response.text
-            slowest = max(slowest, elapsed)
             assert elapsed < SMALL_BOUND_S, f"small request {i} took {elapsed:.2f} s while a render ran"
             overlap += heavy.running
         heavy.join(60)
