@@ -139,6 +139,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="open connections per client IP address; the ones past it get a JSON 503 (default: 512; 0: no limit)",
     )
+    serve.add_argument(
+        "--render-timeout",
+        type=_positive_seconds,
+        default=os.environ.get("MOCK_RENDER_TIMEOUT", "10"),
+        metavar="SECONDS",
+        help="a request waits this long for an uncached render, then gets a 503 with Retry-After while the render "
+        "goes on and lands in the cache (default: 10)",
+    )
     serve.add_argument("--quiet", action="store_true", help="no log line per request")
 
     render = commands.add_parser(
@@ -271,6 +279,17 @@ def browsable(host: str, port: int) -> str:
     elif ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"http://{host}:{port}"
+
+
+def _positive_seconds(text: str) -> float:
+    """A positive, finite number of seconds (argparse applies this to the environment's default too)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
 
 
 def _non_negative(kind: type[float] | type[int]) -> Callable[[str], float]:
@@ -423,6 +442,7 @@ def _serve(args: argparse.Namespace) -> int:
         allow_hosts=allow_hosts,
         header_timeout=args.header_timeout,
         max_connections_per_client=args.max_connections_per_client,
+        render_timeout=args.render_timeout,
     )
     app = build_app(settings)
     worlds = app.state.worlds

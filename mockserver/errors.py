@@ -6,7 +6,8 @@ MockServerError
 └── RequestError       a request cannot be answered; carries the HTTP status and the API's error code
     ├── QueryError     400: malformed query parameters
     ├── AuthError      401: missing, malformed, unknown or revoked credentials
-    └── NotFoundError  404: unknown path or unknown scenario
+    ├── NotFoundError  404: unknown path or unknown scenario
+    └── UnavailableError  503: the answer is not ready yet (a render past its deadline); says when to retry
 """
 
 from __future__ import annotations
@@ -71,3 +72,14 @@ class AuthError(RequestError):
 class NotFoundError(RequestError):
     status = 404
     code = "NOT_FOUND"
+
+
+class UnavailableError(RequestError):
+    """503 with `Retry-After`: e.g. a render still running past the deadline (it lands in the cache)."""
+
+    status = 503
+    code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
+from mockserver.offload import in_daemon_thread
 from mockserver.worlds import SCENARIO_SUFFIXES, Worlds
 
 log = logging.getLogger("mockserver")
@@ -30,7 +31,8 @@ async def watch_scenarios(worlds: Worlds, stop: asyncio.Event) -> None:
         # Both off the event loop: building a world is CPU work, and a removal waits for a load in progress.
         for path in paths:
             if not path.is_file():
-                await asyncio.to_thread(worlds.remove_file, path)
+                await in_daemon_thread(worlds.remove_file, path)
         for path in paths:
-            if path.is_file() and await asyncio.to_thread(worlds.load_file, path):
+            # In a daemon thread, which a SIGTERM does not wait for.
+            if path.is_file() and await in_daemon_thread(worlds.load_file, path):
                 log.info("reloaded scenario %s", path)

@@ -35,6 +35,7 @@ class Settings:
     allow_hosts: tuple[str, ...] = ()
     header_timeout: float = 10.0  # seconds a connection has to send a complete request head (0: no limit)
     max_connections_per_client: int = 512  # open connections per client IP address (0: no limit)
+    render_timeout: float = 10.0  # seconds a request waits for an uncached render, then a 503 (the render goes on)
 
     def to_json(self) -> str:
         """These settings as JSON (for `serve --workers`, whose worker processes rebuild them)."""

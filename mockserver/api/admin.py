@@ -6,7 +6,6 @@ every admin route needs `Authorization: Bearer <token>`. `build_app` leaves thes
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -24,6 +23,7 @@ from mockserver.contract.query import EARLIEST_MS, LATEST_MS
 from mockserver.controls.faults import FaultRule, Faults, declared_rules
 from mockserver.controls.journal import Journal
 from mockserver.errors import NotFoundError, QueryError
+from mockserver.offload import in_daemon_thread
 from mockserver.scenario.spec import Spec
 from mockserver.world.clock import format_ms, parse_duration, parse_instant
 from mockserver.world.world import World
@@ -126,8 +126,9 @@ async def reload_scenarios(request: Request) -> Response:
     """Reload every scenario file as live reload does: a file that fails keeps its last good world and reports
     its errors; a deleted file's world goes, unless it is the default (kept, with a warning)."""
     worlds: Worlds = request.app.state.worlds
-    # Building worlds is CPU work: off the event loop, so requests keep flowing (as live reload does).
-    failed = await asyncio.to_thread(worlds.reload_all)
+    # Building worlds is CPU work: off the event loop, so requests keep flowing (as live reload does); in a daemon
+    # thread, so that a SIGTERM does not wait for it.
+    failed = await in_daemon_thread(worlds.reload_all)
     return _json({"reloaded": not failed, "failed": failed, **_scenario_listing(worlds)})
 
 

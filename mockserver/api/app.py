@@ -28,6 +28,7 @@ from mockserver.controls import middleware as controls  # a module, not names: i
 from mockserver.controls.faults import Faults
 from mockserver.controls.journal import Journal, is_secret_name, mask_query, parse_query
 from mockserver.errors import RequestError
+from mockserver.offload import Renderer
 from mockserver.reload import watch_scenarios
 from mockserver.settings import Settings
 from mockserver.worlds import Worlds
@@ -145,6 +146,7 @@ def build_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.journal = Journal(settings.journal_size)
     app.state.faults = Faults()
+    app.state.renderer = Renderer(settings.render_timeout)
     app.add_middleware(controls.ControlsMiddleware, worlds=worlds, journal=app.state.journal, faults=app.state.faults)
     # Outside the controls (a refused admin request never reaches them), inside the log (it shows the refusal).
     app.add_middleware(OriginGuard, allow_hosts=settings.allow_hosts)

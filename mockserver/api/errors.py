@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from mockserver.errors import RequestError
+from mockserver.errors import RequestError, UnavailableError
 
 _CODES = {
     400: "INVALID_PARAMETER",
@@ -54,4 +54,5 @@ def error_response(
 
 
 def request_error_response(error: RequestError) -> Response:
-    return error_response(error.status, error.message, code=error.code, extra=error.extra)
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, UnavailableError) else None
+    return error_response(error.status, error.message, code=error.code, extra=error.extra, headers=headers)

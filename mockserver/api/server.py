@@ -33,6 +33,9 @@ MAX_REQUEST_LINE = 65_536  # bytes of `METHOD target HTTP/1.1\r\n`: httptools pa
 MAX_HEADER_BYTES = 65_536  # bytes of the header lines, all together (an 8 KB cookie and a 16 KB token fit 2.5 times)
 MAX_HEADERS = 100  # header fields per request (Apache's LimitRequestFields); SDKs and browsers send 5 to 20
 KEEP_ALIVE_S = 5  # an idle keep-alive connection is closed after this (uvicorn's `timeout_keep_alive`)
+# On SIGTERM or Ctrl-C, requests still running after this many seconds are cancelled (a render in flight is in a
+# daemon thread, which does not hold the process either): the server is gone within a few seconds.
+SHUTDOWN_GRACE_S = 1
 LINGER_S = 2.0  # after an error answer, unread request bytes are drained this long so the answer is not reset
 LINGER_BYTES = 1 << 20  # ... or up to this many bytes
 
@@ -291,6 +294,7 @@ def server_options(settings: Settings, kind: str = "auto") -> dict[str, Any]:
         "http": http_protocol(settings, kind),
         "h11_max_incomplete_event_size": MAX_REQUEST_LINE + MAX_HEADER_BYTES + 1024,  # the guard answers first
         "timeout_keep_alive": KEEP_ALIVE_S,
+        "timeout_graceful_shutdown": SHUTDOWN_GRACE_S,
         "log_level": "warning",
         "access_log": False,
     }

@@ -1,4 +1,8 @@
-"""`GET /v1/usages`: authenticate, parse the query, ask the world, serialise with orjson."""
+"""`GET /v1/usages`: authenticate, parse the query, ask the world, serialise with orjson.
+
+A body in the render cache is answered inline; any other is rendered in a worker thread (`mockserver.offload`), so
+that no render holds the event loop, and a render past the deadline answers 503 while it goes on.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from mockserver.contract.adapt import adapter_for
 from mockserver.contract.query import UsageQuery, parse_usage_query
 from mockserver.contract.versions import LATEST_VERSION
 from mockserver.controls.journal import ACTIVITY_COUNT_HEADER
-from mockserver.world.report import Rendered, render_usages
+from mockserver.offload import Renderer
+from mockserver.world.report import Rendered, cached_render, render_key, render_usages
 from mockserver.world.world import World
 from mockserver.worlds import SCENARIO_HEADER, WORLD_SCOPE_KEY, Worlds
 
@@ -25,10 +30,23 @@ async def list_usages(request: Request) -> Response:
     world = request.scope.get(WORLD_SCOPE_KEY) or worlds.select(request.headers.get(SCENARIO_HEADER), credentials.key)
     authenticate(world, credentials)
     query = parse_usage_query(request.query_params.multi_items(), lenient=worlds.settings.lenient)
-    rendered = answer(worlds, world, query)
+    rendered = await serve_answer(request.app.state.renderer, worlds, world, query)
     # The journal learns the page size from this header (it never parses bodies): see controls.journal.
     headers = None if rendered.activity_count is None else {ACTIVITY_COUNT_HEADER: str(rendered.activity_count)}
     return Response(rendered.body, headers=headers, media_type="application/json")
+
+
+async def serve_answer(renderer: Renderer, worlds: Worlds, world: World, query: UsageQuery) -> Rendered:
+    """What `answer` returns: from the render cache without leaving the event loop, else from a worker thread."""
+    adapt, variant = _contract(worlds, world)
+    now = world.clock.served_now()
+    key = render_key(query, now, variant)
+    rendered = cached_render(world, key)
+    if rendered is None:
+        # The world is part of the key: equal queries to two worlds (or two versions of one) are two renders.
+        work = partial(render_usages, world, query, now, adapt, variant)
+        rendered = await renderer.run((world, key), work, group=world)
+    return rendered
 
 
 def answer(worlds: Worlds, world: World, query: UsageQuery) -> Rendered:

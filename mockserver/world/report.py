@@ -90,6 +90,34 @@ def check_size(world: World, query: UsageQuery, now: int) -> None:
         )
 
 
+def render_key(query: UsageQuery, now: int, variant: object = None) -> tuple[Any, ...]:
+    """The render cache key of a query answered at `now` in a contract `variant`."""
+    return (query, now, variant)
+
+
+def cached_render(world: World, key: tuple[Any, ...]) -> Rendered | None:
+    """The cached body of a render key, or None; safe without `world.lock`, e.g. on the event loop.
+
+    Why this is safe while a worker thread renders into the same OrderedDict: `get` is one C call under the GIL,
+    and CPython's dict lookup restarts if the dict changes while it compares keys (whose `__eq__` is Python code),
+    so it returns an entry that is or was there, never a torn one; a stored `Rendered` is immutable. The LRU touch
+    (`move_to_end`) would race with the renderer's evictions, so it is done only when the lock is free (a hit
+    during a render just keeps its place: the order is a heuristic, the bound is the renderer's).
+    """
+    cache = world.render_cache
+    rendered = cache.get(key)
+    if rendered is not None and world.lock.acquire(blocking=False):
+        try:
+            cache.move_to_end(key)
+            if world.clear_pending:
+                world.clear_caches_if_pending()
+        except KeyError:
+            pass  # evicted by the render that ended between the `get` and the `acquire`
+        finally:
+            world.lock.release()
+    return rendered
+
+
 def render_usages(
     world: World,
     query: UsageQuery,
@@ -99,12 +127,27 @@ def render_usages(
 ) -> Rendered:
     """The serialised 200 body, from the world's render cache when the same request was answered at the same `now`.
 
-    `adapt` transforms the body (contract pinning); `variant` names that transformation in the cache key.
+    `adapt` transforms the body (contract pinning); `variant` names that transformation in the cache key. Holds
+    `world.lock` throughout: renders of one world run one at a time (it may block: call it off the event loop).
     """
-    key = (query, now, variant)
+    key = render_key(query, now, variant)
+    with world.lock:
+        try:
+            return _render_locked(world, key, query, now, adapt)
+        finally:
+            world.clear_caches_if_pending()
+
+
+def _render_locked(
+    world: World,
+    key: tuple[Any, ...],
+    query: UsageQuery,
+    now: int,
+    adapt: Callable[[dict[str, Any]], dict[str, Any]] | None,
+) -> Rendered:
     cache = world.render_cache
     rendered = cache.get(key)
-    if rendered is not None:
+    if rendered is not None:  # rendered by the thread that held the lock before this one
         cache.move_to_end(key)
         return rendered
     check_size(world, query, now)

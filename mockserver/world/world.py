@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -100,6 +101,11 @@ class World:
         self.collections_by_id = {c.id: c for c in collections}
         self.settings = _settings(scenario)
         self._collection_ids = [c.id for c in collections]
+        # Held by whoever renders (a worker thread of the server, or `mockserver render`) for the whole render: the
+        # caches below are plain OrderedDicts that a render reads and mutates, one renderer at a time. The event loop
+        # only reads `render_cache` without it (see `report.cached_render`).
+        self.lock = threading.Lock()
+        self.clear_pending = False  # a `reset` came during a render: the renderer clears the caches when done
         self._hours: OrderedDict[int, list[Event]] = OrderedDict()
         self._jobs: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._assets: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -163,8 +169,22 @@ class World:
             hour += HOUR
 
     def reset(self) -> None:
-        """Drop caches and return the clock to its initial state."""
+        """Drop caches and return the clock to its initial state (never waits for a render in flight)."""
         self.clock.reset()
+        # A render in flight owns the caches until it ends, and then clears them (`clear_caches_if_pending`): until
+        # then they may still answer, which is correct, since each entry is a pure function of its key.
+        self.clear_pending = True
+        if self.lock.acquire(blocking=False):
+            try:
+                self.clear_caches_if_pending()
+            finally:
+                self.lock.release()
+
+    def clear_caches_if_pending(self) -> None:
+        """Drop the caches that `reset` asked to drop (the caller holds `lock`)."""
+        if not self.clear_pending:
+            return
+        self.clear_pending = False
         self.render_cache.clear()
         self.render_cache_bytes = 0
         self._jobs.clear()
