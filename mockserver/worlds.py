@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from mockserver.cache import CacheBudget
 from mockserver.errors import NotFoundError, ScenarioError, ScenarioProblem
 from mockserver.scenario.loader import read_scenario
 from mockserver.settings import Settings
@@ -21,11 +22,13 @@ def scenario_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in SCENARIO_SUFFIXES and p.is_file())
 
 
-def build_world_from_file(path: Path, now: int | None = None, seed: int | None = None) -> World:
+def build_world_from_file(
+    path: Path, now: int | None = None, seed: int | None = None, budget: CacheBudget | None = None
+) -> World:
     """Load a scenario file and build its world; every problem becomes a `ScenarioError` located in the file."""
     located = read_scenario(path)
     try:
-        return build_world(located.scenario, now, seed)
+        return build_world(located.scenario, now, seed, budget)
     except WorldError as exc:
         raise ScenarioError([located.problem(exc.field, exc.message)]) from None
 
@@ -50,6 +53,8 @@ class Worlds:
         self.default_name = settings.scenario
         self.contract: Any = None  # a ContractAdapter while a contract version is pinned at run time
         self.drift = False
+        # One byte budget for the caches of every world, reloaded ones included (a replaced world's go with it).
+        self.cache_budget = CacheBudget(settings.cache_bytes)
         self.load_all(require_default)
         if settings.contract:
             self.set_contract(settings.contract)
@@ -75,7 +80,7 @@ class Worlds:
     def load_file(self, path: Path) -> bool:
         """(Re)load one file; on error keep the last good world and record the error. True if it loaded."""
         try:
-            world = build_world_from_file(path, self.settings.now, self.settings.seed)
+            world = build_world_from_file(path, self.settings.now, self.settings.seed, self.cache_budget)
             owner = next((f for f, n in self.files.items() if n == world.name and f != str(path)), None)
             if owner is not None:
                 raise ScenarioError(

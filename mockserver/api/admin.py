@@ -112,7 +112,11 @@ def _scenario_listing(worlds: Worlds) -> dict[str, Any]:
 
 
 async def scenarios(request: Request) -> Response:
-    return _json(_scenario_listing(request.app.state.worlds))
+    worlds: Worlds = request.app.state.worlds
+    journal: Journal = request.app.state.journal
+    # Estimated bytes kept by the worlds' caches (one budget for all worlds) and by the journal, with their bounds.
+    memory = {"caches": worlds.cache_budget.usage(), "journal": journal.usage()}
+    return _json(_scenario_listing(worlds) | {"memory": memory})
 
 
 async def reload_scenarios(request: Request) -> Response:

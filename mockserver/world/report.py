@@ -11,9 +11,10 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from mockserver.cache import compact
 from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_NAMES
 from mockserver.contract.query import ACTIVITY_PAGE_SIZE, UsageQuery
-from mockserver.world.aggregate import BUCKET_CACHE_SIZE, CU_DISCOUNT_ROW, CU_ROW, Bucket, bucket_of, cu
+from mockserver.world.aggregate import CU_DISCOUNT_ROW, CU_ROW, Bucket, bucket_bytes, bucket_of, cu
 from mockserver.world.clock import HOUR, floor_to, format_ms
 from mockserver.world.timeline import Event
 from mockserver.world.world import World
@@ -35,8 +36,7 @@ def _passes(query: UsageQuery) -> Callable[[Event], bool] | None:
     return lambda e: (users is None or e.user in users) and (projects is None or e.project in projects)
 
 
-RENDER_CACHE_ENTRIES = 64
-RENDER_CACHE_BYTES = 8 * 1024 * 1024  # per world
+RENDER_KEY_BYTES = 300  # a cached body's key (the query, now, variant) and its `Rendered` tuple, estimated
 
 
 class Rendered(NamedTuple):
@@ -59,20 +59,14 @@ def render_usages(
     cache = world.render_cache
     rendered = cache.get(key)
     if rendered is not None:
-        cache.move_to_end(key)
         return rendered
     # Contract adapters read and edit points: they get dicts; the newest contract gets pre-serialised points.
     report = build_report(world, query, now, raw=adapt is None)
     if adapt is not None:
         report = adapt(report)
     activity = report.get("activity")
-    rendered = Rendered(orjson.dumps(report), len(activity) if activity is not None else None)
-    cache[key] = rendered
-    world.render_cache_bytes += len(rendered.body)
-    while len(cache) > RENDER_CACHE_ENTRIES or world.render_cache_bytes > RENDER_CACHE_BYTES:
-        _, dropped = cache.popitem(last=False)
-        world.render_cache_bytes -= len(dropped.body)
-    return rendered
+    rendered = Rendered(compact(orjson.dumps(report)), len(activity) if activity is not None else None)
+    return cache.put(key, rendered, len(rendered.body) + RENDER_KEY_BYTES)
 
 
 class Points:
@@ -145,9 +139,8 @@ def buckets_for(
             key = (step, low)
             bucket = cache.get(key)
             if bucket is None:
-                bucket = cache[key] = bucket_of(format_ms(low), world.events(low, high))
-                if len(cache) > BUCKET_CACHE_SIZE:
-                    cache.popitem(last=False)
+                bucket = bucket_of(format_ms(low), world.events(low, high))
+                cache.put(key, bucket, bucket_bytes(bucket))
         elif hi <= lo:
             bucket = Bucket(format_ms(low))
         else:
