@@ -1,8 +1,9 @@
-"""Byte-bounded caches: LRU maps whose entries carry an estimated size in bytes, sharing one byte budget.
+"""Byte-bounded caches: least-recently-used maps whose entries carry an estimated size, sharing one byte budget.
 
-Every cache keyed by what clients send (query windows, hours, buckets, entities) is a `ByteLRU` of one
+Every cache keyed by what clients send (rendered bodies, bucket totals, generated hours, entities) draws on one
 `CacheBudget`, which `Worlds` creates once per app: however many worlds a server holds, their caches together stay
-under the budget, and the least recently used entry of any of them goes first.
+under the budget. The budget is split in fixed shares, one pool per kind of cache shared by every world (`SHARES`):
+a burst of one kind (a 90-day window generates thousands of hours) cannot push out the others.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
-import weakref
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
-ENTRY_OVERHEAD = 200  # bytes an entry costs beyond its value: ordered-dict node, key tuple, [value, size, tick]
-LARGEST_SHARE = 4  # an entry larger than budget / 4 is not kept (it would push out everything else)
+# The share of the budget each kind of cache gets (all worlds together). Bucket totals save the most work per byte
+# (a day's bucket stands for 24 generated hours); a body is cheap to render again from cached buckets.
+SHARES: Mapping[str, float] = {"renders": 0.15, "buckets": 0.5, "hours": 0.25, "entities": 0.1}
+ENTRY_OVERHEAD = 200  # bytes an entry costs beyond its value: ordered-dict node, key tuple, [value, size]
+LARGEST_SHARE = 4  # an entry larger than a quarter of its pool is not kept (it would push out everything else)
 ORJSON_MIN_BUFFER = 4096
 
 
@@ -27,104 +30,94 @@ def compact(data: bytes) -> bytes:
 
 
 class CacheBudget:
-    """A byte budget shared by `ByteLRU`s; thread-safe (renders may run in worker threads)."""
+    """A byte budget split into pools (`SHARES`), each a `ByteLRU` shared by the caches of every world.
 
-    def __init__(self, limit: int = DEFAULT_CACHE_BYTES) -> None:
+    Thread-safe: renders may run in worker threads.
+    """
+
+    def __init__(self, limit: int = DEFAULT_CACHE_BYTES, shares: Mapping[str, float] = SHARES) -> None:
         self.limit = limit
-        self._caches: weakref.WeakSet[ByteLRU] = weakref.WeakSet()  # a replaced world's caches go with it
-        self._lock = threading.Lock()
-        self._ticks = itertools.count()  # recency across caches: an entry's tick is its last use
+        self.lock = threading.Lock()
+        self.pools = {name: ByteLRU(int(limit * share), self.lock) for name, share in shares.items()}
+        self._owners = itertools.count(1)  # never reused, unlike id(): a new world never sees a dropped world's
 
-    def cache(self, name: str) -> ByteLRU:
-        """A new cache drawing on this budget."""
-        cache = ByteLRU(self, name)
-        with self._lock:
-            self._caches.add(cache)
-        return cache
+    def cache(self, pool: str) -> CacheView:
+        """A new cache (one world's) in the pool `pool`."""
+        return CacheView(self.pools[pool], next(self._owners))
 
-    def usage(self) -> dict[str, int]:
-        """Accounted bytes and entries of every live cache, and the limit."""
-        with self._lock:
-            caches = list(self._caches)
-            return {
-                "bytes": sum(c.bytes for c in caches),
-                "entries": sum(len(c) for c in caches),
-                "limit": self.limit,
-                "caches": len(caches),
-            }
-
-    def _make_room(self) -> None:
-        """Drop the least recently used entries of all caches until they fit (called with the lock held)."""
-        caches = [c for c in self._caches if c.bytes]
-        used = sum(c.bytes for c in caches)
-        while used > self.limit and caches:
-            oldest = min(caches, key=ByteLRU._oldest_tick)
-            size = oldest._pop_oldest()
-            used -= size
-            if not oldest.bytes:
-                caches.remove(oldest)
+    def usage(self) -> dict[str, Any]:
+        """Accounted bytes and entries of each pool and in all, with the limits."""
+        with self.lock:
+            pools = {name: {"bytes": p.bytes, "entries": len(p), "limit": p.limit} for name, p in self.pools.items()}
+        total = sum(p["bytes"] for p in pools.values())
+        return {"bytes": total, "entries": sum(p["entries"] for p in pools.values()), "limit": self.limit} | {
+            "pools": pools
+        }
 
 
 class ByteLRU:
-    """A least-recently-used map bounded by its budget: `get`, `put`, `clear`; sizes are the caller's estimates.
+    """A least-recently-used map holding at most `limit` estimated bytes: `get`, `put`, `discard`.
 
-    `get` takes no lock (one dict lookup, a tick, a move), so the hot path of a cached request stays as fast as a
-    plain `OrderedDict`; `put` and `clear` take the budget's lock.
+    `get` takes no lock (a dict lookup and a move), so a cache hit costs what it costs in a plain `OrderedDict`;
+    `put` takes the lock, and drops the least recently used entries until the new one fits.
     """
 
-    __slots__ = ("__weakref__", "_budget", "_entries", "bytes", "name")
-
-    def __init__(self, budget: CacheBudget, name: str) -> None:
-        self._budget = budget
-        self.name = name
-        self._entries: OrderedDict[Hashable, list[Any]] = OrderedDict()  # key -> [value, size, tick]
+    def __init__(self, limit: int, lock: threading.Lock | None = None) -> None:
+        self.limit = limit
+        self.lock = lock or threading.Lock()
+        self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()  # key -> (value, size)
         self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)
-
-    def __contains__(self, key: Hashable) -> bool:
-        return key in self._entries
 
     def get(self, key: Hashable) -> Any:
         """The value of `key` (now the most recently used), or None."""
         entry = self._entries.get(key)
         if entry is None:
             return None
-        entry[2] = next(self._budget._ticks)
-        with contextlib.suppress(KeyError):  # evicted by another thread in between: the caller still gets the value
+        with contextlib.suppress(KeyError):  # dropped by another thread in between: the caller still gets it
             self._entries.move_to_end(key)
         return entry[0]
 
     def put(self, key: Hashable, value: Any, size: int) -> Any:
-        """Keep `value` under `key`, `size` bytes estimated; drop the least recently used entries over budget.
-
-        Return `value` (not kept when larger than a quarter of the budget).
-        """
-        budget = self._budget
+        """Keep `value` under `key` (`size`: its estimated bytes); return `value`."""
         size += ENTRY_OVERHEAD
-        if size * LARGEST_SHARE > budget.limit:
+        if size * LARGEST_SHARE > self.limit:
             return value
-        with budget._lock:
-            old = self._entries.pop(key, None)
+        entries = self._entries
+        with self.lock:
+            old = entries.pop(key, None)
             if old is not None:
                 self.bytes -= old[1]
-            self._entries[key] = [value, size, next(budget._ticks)]
+            entries[key] = (value, size)
             self.bytes += size
-            budget._make_room()
+            while self.bytes > self.limit:
+                self.bytes -= entries.popitem(last=False)[1][1]
         return value
 
+    def discard(self, owner: int) -> None:
+        """Drop every entry whose key is `(owner, ...)` (one world's part of a shared pool)."""
+        with self.lock:
+            gone = [k for k in self._entries if isinstance(k, tuple) and k[0] == owner]
+            for key in gone:
+                self.bytes -= self._entries.pop(key)[1]
+
+
+class CacheView:
+    """One world's cache in a shared pool: its keys are prefixed with the world's owner number."""
+
+    __slots__ = ("owner", "pool")
+
+    def __init__(self, pool: ByteLRU, owner: int) -> None:
+        self.pool = pool
+        self.owner = owner
+
+    def get(self, key: Hashable) -> Any:
+        return self.pool.get((self.owner, key))
+
+    def put(self, key: Hashable, value: Any, size: int) -> Any:
+        return self.pool.put((self.owner, key), value, size)
+
     def clear(self) -> None:
-        with self._budget._lock:
-            self._entries.clear()
-            self.bytes = 0
-
-    def _oldest_tick(self) -> int:
-        for entry in self._entries.values():
-            return int(entry[2])
-        return 1 << 62
-
-    def _pop_oldest(self) -> int:
-        _, entry = self._entries.popitem(last=False)
-        self.bytes -= entry[1]
-        return int(entry[1])
+        self.pool.discard(self.owner)

@@ -20,7 +20,7 @@ ACTIVITY_PAGE_SIZE = 100
 ACTIVITY_COUNT_HEADER = "x-mock-activity-count"
 RETRY_COUNT_HEADER = "x-stainless-retry-count"
 SIMILAR_SHOWN = 10
-DEFAULT_JOURNAL_BYTES = 16 * 1024 * 1024
+DEFAULT_JOURNAL_BYTES = 8 * 1024 * 1024
 # An entry is cut to about ENTRY_BYTES: header values past MAX_HEADER_VALUE, query values past MAX_QUERY_VALUE,
 # names past MAX_NAME and the path past MAX_PATH end with `TRUNCATION_MARK`; headers past HEADERS_BYTES and
 # query parameters past QUERY_BYTES are dropped (a last item says how many). The entry then says `truncated: true`.

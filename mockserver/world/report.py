@@ -139,7 +139,8 @@ def buckets_for(
             key = (step, low)
             bucket = cache.get(key)
             if bucket is None:
-                bucket = bucket_of(format_ms(low), world.events(low, high))
+                # Its hours are not kept: the bucket is, and the next query of it needs no events.
+                bucket = bucket_of(format_ms(low), world.events(low, high, keep=False))
                 cache.put(key, bucket, bucket_bytes(bucket))
         elif hi <= lo:
             bucket = Bucket(format_ms(low))

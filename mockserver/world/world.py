@@ -108,8 +108,8 @@ class World:
         # Every cache is keyed by what clients ask for, so all draw on one byte budget (the app's, from `Worlds`).
         budget = budget if budget is not None else CacheBudget()
         self._hours = budget.cache("hours")  # generated events by hour
-        self._jobs = budget.cache("jobs")  # job entities by (id, status)
-        self._assets = budget.cache("assets")  # asset entities by id
+        self._jobs = budget.cache("entities")  # job entities by (id, status)
+        self._assets = budget.cache("entities")  # asset entities by id
         # Serialised bodies by (query, now, contract variant) (see report.py).
         self.render_cache = budget.cache("renders")
         # Totals of whole past buckets by (bucket size, start): a pure function of the events (see aggregate.py).
@@ -134,8 +134,8 @@ class World:
         self.start = min(starts, default=anchor)
 
     # -- activity -------------------------------------------------------------------------------------------
-    def hour(self, hour: int) -> list[Event]:
-        """The events of the hour starting at `hour` (memoised; a pure function of the seed)."""
+    def hour(self, hour: int, keep: bool = True) -> list[Event]:
+        """The events of the hour starting at `hour` (memoised unless not `keep`; a pure function of the seed)."""
         events = self._hours.get(hour)
         if events is None:
             if hour + HOUR <= self.start:
@@ -147,14 +147,15 @@ class World:
                 fixed = self._fixed.get(hour)
                 if fixed:
                     events = sorted(events + fixed, key=lambda e: (e.t, e.key))
-            self._hours.put(hour, events, 64 + EVENT_BYTES * len(events))
+            if keep:
+                self._hours.put(hour, events, 64 + EVENT_BYTES * len(events))
         return events
 
-    def events(self, start: int, end: int) -> Iterator[Event]:
-        """Events with `start <= t < end`, oldest first."""
+    def events(self, start: int, end: int, keep: bool = True) -> Iterator[Event]:
+        """Events with `start <= t < end`, oldest first (hours not yet generated are memoised only with `keep`)."""
         hour = max(floor_to(start, HOUR), floor_to(self.start, HOUR))
         while hour < end:
-            for event in self.hour(hour):
+            for event in self.hour(hour, keep):
                 if start <= event.t < end:
                     yield event
             hour += HOUR
