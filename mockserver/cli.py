@@ -108,6 +108,13 @@ def _parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("MOCK_WORKERS", "1")),
         help="worker processes (each serves the same worlds; journal and faults are per process)",
     )
+    serve.add_argument(
+        "--cache-mb",
+        type=_megabytes,
+        default=os.environ.get("MOCK_CACHE_MB", "32"),  # a string default goes through `type` too
+        metavar="MB",
+        help="memory for the caches of all worlds together (default: 32); more keeps varied queries fast",
+    )
     serve.add_argument("--quiet", action="store_true", help="no log line per request")
 
     render = commands.add_parser(
@@ -241,6 +248,16 @@ def _scenarios(args: argparse.Namespace) -> int:
     return 1 if worlds.errors else 0
 
 
+def _megabytes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of megabytes (1 or more), found {text!r}")
+    return value
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -259,6 +276,7 @@ def _serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         admin=args.admin,
         admin_token=args.admin_token,
+        cache_bytes=args.cache_mb * 1024 * 1024,
     )
     app = build_app(settings)
     worlds = app.state.worlds

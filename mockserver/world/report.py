@@ -139,8 +139,9 @@ def buckets_for(
             key = (step, low)
             bucket = cache.get(key)
             if bucket is None:
-                # Its hours are not kept: the bucket is, and the next query of it needs no events.
-                bucket = bucket_of(format_ms(low), world.events(low, high, keep=False))
+                # The hours of a bucket of whole hours are not kept: the bucket is, and its next query needs no
+                # events (a shorter bucket's hour is kept: the next buckets read it too).
+                bucket = bucket_of(format_ms(low), world.events(low, high, keep=step < HOUR))
                 cache.put(key, bucket, bucket_bytes(bucket))
         elif hi <= lo:
             bucket = Bucket(format_ms(low))
