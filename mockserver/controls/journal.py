@@ -311,9 +311,10 @@ def _cut_query(query: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int
 def entry_size(entry: JournalEntry | RawRequest) -> int:
     """Estimated bytes an entry keeps in memory: its strings, plus a measured overhead per entry and per item."""
     if isinstance(entry, RawRequest):
-        size = ENTRY_OVERHEAD + len(entry.path) + len(entry.query_string)
-        for raw_name, raw_value in entry.headers:
-            size += len(raw_name) + len(raw_value) + ITEM_OVERHEAD
+        headers = entry.headers
+        size = ENTRY_OVERHEAD + len(entry.path) + len(entry.query_string) + ITEM_OVERHEAD * len(headers)
+        for raw_name, raw_value in headers:
+            size += len(raw_name) + len(raw_value)
         return size
     size = ENTRY_OVERHEAD + len(entry.path)
     for name, value in entry.query:
