@@ -1,4 +1,4 @@
-"""The request journal: every request the mock served, bounded in size, and the verification helpers tests use.
+"""The request journal: every request the mock served, bounded in count and bytes, and the verification helpers.
 
 Helpers raise `VerificationError` (an `AssertionError`) that says what was expected and lists the most similar
 requests that were seen, so a failing test can be fixed without a debugger.
