@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
+DEFAULT_CACHE_BYTES = 24 * 1024 * 1024
 # The share of the budget each kind of cache gets (all worlds together). Bucket totals save the most work per byte
 # (a day's bucket stands for 24 generated hours); a body is cheap to render again from cached buckets.
 SHARES: Mapping[str, float] = {"renders": 0.15, "buckets": 0.5, "hours": 0.25, "entities": 0.1}

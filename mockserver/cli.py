@@ -111,9 +111,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--cache-mb",
         type=_megabytes,
-        default=os.environ.get("MOCK_CACHE_MB", "32"),  # a string default goes through `type` too
+        default=os.environ.get("MOCK_CACHE_MB", "24"),  # a string default goes through `type` too
         metavar="MB",
-        help="memory for the caches of all worlds together (default: 32); more keeps varied queries fast",
+        help="memory for the caches of all worlds together (default: 24); more keeps varied queries fast",
     )
     serve.add_argument("--quiet", action="store_true", help="no log line per request")
 

@@ -32,7 +32,7 @@ class Settings:
     contract: str | None = None  # pin responses to this published SDK contract version (default: newest)
     seed: int | None = None  # overrides every scenario's seed
     journal_bytes: int = 8 * 1024 * 1024  # estimated bytes the journal keeps (oldest dropped; entries cut at 8 KB)
-    cache_bytes: int = 32 * 1024 * 1024  # estimated bytes all worlds' caches keep together (least recently used out)
+    cache_bytes: int = 24 * 1024 * 1024  # estimated bytes all worlds' caches keep together (least recently used out)
 
     def to_json(self) -> str:
         """These settings as JSON (for `serve --workers`, whose worker processes rebuild them)."""
