@@ -93,13 +93,16 @@ def test_render_bad_query_is_the_api_message_and_exit_1(capsys: pytest.CaptureFi
     assert main(["render", "timeRange=bad", "--now", NOW_TEXT, "--lenient"]) == 0
 
 
-def test_scenarios_lists_one_line_each_and_the_broken_files(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_scenarios_lists_one_line_each_and_the_broken_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scenarios"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "default", "edge-cases", "empty-team", "heavy-usage", "revoked-keys", "workflow-jobs",
+        "default",
+        "edge-cases",
+        "empty-team",
+        "heavy-usage",
+        "revoked-keys",
+        "workflow-jobs",
     ]
     (tmp_path / "good.yaml").write_text("name: good\ndescription: fine\n")
     (tmp_path / "bad.yaml").write_text("name: bad\npeple: 3\n")
@@ -117,7 +120,9 @@ def _serve(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Po
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--now", NOW_TEXT, *args],
-        stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -172,3 +177,15 @@ def test_serve_reads_the_environment() -> None:
         _stop(process)
     assert body["activity"] == []
     assert refused.status_code == 401 and allowed.json()["default"] == "empty-team"
+
+
+def test_serve_cache_budget_from_the_flag_and_the_environment() -> None:
+    process, url = _serve("--cache-mb", "8", "--quiet", env={"MOCK_CACHE_MB": "64"})  # the flag wins
+    try:
+        caches = httpx.get(url + "/__admin/memory").json()["caches"]
+    finally:
+        _stop(process)
+    assert caches["limit"] == 8 * 1024 * 1024
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--cache-mb", "0"])
+    assert exit_info.value.code == 2
