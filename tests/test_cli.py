@@ -93,16 +93,13 @@ def test_render_bad_query_is_the_api_message_and_exit_1(capsys: pytest.CaptureFi
     assert main(["render", "timeRange=bad", "--now", NOW_TEXT, "--lenient"]) == 0
 
 
-def test_scenarios_lists_one_line_each_and_the_broken_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_scenarios_lists_one_line_each_and_the_broken_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["scenarios"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "default",
-        "edge-cases",
-        "empty-team",
-        "heavy-usage",
-        "revoked-keys",
-        "workflow-jobs",
+        "default", "edge-cases", "empty-team", "heavy-usage", "revoked-keys", "workflow-jobs",
     ]
     (tmp_path / "good.yaml").write_text("name: good\ndescription: fine\n")
     (tmp_path / "bad.yaml").write_text("name: bad\npeple: 3\n")
@@ -120,9 +117,7 @@ def _serve(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Po
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--now", NOW_TEXT, *args],
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
+        stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
