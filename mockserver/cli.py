@@ -147,6 +147,13 @@ def _parser() -> argparse.ArgumentParser:
         help="a request waits this long for an uncached render, then gets a 503 with Retry-After while the render "
         "goes on and lands in the cache (default: 10)",
     )
+    serve.add_argument(
+        "--cache-mb",
+        type=_megabytes,
+        default=os.environ.get("MOCK_CACHE_MB", "24"),  # a string default goes through `type` too
+        metavar="MB",
+        help="memory for the caches of all worlds together (default: 24); more keeps varied queries fast",
+    )
     serve.add_argument("--quiet", action="store_true", help="no log line per request")
 
     render = commands.add_parser(
@@ -227,8 +234,8 @@ def _vocabulary(args: argparse.Namespace) -> int:
             )
             return 0
         width = max(len(n) for n in table)
-        for name, vocabulary in table.items():
-            print(f"{name:<{width}}  {len(vocabulary.values):>3} values  used in {vocabulary.used_in}")
+        for name, listed in table.items():
+            print(f"{name:<{width}}  {len(listed.values):>3} values  used in {listed.used_in}")
         print("\nmockserver vocabulary LIST prints one list.")
         return 0
     vocabulary = table.get(args.name)
@@ -418,6 +425,16 @@ def _allowed_hosts(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def _megabytes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of megabytes (1 or more), found {text!r}")
+    return value
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -443,6 +460,7 @@ def _serve(args: argparse.Namespace) -> int:
         header_timeout=args.header_timeout,
         max_connections_per_client=args.max_connections_per_client,
         render_timeout=args.render_timeout,
+        cache_bytes=args.cache_mb * 1024 * 1024,
     )
     app = build_app(settings)
     worlds = app.state.worlds

@@ -36,6 +36,8 @@ class Settings:
     header_timeout: float = 10.0  # seconds a connection has to send a complete request head (0: no limit)
     max_connections_per_client: int = 512  # open connections per client IP address (0: no limit)
     render_timeout: float = 10.0  # seconds a request waits for an uncached render, then a 503 (the render goes on)
+    journal_bytes: int = 8 * 1024 * 1024  # estimated bytes the journal keeps (oldest dropped; entries cut at 8 KB)
+    cache_bytes: int = 24 * 1024 * 1024  # estimated bytes all worlds' caches keep together (least recently used out)
 
     def to_json(self) -> str:
         """These settings as JSON (for `serve --workers`, whose worker processes rebuild them)."""

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from mockserver.cache import CacheBudget
 from mockserver.errors import NotFoundError, ScenarioError, ScenarioProblem, SetupError
 from mockserver.scenario.loader import read_scenario
 from mockserver.settings import Settings
@@ -28,11 +29,13 @@ def scenario_files(location: Path) -> list[Path]:
     return [location] if location.is_file() else []  # one file (gone: none)
 
 
-def build_world_from_file(path: Path, now: int | None = None, seed: int | None = None) -> World:
+def build_world_from_file(
+    path: Path, now: int | None = None, seed: int | None = None, budget: CacheBudget | None = None
+) -> World:
     """Load a scenario file and build its world; every problem becomes a `ScenarioError` located in the file."""
     located = read_scenario(path)
     try:
-        return build_world(located.scenario, now, seed)
+        return build_world(located.scenario, now, seed, budget)
     except WorldError as exc:
         raise ScenarioError([located.problem(exc.field, exc.message)]) from None
 
@@ -74,6 +77,8 @@ class Worlds:
         self.contract: Any = None  # a ContractAdapter while a contract version is pinned at run time
         self.drift = False
         self._lock = threading.Lock()
+        # One byte budget for the caches of every world, reloaded ones included (a replaced world's go with it).
+        self.cache_budget = CacheBudget(settings.cache_bytes)
         self.load_all(require_default)
         if settings.contract:
             self.set_contract(settings.contract)
@@ -120,7 +125,7 @@ class Worlds:
         key = str(path)
         previous = self.files.get(key)
         try:
-            world = build_world_from_file(path, self.settings.now, self.settings.seed)
+            world = build_world_from_file(path, self.settings.now, self.settings.seed, self.cache_budget)
             owner = next((f for f, n in self.files.items() if n == world.name and f != key), None)
             if owner is not None:
                 raise ScenarioError(

@@ -54,20 +54,12 @@ def test_parameter_order_does_not_change_the_bytes(client: httpx.Client) -> None
     [
         pytest.param({}, "Missing credentials", id="missing"),
         pytest.param({"Authorization": "Basic not-base64!"}, "Malformed", id="bad-base64"),
-        pytest.param(
-            {"Authorization": "Basic " + base64.b64encode(b"only-key").decode()}, "Malformed", id="no-colon"
-        ),
-        pytest.param(
-            {"Authorization": "Basic " + base64.b64encode(b":secret").decode()}, "Malformed", id="empty-key"
-        ),
-        pytest.param(
-            {"Authorization": "Basic " + base64.b64encode(b"key:").decode()}, "Malformed", id="empty-secret"
-        ),
+        pytest.param({"Authorization": "Basic " + base64.b64encode(b"only-key").decode()}, "Malformed", id="no-colon"),
+        pytest.param({"Authorization": "Basic " + base64.b64encode(b":secret").decode()}, "Malformed", id="empty-key"),
+        pytest.param({"Authorization": "Basic " + base64.b64encode(b"key:").decode()}, "Malformed", id="empty-secret"),
         pytest.param({"Authorization": "Bearer a b"}, "Malformed", id="bearer-with-space"),
         pytest.param({"Authorization": "Digest abc"}, "Unsupported", id="other-scheme"),
-        pytest.param(
-            basic("api_oldPipeline0000000001", "old-pipeline-secret"), "inactive", id="inactive-key"
-        ),
+        pytest.param(basic("api_oldPipeline0000000001", "old-pipeline-secret"), "inactive", id="inactive-key"),
         pytest.param(basic("api_leakedKey000000000001", "leaked-secret"), "deleted", id="deleted-key"),
         pytest.param(basic("api_ciRenderBot00000000001", "wrong-secret"), "Invalid", id="wrong-secret"),
     ],

@@ -226,3 +226,15 @@ def test_serve_on_a_busy_port_says_so_once_and_exits_1(capsys: pytest.CaptureFix
     err = capsys.readouterr().err
     assert err.strip() == f"mockserver: cannot listen on 127.0.0.1:{port}: address already in use"
     assert "listening" not in err
+
+
+def test_serve_cache_budget_from_the_flag_and_the_environment() -> None:
+    process, url = _serve("--cache-mb", "8", "--quiet", env={"MOCK_CACHE_MB": "64"})  # the flag wins
+    try:
+        caches = httpx.get(url + "/__admin/memory").json()["caches"]
+    finally:
+        _stop(process)
+    assert caches["limit"] == 8 * 1024 * 1024
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--cache-mb", "0"])
+    assert exit_info.value.code == 2

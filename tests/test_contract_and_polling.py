@@ -18,10 +18,14 @@ def pinned_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     directory = tmp_path_factory.mktemp("pinned")
     for name in ("default.yaml", "workflow-jobs.yaml"):
         (directory / name).write_text((Path("scenarios") / name).read_text())
-    (directory / "old-sdk.yaml").write_text("name: old-sdk\nseed: 4\ncontract: 1.0.0\nactivity:\n  generators:\n"
-                                            "    - {actions: {txt2img: 1, refunds: 1}, perWorkingDay: 80}\n")
-    (directory / "drifting.yaml").write_text("name: drifting\nseed: 5\ndrift: true\nactivity:\n  generators:\n"
-                                             "    - {actions: {txt2img: 1}, perWorkingDay: 80}\n")
+    (directory / "old-sdk.yaml").write_text(
+        "name: old-sdk\nseed: 4\ncontract: 1.0.0\nactivity:\n  generators:\n"
+        "    - {actions: {txt2img: 1, refunds: 1}, perWorkingDay: 80}\n"
+    )
+    (directory / "drifting.yaml").write_text(
+        "name: drifting\nseed: 5\ndrift: true\nactivity:\n  generators:\n"
+        "    - {actions: {txt2img: 1}, perWorkingDay: 80}\n"
+    )
     server, thread, url = start_server(Settings(scenarios_dir=directory, now=NOW, log_requests=False))
     yield url
     server.should_exit = True
@@ -29,8 +33,14 @@ def pinned_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def sdk(url: str, scenario: str, *, strict: bool = True) -> Scenario:
-    return Scenario(base_url=url + "/v1", api_key="k", api_secret="s", _strict_response_validation=strict,
-                    max_retries=0, default_headers={"X-Mock-Scenario": scenario})
+    return Scenario(
+        base_url=url + "/v1",
+        api_key="k",
+        api_secret="s",
+        _strict_response_validation=strict,
+        max_retries=0,
+        default_headers={"X-Mock-Scenario": scenario},
+    )
 
 
 def test_a_scenario_pinned_to_an_old_contract_serves_only_what_it_knows(pinned_server: str) -> None:

@@ -44,9 +44,7 @@ def get(client: httpx.Client, name: str, **params: Any) -> dict[str, Any]:
     return response.json()
 
 
-def all_activity(
-    client: httpx.Client, name: str, **params: Any
-) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+def all_activity(client: httpx.Client, name: str, **params: Any) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """Every (event, entities of its page) of a query, walking the pages."""
     offset = 0
     while True:
@@ -100,9 +98,7 @@ def test_workflow_jobs_cover_every_status_node_status_and_node_type(client: http
         )
 
 
-def test_revoked_keys_show_their_status_and_cannot_authenticate(
-    live_server: LiveServer, client: httpx.Client
-) -> None:
+def test_revoked_keys_show_their_status_and_cannot_authenticate(live_server: LiveServer, client: httpx.Client) -> None:
     body = get(client, "revoked-keys", timeRange="last-seven-days", type="consumption")
     statuses = {u["apiKeyId"]: u["apiKeyStatus"] for u in body["entities"]["users"] if u["isApiKey"]}
     assert statuses == {

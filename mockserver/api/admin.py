@@ -1,4 +1,4 @@
-"""The admin API under `/__admin/`: health, scenarios, the journal, the clock, fault rules and reset.
+"""The admin API under `/__admin/`: health, scenarios, memory, the journal, the clock, fault rules and reset.
 
 JSON in and out; errors are the API's JSON error body. No API credentials; when the server has an admin token,
 every admin route needs `Authorization: Bearer <token>`. `build_app` leaves these routes out with `admin=False`.
@@ -120,6 +120,13 @@ def _scenario_listing(worlds: Worlds) -> dict[str, Any]:
 
 async def scenarios(request: Request) -> Response:
     return _json(_scenario_listing(request.app.state.worlds))
+
+
+async def memory(request: Request) -> Response:
+    """The estimated bytes the worlds' caches (one budget, in pools) and the journal keep, with their bounds."""
+    worlds: Worlds = request.app.state.worlds
+    journal: Journal = request.app.state.journal
+    return _json({"caches": worlds.cache_budget.usage(), "journal": journal.usage()})
 
 
 async def reload_scenarios(request: Request) -> Response:
@@ -336,6 +343,7 @@ ROUTES = [
     # Health stays open with a token: container health checks and load balancers carry no credentials.
     Route("/__admin/health", health, methods=["GET"]),
     Route("/__admin/scenarios", guarded(scenarios), methods=["GET"]),
+    Route("/__admin/memory", guarded(memory), methods=["GET"]),
     Route("/__admin/scenarios/reload", guarded(reload_scenarios), methods=["POST"]),
     Route("/__admin/scenarios/default", guarded(set_default), methods=["PUT"]),
     Route("/__admin/journal", guarded(journal_entries), methods=["GET"]),

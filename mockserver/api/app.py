@@ -144,7 +144,7 @@ def build_app(settings: Settings | None = None) -> Starlette:
     app.router.redirect_slashes = False
     app.state.worlds = worlds
     app.state.settings = settings
-    app.state.journal = Journal(settings.journal_size)
+    app.state.journal = Journal(settings.journal_size, settings.journal_bytes)
     app.state.faults = Faults()
     app.state.renderer = Renderer(settings.render_timeout)
     app.add_middleware(controls.ControlsMiddleware, worlds=worlds, journal=app.state.journal, faults=app.state.faults)

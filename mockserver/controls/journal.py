@@ -1,4 +1,4 @@
-"""The request journal: every request the mock served, bounded in size, and the verification helpers tests use.
+"""The request journal: every request the mock served, bounded in count and bytes, and the verification helpers.
 
 Helpers raise `VerificationError` (an `AssertionError`) that says what was expected and lists the most similar
 requests that were seen, so a failing test can be fixed without a debugger.
@@ -7,7 +7,6 @@ requests that were seen, so a failing test can be fixed without a debugger.
 from __future__ import annotations
 
 import itertools
-import re
 import threading
 from collections import deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -20,11 +19,42 @@ from mockserver.world.clock import format_ms
 ACTIVITY_PAGE_SIZE = 100
 ACTIVITY_COUNT_HEADER = "x-mock-activity-count"
 RETRY_COUNT_HEADER = "x-stainless-retry-count"
-MAX_HEADER_VALUE = 2048  # longer header values are cut in the journal, so memory stays bounded per entry
 SIMILAR_SHOWN = 10
+DEFAULT_JOURNAL_BYTES = 8 * 1024 * 1024
+# An entry is cut to about ENTRY_BYTES: header values past MAX_HEADER_VALUE, query values past MAX_QUERY_VALUE,
+# names past MAX_NAME and the path past MAX_PATH end with `TRUNCATION_MARK`; headers past HEADERS_BYTES and
+# query parameters past QUERY_BYTES are dropped (a last item says how many). The entry then says `truncated: true`.
+ENTRY_BYTES = 8 * 1024
+MAX_HEADER_VALUE = 2048
+MAX_QUERY_VALUE = 512
+MAX_NAME = 128
+MAX_PATH = 1024
+HEADERS_BYTES = 4096
+QUERY_BYTES = 2048
+TRUNCATION_MARK = "…[truncated {} bytes]"
+DROPPED_HEADER = "x-mock-journal-dropped"  # the marker header of the headers an entry did not keep
+# Estimated bytes an entry costs beyond its strings (tracemalloc): the tuple or dataclass, and per header or
+# query item its tuple and two objects.
+ENTRY_OVERHEAD = 600
+ITEM_OVERHEAD = 120
 
-# Header and query names whose values are credentials: the journal keeps the scheme at most, never the value.
-_SECRET_NAME = re.compile(r"authorization|cookie|secret|token|passw|api[-_]?key", re.IGNORECASE)
+# Names whose values are credentials. A name is normalised (lowercase, without `-`, `_` and `.`); it is secret if
+# it contains one of SECRET_PARTS or ends with one of SECRET_ENDINGS, unless it is one of the API's documented
+# query parameters (PUBLIC_NAMES: `authorId`, `paginationToken`, ... name no credential).
+SECRET_PARTS = (
+    "auth", "secret", "token", "passw", "pwd", "credential", "cookie", "session", "signature", "apikey",
+    "accesskey", "privatekey", "jwt", "hmac",
+)  # fmt: skip
+SECRET_ENDINGS = ("key", "sig")
+PUBLIC_NAMES = frozenset({
+    "activityOffset", "assetId", "authorId", "blacklisted", "collectionId", "collectionIds", "createdAfter",
+    "createdBefore", "deleted", "dropZeroPoints", "endDate", "hideResults", "inferenceId", "jobId", "loadedOnly",
+    "modelId", "originalAssets", "pageSize", "paginationToken", "parentAssetId", "privacy", "projectId",
+    "projectIds", "rootAssetId", "sortBy", "sortDirection", "startDate", "status", "tags", "teamId", "timeRange",
+    "type", "types", "updatedAfter", "updatedBefore", "userId", "userIds", "withEmbedding",
+    "withQualityGateDetails", "workflowId",
+})  # fmt: skip
+_NORMALISE = str.maketrans("", "", "-_.")
 
 QueryValue = str | int | float | None
 
@@ -72,23 +102,34 @@ def _query_mismatches(items: Sequence[tuple[str, str]], expected: Mapping[str, Q
 
 
 def is_secret_name(name: str) -> bool:
-    return _SECRET_NAME.search(name) is not None
+    """True if a header or query parameter of this name carries a credential (the rule above SECRET_PARTS)."""
+    if name in PUBLIC_NAMES:
+        return False
+    folded = name.lower().translate(_NORMALISE)
+    return folded.endswith(SECRET_ENDINGS) or any(part in folded for part in SECRET_PARTS)
+
+
+def cut(text: str, limit: int) -> str:
+    """`text`, or its first `limit` characters and a mark saying how many were cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + TRUNCATION_MARK.format(len(text) - limit)
 
 
 def mask_header(name: str, value: str) -> str:
     """The journal's view of a header value: credentials replaced by `***`, keeping only an auth scheme."""
-    if _SECRET_NAME.search(name) is not None:
+    if is_secret_name(name):
         if name.endswith("authorization"):
             scheme, _, rest = value.strip().partition(" ")
-            return f"{scheme} ***" if rest else "***"
+            return f"{cut(scheme, 32)} ***" if rest else "***"
         return "***"
-    return value if len(value) <= MAX_HEADER_VALUE else value[:MAX_HEADER_VALUE] + "..."
+    return cut(value, MAX_HEADER_VALUE)
 
 
 def mask_query(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    if not any(_SECRET_NAME.search(k) for k, _ in items):
+    if not any(is_secret_name(k) for k, _ in items):
         return items
-    return [(k, "***" if _SECRET_NAME.search(k) else v) for k, v in items]
+    return [(k, "***" if is_secret_name(k) else v) for k, v in items]
 
 
 def parse_query(raw: bytes) -> list[tuple[str, str]]:
@@ -119,6 +160,7 @@ class JournalEntry:
     retry_after_ms: float | None = None  # the delay the response asked for (`retry-after-ms` or `retry-after`)
     activity_count: int | None = None  # events in the response's activity page, when it had one
     monotonic: float = field(default=0.0, compare=False)  # arrival on the server's monotonic clock, seconds
+    truncated: bool = False  # something was cut to keep the entry to about ENTRY_BYTES (values end with a mark)
 
     @property
     def target(self) -> str:
@@ -153,6 +195,7 @@ class JournalEntry:
             "retryAfterMs": self.retry_after_ms,
             "activityCount": self.activity_count,
             "monotonic": self.monotonic,
+            "truncated": self.truncated,
         }
 
     @classmethod
@@ -173,6 +216,7 @@ class JournalEntry:
             retry_after_ms=data.get("retryAfterMs"),
             activity_count=data.get("activityCount"),
             monotonic=data.get("monotonic", 0.0),
+            truncated=data.get("truncated", False),
         )
 
 
@@ -197,18 +241,36 @@ class RawRequest(NamedTuple):
     activity_count: int | None
 
     def entry(self) -> JournalEntry:
+        """The decoded entry: credentials masked, long values cut, headers and parameters past the budget dropped."""
+        cuts = 0
         headers: dict[str, str] = {}
+        used = dropped = dropped_bytes = 0
         for raw_name, raw_value in self.headers:
-            name = raw_name.decode("latin-1").lower()
-            value = mask_header(name, raw_value.decode("latin-1"))
+            if used > HEADERS_BYTES:
+                dropped += 1
+                dropped_bytes += len(raw_name) + len(raw_value)
+                continue
+            name = _decoded(raw_name, MAX_NAME).lower()
+            value = mask_header(name, raw_value[:MAX_HEADER_VALUE].decode("latin-1"))  # never decode 10 MB whole
+            if len(raw_value) > MAX_HEADER_VALUE and not is_secret_name(name):
+                value += TRUNCATION_MARK.format(len(raw_value) - MAX_HEADER_VALUE)
+                cuts += 1
+            cuts += len(raw_name) > MAX_NAME
+            used += len(name) + len(value)
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        if dropped:
+            headers[DROPPED_HEADER] = f"{dropped} more headers, {dropped_bytes} bytes, not kept"
+        query = mask_query(parse_query(self.query_string))
+        if len(self.query_string) > QUERY_BYTES:
+            query, cut_items = _cut_query(query)
+            cuts += cut_items
         retry = headers.get(RETRY_COUNT_HEADER, "")
         return JournalEntry(
             id=self.id,
             time=self.time,
             method=self.method,
-            path=self.path,
-            query=mask_query(parse_query(self.query_string)),
+            path=cut(self.path, MAX_PATH),
+            query=query,
             headers=headers,
             scenario=self.scenario,
             status=self.status,
@@ -218,7 +280,48 @@ class RawRequest(NamedTuple):
             retry_after_ms=self.retry_after_ms,
             activity_count=self.activity_count,
             monotonic=self.monotonic,
+            truncated=bool(cuts or dropped or len(self.path) > MAX_PATH),
         )
+
+
+def _decoded(raw: bytes, limit: int) -> str:
+    """Decode at most `limit` bytes (a 10 MB header is never decoded whole), marking what was cut."""
+    if len(raw) <= limit:
+        return raw.decode("latin-1")
+    return raw[:limit].decode("latin-1") + TRUNCATION_MARK.format(len(raw) - limit)
+
+
+def _cut_query(query: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
+    """A long query's parameters cut (names and values) and, past QUERY_BYTES, dropped; and how many were cut."""
+    kept: list[tuple[str, str]] = []
+    used = cuts = 0
+    for i, (name, value) in enumerate(query):
+        if used > QUERY_BYTES:
+            rest = query[i:]
+            size = sum(len(k) + len(v) + 2 for k, v in rest)
+            kept.append(("…", f"[{len(rest)} more parameters, {size} bytes, not kept]"))
+            return kept, cuts + 1
+        short_name, short_value = cut(name, MAX_NAME), cut(value, MAX_QUERY_VALUE)
+        cuts += short_name is not name or short_value is not value
+        used += len(short_name) + len(short_value)
+        kept.append((short_name, short_value))
+    return kept, cuts
+
+
+def entry_size(entry: JournalEntry | RawRequest) -> int:
+    """Estimated bytes an entry keeps in memory: its strings, plus a measured overhead per entry and per item."""
+    if isinstance(entry, RawRequest):
+        headers = entry.headers
+        size = ENTRY_OVERHEAD + len(entry.path) + len(entry.query_string) + ITEM_OVERHEAD * len(headers)
+        for raw_name, raw_value in headers:
+            size += len(raw_name) + len(raw_value)
+        return size
+    size = ENTRY_OVERHEAD + len(entry.path)
+    for name, value in entry.query:
+        size += len(name) + len(value) + ITEM_OVERHEAD
+    for name, value in entry.headers.items():
+        size += len(name) + len(value) + ITEM_OVERHEAD
+    return size
 
 
 @dataclass(frozen=True)
@@ -259,11 +362,17 @@ class _Criteria:
 
 
 class Journal:
-    """The last `maxlen` requests, oldest first (older ones are dropped); safe to read from another thread."""
+    """The last `maxlen` requests within about `max_bytes`, oldest first (older ones are dropped).
 
-    def __init__(self, maxlen: int = 10_000) -> None:
+    An entry larger than ENTRY_BYTES is cut when recorded (see `RawRequest.entry`). Safe to read from another thread.
+    """
+
+    def __init__(self, maxlen: int = 10_000, max_bytes: int = DEFAULT_JOURNAL_BYTES) -> None:
         self.maxlen = maxlen
-        self._entries: deque[JournalEntry | RawRequest] = deque(maxlen=maxlen)
+        self.max_bytes = max_bytes
+        self._entries: deque[JournalEntry | RawRequest] = deque()
+        self._sizes: deque[int] = deque()
+        self.bytes = 0  # the estimated size of the entries kept
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
 
@@ -271,8 +380,9 @@ class Journal:
     def of(cls, entries: Iterable[JournalEntry]) -> Journal:
         """A journal holding these entries (e.g. fetched from a remote server), for the verification helpers."""
         items = list(entries)
-        journal = cls(max(len(items), 1))
-        journal._entries.extend(items)
+        journal = cls(max(len(items), 1), max_bytes=1 << 62)
+        for item in items:
+            journal.record(item)
         journal._ids = itertools.count(max((e.id for e in items), default=0) + 1)
         return journal
 
@@ -280,16 +390,38 @@ class Journal:
         return next(self._ids)  # atomic under the GIL
 
     def record(self, entry: JournalEntry | RawRequest) -> None:
-        """Append an entry (a `RawRequest` is decoded when read), dropping the oldest when full."""
+        """Append an entry (a `RawRequest` is decoded when read, or now if too big); drop the oldest past a bound."""
+        size = entry_size(entry)
+        if size > ENTRY_BYTES and isinstance(entry, RawRequest):
+            entry = entry.entry()  # cut now: the raw headers are not kept
+            size = entry_size(entry)
         with self._lock:
-            self._entries.append(entry)
+            entries, sizes = self._entries, self._sizes
+            entries.append(entry)
+            sizes.append(size)
+            self.bytes += size
+            while len(entries) > self.maxlen or (self.bytes > self.max_bytes and len(entries) > 1):
+                entries.popleft()
+                self.bytes -= sizes.popleft()
 
     def clear(self) -> int:
         """Forget every entry (ids keep counting up); return how many were dropped."""
         with self._lock:
             count = len(self._entries)
             self._entries.clear()
+            self._sizes.clear()
+            self.bytes = 0
             return count
+
+    def usage(self) -> dict[str, int]:
+        """Entries and estimated bytes kept, and the bounds."""
+        with self._lock:
+            return {
+                "entries": len(self._entries),
+                "bytes": self.bytes,
+                "maxEntries": self.maxlen,
+                "limit": self.max_bytes,
+            }
 
     def __len__(self) -> int:
         return len(self._entries)

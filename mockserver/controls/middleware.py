@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 ADMIN_PREFIX = "/__admin"
 FAULT_SCOPE_KEY = "mockserver.fault"  # the label of the fault applied, for the request log
 DROP_WAIT_S = 1.0  # how long to wait for the server to notice a connection we closed
-KEY_CACHE_SIZE = 1024
+KEY_CACHE_SIZE = 1024  # Authorization headers remembered (then forgotten all at once) ...
+KEY_CACHE_HEADER_BYTES = 512  # ... of at most this length: about 0.7 MB in all; longer ones are parsed every time
 ACTIVITY_COUNT_HEADER_BYTES = ACTIVITY_COUNT_HEADER.encode()
 SCENARIO_HEADER_BYTES = SCENARIO_HEADER.encode()
 FAULT_HEADER_BYTES = FAULT_HEADER.encode()
@@ -195,9 +196,10 @@ class ControlsMiddleware:
             key: str | None = parse_authorization(authorization.decode("latin-1")).key
         except RequestError:
             key = None
-        if len(self._keys) >= KEY_CACHE_SIZE:
-            self._keys.clear()
-        self._keys[authorization] = key
+        if len(authorization) <= KEY_CACHE_HEADER_BYTES:
+            if len(self._keys) >= KEY_CACHE_SIZE:
+                self._keys.clear()
+            self._keys[authorization] = key
         return key
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from mockserver.cache import compact
 from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_NAMES
 from mockserver.world.catalog import BILLING_ROWS
 from mockserver.world.timeline import Event
@@ -19,13 +20,10 @@ ROW_INDEX = {name: i for i, name in enumerate(USAGE_NAMES)}
 KIND_INDEX = {kind: i for i, kind in enumerate(ASSET_KINDS)}
 VERDICT_INDEX = {verdict: i for i, verdict in enumerate(QUALITY_GATE_VERDICTS)}
 CU_ROW, CU_DISCOUNT_ROW = (ROW_INDEX[name] for name in BILLING_ROWS)
-BUCKET_CACHE_SIZE = 2_048  # per world: two weeks of hourly buckets, or months of daily ones
-
-
-def dumps_kept(value: Any) -> bytes:
-    """`orjson.dumps` of a small value that is kept: orjson's bytes hold a 4 KiB buffer whatever their length, so a
-    cache of serialised points took 4 KiB a point (a 7-day body of 340,000 points: +390 MB); the copy is its size."""
-    return bytes(memoryview(orjson.dumps(value)))
+# Estimated size of a cached bucket (tracemalloc on the shipped scenarios): its time and tables, plus per row its
+# totals and, once served, its memoised serialised point.
+BUCKET_BYTES = 400
+BUCKET_ROW_BYTES = 500
 
 
 def cu(milli: int) -> int | float:
@@ -53,7 +51,7 @@ class Bucket:
         self.nsfw: dict[str, list[int]] = {}  # label -> count, API-key count
         self.verdicts: dict[int, list[int]] = {}  # verdict row -> count, API-key count
         self.users: dict[str, list[int]] = {}  # user -> CU charged, CU waived, quality-gate CU
-        self.points: dict[tuple[str, object], Any] = {}  # (series, row) -> the point, as dict and bytes
+        self.points: dict[tuple[str, object, bool], Any] = {}  # (series, row, raw) -> the point, as dict or bytes
 
     def add(self, e: Event) -> None:
         api = e.api
@@ -107,12 +105,12 @@ class Bucket:
 
     def point(self, series: str, row: object, raw: bool) -> Any:
         """The non-zero point of a row in this bucket, as a dict or (with `raw`) serialised; memoised."""
-        key = (series, row)
+        key = (series, row, raw)
         cached = self.points.get(key)
         if cached is None:
             point = self._make_point(series, row)
-            cached = self.points[key] = (point, dumps_kept(point))
-        return cached[1] if raw else cached[0]
+            cached = self.points[key] = compact(orjson.dumps(point)) if raw else point
+        return cached
 
     def _make_point(self, series: str, row: Any) -> dict[str, Any]:
         if series == "usage":
@@ -150,6 +148,13 @@ def _count(table: dict[Any, list[int]], key: object, api: bool) -> None:
     row[0] += 1
     if api:
         row[1] += 1
+
+
+def bucket_bytes(bucket: Bucket) -> int:
+    """The estimated size of a bucket once its points are served (rows counted, not measured)."""
+    b = bucket
+    rows = len(b.usage) + len(b.models) + len(b.assets) + len(b.nsfw) + len(b.verdicts) + len(b.users)
+    return BUCKET_BYTES + BUCKET_ROW_BYTES * rows
 
 
 def bucket_of(time: str, events: Iterable[Event]) -> Bucket:

@@ -11,19 +11,12 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from mockserver.cache import compact
 from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_NAMES
 from mockserver.contract.query import ACTIVITY_PAGE_SIZE, UsageQuery
 from mockserver.errors import QueryError
 from mockserver.scenario.budget import MAX_RESPONSE_BYTES, points_over, series_rows
-from mockserver.world.aggregate import (
-    BUCKET_CACHE_SIZE,
-    CU_DISCOUNT_ROW,
-    CU_ROW,
-    Bucket,
-    bucket_of,
-    cu,
-    dumps_kept,
-)
+from mockserver.world.aggregate import CU_DISCOUNT_ROW, CU_ROW, Bucket, bucket_bytes, bucket_of, cu
 from mockserver.world.clock import HOUR, floor_to, format_ms
 from mockserver.world.timeline import Event
 from mockserver.world.world import World
@@ -45,8 +38,7 @@ def _passes(query: UsageQuery) -> Callable[[Event], bool] | None:
     return lambda e: (users is None or e.user in users) and (projects is None or e.project in projects)
 
 
-RENDER_CACHE_ENTRIES = 64
-RENDER_CACHE_BYTES = 8 * 1024 * 1024  # per world
+RENDER_KEY_BYTES = 300  # a cached body's key (the query, now, variant) and its `Rendered` tuple, estimated
 
 
 class Rendered(NamedTuple):
@@ -98,21 +90,13 @@ def render_key(query: UsageQuery, now: int, variant: object = None) -> tuple[Any
 def cached_render(world: World, key: tuple[Any, ...]) -> Rendered | None:
     """The cached body of a render key, or None; safe without `world.lock`, e.g. on the event loop.
 
-    Why this is safe while a worker thread renders into the same OrderedDict: `get` is one C call under the GIL,
-    and CPython's dict lookup restarts if the dict changes while it compares keys (whose `__eq__` is Python code),
-    so it returns an entry that is or was there, never a torn one; a stored `Rendered` is immutable. The LRU touch
-    (`move_to_end`) would race with the renderer's evictions, so it is done only when the lock is free (a hit
-    during a render just keeps its place: the order is a heuristic, the bound is the renderer's).
+    The cache is a `mockserver.cache` view: its lock-free `get` is one dict lookup and one LRU move under the GIL,
+    safe while a worker thread renders into the same pool; a stored `Rendered` is immutable.
     """
-    cache = world.render_cache
-    rendered = cache.get(key)
-    if rendered is not None and world.lock.acquire(blocking=False):
+    rendered: Rendered | None = world.render_cache.get(key)
+    if rendered is not None and world.clear_pending and world.lock.acquire(blocking=False):
         try:
-            cache.move_to_end(key)
-            if world.clear_pending:
-                world.clear_caches_if_pending()
-        except KeyError:
-            pass  # evicted by the render that ended between the `get` and the `acquire`
+            world.clear_caches_if_pending()  # a reset during a render that has ended since
         finally:
             world.lock.release()
     return rendered
@@ -148,7 +132,6 @@ def _render_locked(
     cache = world.render_cache
     rendered = cache.get(key)
     if rendered is not None:  # rendered by the thread that held the lock before this one
-        cache.move_to_end(key)
         return rendered
     check_size(world, query, now)
     # Contract adapters read and edit points: they get dicts; the newest contract gets pre-serialised points.
@@ -156,19 +139,14 @@ def _render_locked(
     if adapt is not None:
         report = adapt(report)
     activity = report.get("activity")
-    rendered = Rendered(orjson.dumps(report), len(activity) if activity is not None else None)
+    rendered = Rendered(compact(orjson.dumps(report)), len(activity) if activity is not None else None)
     if len(rendered.body) > MAX_RESPONSE_BYTES:
         raise QueryError(
             f"the response would be {len(rendered.body)} bytes, over the limit of {MAX_RESPONSE_BYTES} bytes per "
             "response; ask for a shorter window, fewer types or dropZeroPoints",
             code="RESPONSE_TOO_LARGE",
         )
-    cache[key] = rendered
-    world.render_cache_bytes += len(rendered.body)
-    while len(cache) > RENDER_CACHE_ENTRIES or world.render_cache_bytes > RENDER_CACHE_BYTES:
-        _, dropped = cache.popitem(last=False)
-        world.render_cache_bytes -= len(dropped.body)
-    return rendered
+    return cache.put(key, rendered, len(rendered.body) + RENDER_KEY_BYTES)
 
 
 class Points:
@@ -189,7 +167,7 @@ class Points:
         zeros = self._zeros.get(kind)
         if zeros is None:
             points = [{"time": b.time, **template} for b in self.buckets]
-            zeros = [dumps_kept(p) for p in points] if self.raw else points
+            zeros = [compact(orjson.dumps(p)) for p in points] if self.raw else points
             self._zeros[kind] = zeros
         return zeros
 
@@ -241,9 +219,10 @@ def buckets_for(
             key = (step, low)
             bucket = cache.get(key)
             if bucket is None:
-                bucket = cache[key] = bucket_of(format_ms(low), world.events(low, high))
-                if len(cache) > BUCKET_CACHE_SIZE:
-                    cache.popitem(last=False)
+                # The hours of a bucket of whole hours are not kept: the bucket is, and its next query needs no
+                # events (a shorter bucket's hour is kept: the next buckets read it too).
+                bucket = bucket_of(format_ms(low), world.events(low, high, keep=step < HOUR))
+                cache.put(key, bucket, bucket_bytes(bucket))
         elif hi <= lo:
             bucket = Bucket(format_ms(low))
         else:

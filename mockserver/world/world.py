@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+import orjson
+
+from mockserver.cache import CacheBudget
 from mockserver.contract.entities import AssetProperties
 from mockserver.generate import ValueGenerator, make_id, person_id, stable_seed
 from mockserver.scenario.model import FlowNodeSpec, GeneratorSpec, JobSpec, Scenario
@@ -39,8 +41,10 @@ GRANULARITY_MS = {
 }
 # The JSON Schema that generated asset properties follow: the contract's own model, exported once.
 ASSET_PROPERTIES_SCHEMA = AssetProperties.model_json_schema(by_alias=True)
-HOUR_CACHE_SIZE = 24 * 400  # hours of generated activity kept in memory (about 13 months)
-ENTITY_CACHE_SIZE = 5_000
+# Estimated sizes of cached values (tracemalloc on the shipped scenarios): an event with its ids is ~490 bytes;
+# a job or asset entity, nested dicts and strings, ~3.5 to 4.5 times its JSON length.
+EVENT_BYTES = 500
+ENTITY_JSON_FACTOR = 4
 
 
 class WorldError(ValueError):
@@ -79,6 +83,7 @@ class World:
         values: ValueGenerator,
         fixed: list[Event] | None = None,
         job_specs: dict[str, JobSpec] | None = None,
+        budget: CacheBudget | None = None,
     ) -> None:
         self.scenario = scenario
         self.name = scenario.name
@@ -101,19 +106,19 @@ class World:
         self.collections_by_id = {c.id: c for c in collections}
         self.settings = _settings(scenario)
         self._collection_ids = [c.id for c in collections]
-        # Held by whoever renders (a worker thread of the server, or `mockserver render`) for the whole render: the
-        # caches below are plain OrderedDicts that a render reads and mutates, one renderer at a time. The event loop
-        # only reads `render_cache` without it (see `report.cached_render`).
+        # Held by whoever renders (a worker thread of the server, or `mockserver render`) for the whole render:
+        # renders of one world run one at a time. The caches themselves are thread-safe (`mockserver.cache`).
         self.lock = threading.Lock()
         self.clear_pending = False  # a `reset` came during a render: the renderer clears the caches when done
-        self._hours: OrderedDict[int, list[Event]] = OrderedDict()
-        self._jobs: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
-        self._assets: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        # Serialised bodies by (query, now, contract variant); bounded in entries and bytes (see report.py).
-        self.render_cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self.render_cache_bytes = 0
+        # Every cache is keyed by what clients ask for, so all draw on one byte budget (the app's, from `Worlds`).
+        budget = budget if budget is not None else CacheBudget()
+        self._hours = budget.cache("hours")  # generated events by hour
+        self._jobs = budget.cache("entities")  # job entities by (id, status)
+        self._assets = budget.cache("entities")  # asset entities by id
+        # Serialised bodies by (query, now, contract variant) (see report.py).
+        self.render_cache = budget.cache("renders")
         # Totals of whole past buckets by (bucket size, start): a pure function of the events (see aggregate.py).
-        self.bucket_cache: OrderedDict[tuple[int, int], Any] = OrderedDict()
+        self.bucket_cache = budget.cache("buckets")
         # Explicit events (jobs, assets, events of the scenario), by hour, merged into the generated ones.
         self._fixed: dict[int, list[Event]] = {}
         for event in fixed or ():
@@ -134,8 +139,8 @@ class World:
         self.start = min(starts, default=anchor)
 
     # -- activity -------------------------------------------------------------------------------------------
-    def hour(self, hour: int) -> list[Event]:
-        """The events of the hour starting at `hour` (memoised; a pure function of the seed)."""
+    def hour(self, hour: int, keep: bool = True) -> list[Event]:
+        """The events of the hour starting at `hour` (memoised unless not `keep`; a pure function of the seed)."""
         events = self._hours.get(hour)
         if events is None:
             if hour + HOUR <= self.start:
@@ -147,16 +152,15 @@ class World:
                 fixed = self._fixed.get(hour)
                 if fixed:
                     events = sorted(events + fixed, key=lambda e: (e.t, e.key))
-            self._hours[hour] = events
-            if len(self._hours) > HOUR_CACHE_SIZE:
-                self._hours.popitem(last=False)
+            if keep:
+                self._hours.put(hour, events, 64 + EVENT_BYTES * len(events))
         return events
 
-    def events(self, start: int, end: int) -> Iterator[Event]:
-        """Events with `start <= t < end`, oldest first."""
+    def events(self, start: int, end: int, keep: bool = True) -> Iterator[Event]:
+        """Events with `start <= t < end`, oldest first (hours not yet generated are memoised only with `keep`)."""
         hour = max(floor_to(start, HOUR), floor_to(self.start, HOUR))
         while hour < end:
-            for event in self.hour(hour):
+            for event in self.hour(hour, keep):
                 if start <= event.t < end:
                     yield event
             hour += HOUR
@@ -186,7 +190,6 @@ class World:
             return
         self.clear_pending = False
         self.render_cache.clear()
-        self.render_cache_bytes = 0
         self._jobs.clear()
         self._assets.clear()
 
@@ -210,9 +213,7 @@ class World:
         job = self._jobs.get(cache_key)
         if job is None:
             job = self._build_job(event, status)
-            self._jobs[cache_key] = job
-            if len(self._jobs) > ENTITY_CACHE_SIZE:
-                self._jobs.popitem(last=False)
+            self._jobs.put(cache_key, job, ENTITY_JSON_FACTOR * len(orjson.dumps(job)))
         return job
 
     def _build_job(self, event: Event, status: str) -> dict[str, Any]:
@@ -312,9 +313,7 @@ class World:
                 ),
                 "source": event.asset_source or "unknown",
             }
-            self._assets[event.asset] = asset
-            if len(self._assets) > ENTITY_CACHE_SIZE:
-                self._assets.popitem(last=False)
+            self._assets.put(event.asset, asset, ENTITY_JSON_FACTOR * len(orjson.dumps(asset)))
         return asset
 
 
@@ -331,8 +330,13 @@ def _settings(scenario: Scenario) -> WorldSettings:
     return WorldSettings(spec.default_time_range, steps, coarsest, spec.accept_only_declared_keys)
 
 
-def build_world(scenario: Scenario, now: int | None = None, seed: int | None = None) -> World:
-    """Build the world a scenario describes. `now` freezes the clock there; `seed` replaces the scenario's."""
+def build_world(
+    scenario: Scenario, now: int | None = None, seed: int | None = None, budget: CacheBudget | None = None
+) -> World:
+    """Build the world a scenario describes. `now` freezes the clock there; `seed` replaces the scenario's.
+
+    Its caches draw on `budget` (None: a budget of its own, `DEFAULT_CACHE_BYTES`).
+    """
     if seed is not None and seed != scenario.seed:
         scenario = scenario.model_copy(update={"seed": seed})
     if now is not None:
@@ -484,6 +488,7 @@ def build_world(scenario: Scenario, now: int | None = None, seed: int | None = N
         values,
         fixed,
         job_specs,
+        budget,
     )
 
 

@@ -82,9 +82,7 @@ def normalise(schema: Schema, root: Schema, seen: frozenset[str] = frozenset()) 
         "nullable": nullable,
         "type": types,
         "enum": None if enum is None else frozenset(enum),
-        "other": {
-            k: json.dumps(v, sort_keys=True) for k, v in schema.items() if k not in _IGNORED | _HANDLED
-        },
+        "other": {k: json.dumps(v, sort_keys=True) for k, v in schema.items() if k not in _IGNORED | _HANDLED},
     }
     if "properties" in schema or types == "object":
         shape["properties"] = {n: normalise(s, root, seen) for n, s in schema.get("properties", {}).items()}
@@ -138,9 +136,8 @@ def first_difference(expected: Schema, actual: Schema, path: str = "") -> str | 
     e_enum, a_enum = expected.get("enum"), actual.get("enum")
     if e_enum != a_enum:
         if e_enum is None or a_enum is None:
-            return (
-                f"{where}: enum differs: expected {'no enum' if e_enum is None else _fmt(e_enum)}, got "
-                + ("no enum" if a_enum is None else _fmt(a_enum))
+            return f"{where}: enum differs: expected {'no enum' if e_enum is None else _fmt(e_enum)}, got " + (
+                "no enum" if a_enum is None else _fmt(a_enum)
             )
         return f"{where}: " + _set_diff("enum", e_enum, a_enum)
     if expected.get("other") != actual.get("other"):
@@ -262,9 +259,7 @@ def _unarray(schema: Schema) -> None:
         pytest.param(
             _add_property, "usages[].points[]: properties differ: missing {'extraField'}", id="extra-property"
         ),
-        pytest.param(
-            _drop_required, "entities.users[]: required differs: extra {'isApiKey'}", id="required-changed"
-        ),
+        pytest.param(_drop_required, "entities.users[]: required differs: extra {'isApiKey'}", id="required-changed"),
         pytest.param(
             _change_type,
             "usages[].points[].value: type differs: expected 'number', got 'string'",
@@ -293,16 +288,11 @@ def test_comparer_reports_first_difference_of_mutated_reference(
 def test_comparer_says_missing_for_what_the_models_lack(reference: Schema, exported: Schema) -> None:
     models = copy.deepcopy(exported)
     _remove_enum_value(models)
-    assert (
-        compare(reference, models)
-        == "entities.jobs[].metadata.flow[].status: enum differs: missing {'rejected'}"
-    )
+    assert compare(reference, models) == "entities.jobs[].metadata.flow[].status: enum differs: missing {'rejected'}"
 
 
 def test_comparer_ignores_def_names_descriptions_and_titles(reference: Schema) -> None:
-    renamed = json.loads(
-        json.dumps(reference).replace('"#/$defs/Entities', '"#/$defs/X').replace('"Entities', '"X')
-    )
+    renamed = json.loads(json.dumps(reference).replace('"#/$defs/Entities', '"#/$defs/X').replace('"Entities', '"X'))
     node_at(renamed, "activity[]")["description"] = "changed"
     node_at(renamed, "activity[]")["title"] = "Changed"
     assert compare(reference, renamed) is None
@@ -356,9 +346,7 @@ VALID_RESPONSE: Schema = {
     "modelUsages": [
         {
             "modelId": "model_bfl-flux-1-dev",
-            "points": [
-                {"time": T, "cost": 5, "discount": 1, "jobs": 2, "apiKeyCost": 0, "apiKeyDiscount": 0}
-            ],
+            "points": [{"time": T, "cost": 5, "discount": 1, "jobs": 2, "apiKeyCost": 0, "apiKeyDiscount": 0}],
         }
     ],
     "assetUsages": [{"kind": "image", "points": [{"time": T, "count": 2, "countApiKey": 1}]}],
@@ -491,12 +479,8 @@ def _with(path: tuple[str | int, ...], value: Any) -> Schema:
         pytest.param(("usages", 0, "points", 0, "value"), 3, id="value-int-not-str"),
         pytest.param(("usages", 0, "points", 0, "apiKey"), 1.0, id="apiKey-float-not-str"),
         pytest.param(("activity", 0, "action"), "teleport", id="unknown-action"),
-        pytest.param(
-            ("entities", "jobs", 0, "metadata", "flow", 0, "status"), "done", id="unknown-node-status"
-        ),
-        pytest.param(
-            ("entities", "jobs", 0, "metadata", "flow", 0, "logicType"), "switch", id="unknown-logic-type"
-        ),
+        pytest.param(("entities", "jobs", 0, "metadata", "flow", 0, "status"), "done", id="unknown-node-status"),
+        pytest.param(("entities", "jobs", 0, "metadata", "flow", 0, "logicType"), "switch", id="unknown-logic-type"),
         pytest.param(
             ("entities", "jobs", 0, "metadata", "flow", 0, "includeOutputsInWorkflowJob"),
             False,
@@ -550,7 +534,5 @@ def test_contracts_dir_honours_the_environment(monkeypatch: pytest.MonkeyPatch, 
     assert contracts_dir() == tmp_path
     assert available_versions() == ["9.0.0", "10.0.0"]
     assert load_contract("10.0.0") == {"sdk_version": "10.0.0"}
-    with pytest.raises(
-        FileNotFoundError, match=r"no contract '2\.4\.0'.*available: \['9\.0\.0', '10\.0\.0'\]"
-    ):
+    with pytest.raises(FileNotFoundError, match=r"no contract '2\.4\.0'.*available: \['9\.0\.0', '10\.0\.0'\]"):
         load_contract()

@@ -115,7 +115,7 @@ BASIC_MASKED = "Basic ***"
         ("proxy-authorization", "Digest abc", "Digest ***"),
         ("x-admin-token", "t", "***"),
         ("x-mock-scenario", "default", "default"),
-        ("user-agent", "x" * 5000, "x" * 2048 + "..."),
+        ("user-agent", "x" * 5000, "x" * 2048 + "…[truncated 2952 bytes]"),
     ],
 )
 def test_masking(name: str, value: str, shown: str) -> None:

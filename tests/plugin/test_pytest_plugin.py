@@ -6,7 +6,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-INNER_TESTS = '''
+INNER_TESTS = """
 import asyncio
 
 import pytest
@@ -98,7 +98,7 @@ def test_contract_is_back_to_newest(mockserver):
 def test_a_failed_verification_reads_well(mockserver):
     mockserver.client.usages.list(type=["activity"])
     mockserver.assert_called(2, query={"type": "consumption"})
-'''
+"""
 
 
 def test_plugin_fixtures_marker_and_reset(pytester: pytest.Pytester) -> None:
