@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import socket
 import threading
 import time
@@ -59,6 +60,17 @@ def start_server(settings: Settings, http: str = "auto") -> tuple[uvicorn.Server
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.01)
     return server, thread, f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """A real uvicorn server of `settings` for the block: its URL; stopped afterwards."""
+    server, thread, url = start_server(settings)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,7 @@ directory of several without `default` says so and lists them; `--scenarios` als
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,7 +12,7 @@ import pytest
 
 from mockserver.cli import main
 from mockserver.settings import Settings
-from tests.conftest import BASIC, NOW, start_server
+from tests.conftest import BASIC, NOW, serving
 
 pytest_plugins = ["pytester"]
 
@@ -83,16 +81,6 @@ def test_a_single_file(capsys: pytest.CaptureFixture[str], two: Path) -> None:
     (two / "notes.txt").write_text("hello")
     assert main(["render", "--scenarios", str(two / "notes.txt")]) == 2
     assert "not a scenario file" in capsys.readouterr().err
-
-
-@contextlib.contextmanager
-def serving(settings: Settings) -> Iterator[str]:
-    server, thread, url = start_server(settings)
-    try:
-        yield url
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_a_single_file_is_served_and_reloaded_live(one: Path) -> None:

@@ -23,7 +23,7 @@ import pytest
 
 from mockserver.cli import main
 from mockserver.settings import Settings, shipped_scenarios_dir
-from tests.conftest import BASIC, NOW, NOW_TEXT, free_port, start_server
+from tests.conftest import BASIC, NOW, NOW_TEXT, free_port, serving
 
 EVIL = "http://evil.example"
 FAULT = b'{"status": 503, "shouldRetry": false}'  # JSON-looking, sent as text/plain
@@ -40,12 +40,8 @@ class Running:
 
 @contextlib.contextmanager
 def running(settings: Settings) -> Iterator[Running]:
-    server, thread, url = start_server(settings)
-    try:
+    with serving(settings) as url:
         yield Running(url, int(url.rsplit(":", 1)[1]))
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture(scope="module")

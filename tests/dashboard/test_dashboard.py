@@ -24,7 +24,7 @@ from scenario_sdk import Scenario
 
 from mockserver.dashboard import CONTENT_SECURITY_POLICY, STATIC_DIR
 from mockserver.settings import Settings, shipped_scenarios_dir
-from tests.conftest import NOW, start_server
+from tests.conftest import NOW, serving, start_server
 
 try:
     from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
@@ -53,14 +53,7 @@ def small_scenarios(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@contextlib.contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    uvicorn_server, thread, url = start_server(settings)
-    try:
-        yield url
-    finally:
-        uvicorn_server.should_exit = True
-        thread.join(10)
+serve = serving  # a real server of some settings for a block (tests/conftest.py)
 
 
 # -- the routes, without a browser ----------------------------------------------------------------------------------
