@@ -314,3 +314,11 @@ def test_stops_cleanly_on_sigterm(engine: Engine, image: str) -> None:
         assert state["Running"] is False
         assert state["ExitCode"] == 0, f"exit code {state['ExitCode']}; logs:\n{container.logs()}"
         assert "Traceback" not in container.logs()
+
+
+def test_start_up_lines_give_addresses_a_browser_can_open(shipped: Container) -> None:
+    logs = shipped.logs()
+    # The server listens on 0.0.0.0 inside the container; what it prints is an address a person can open.
+    assert "listening on http://127.0.0.1:4010/v1/usages (listening on all interfaces: 0.0.0.0)" in logs, logs
+    assert "dashboard: http://127.0.0.1:4010/" in logs and "http://0.0.0.0" not in logs
+    assert "scenario default (default)" in logs
