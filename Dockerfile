@@ -15,7 +15,7 @@
 # --- build: the wheel, from the sources alone ----------------------------------------------------------------
 FROM python:3.12-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md scenario.schema.json ./
 COPY mockserver ./mockserver
 COPY scenarios ./scenarios
 RUN python -m pip wheel --no-cache-dir --no-deps --wheel-dir /dist .

@@ -8,6 +8,7 @@ written, validates with the pydantic models and maps each error, and each semant
 
 from __future__ import annotations
 
+import bisect
 import copy
 import dataclasses
 import difflib
@@ -144,6 +145,31 @@ class _ComposingLoader(yaml.SafeLoader):
 
 def _at(mark: yaml.Mark) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
+
+
+# YAML also breaks lines at CR, NEL, LS and PS (in its marks); editors and `grep -n` count LF only.
+_YAML_BREAK = re.compile("\r\n|[\r\x85\u2028\u2029]|\n")
+_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+
+
+def _to_editor_lines(text: str, converter: _Converter) -> None:
+    """Rewrite YAML's (line, column) positions as an editor counts them, when the text has other line breaks."""
+    if not any(b in text for b in _OTHER_BREAKS):
+        return  # the common case: both count the same lines
+    yaml_starts = [0, *(m.end() for m in _YAML_BREAK.finditer(text))]
+    lf_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def convert(at: tuple[int, int]) -> tuple[int, int]:
+        line, column = at
+        index = yaml_starts[min(line, len(yaml_starts)) - 1] + column - 1
+        row = bisect.bisect_right(lf_starts, index) - 1
+        return (row + 1, index - lf_starts[row] + 1)
+
+    positions = converter.positions
+    for table in (positions.values, positions.keys):
+        for path, at in table.items():
+            table[path] = convert(at)
+    converter.problems = [(path, convert(at), message) for path, at, message in converter.problems]
 
 
 def _tag_name(tag: str) -> str:
@@ -662,6 +688,7 @@ def read_scenario_text(text: str, path: str = "<string>") -> LocatedScenario:
     except yaml.YAMLError as exc:
         raise ScenarioError([_syntax_problem(path, text, exc)]) from None
     positions = converter.positions
+    _to_editor_lines(text, converter)
     located: list[ScenarioProblem] = [
         ScenarioProblem(path, line, column, format_field_path(field_path), message)
         for field_path, (line, column), message in converter.problems

@@ -254,3 +254,14 @@ def test_the_schema_is_draft_2020_12_and_accepts_the_shipped_scenarios() -> None
         assert list(validator.iter_errors(document)) == [], file.name
     assert not validator.is_valid({"peple": 3})
     assert not validator.is_valid({"activity": {"generators": [{"actions": {"txt2im": 1}, "perWorkingDay": 1}]}})
+
+
+def test_lines_are_counted_as_editors_count_them() -> None:
+    # YAML also breaks lines at LS, PS, NEL and CR (inside a quoted string here); editors and `grep -n` do not.
+    text = (
+        'name: x\ndescription: "a\u2028b\u2029c\x85d"\npeople: [{id: ada, name: Ada}]\n'
+        "activity:\n  events:\n  - {action: txt2img, user: alice, time: -1h}\n"
+    )
+    assert problems_of(text) == [
+        "s.yaml:6:29: activity.events[0].user: unknown user 'alice'; known people or API keys: ada"
+    ]
