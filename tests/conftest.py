@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -60,6 +64,34 @@ def start_server(settings: Settings, http: str = "auto") -> tuple[uvicorn.Server
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.01)
     return server, thread, f"http://127.0.0.1:{port}"
+
+
+def serve_process(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """`python -m mockserver serve` on a free port with the tests' frozen clock, once it answers; (process, URL)."""
+    port = free_port()
+    command = [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--now", NOW_TEXT, *args]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/__admin/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    raise AssertionError("server did not start: " + process.communicate()[1])
+
+
+def stop_process(process: subprocess.Popen[str]) -> str:
+    """Stop a `serve_process` as Ctrl-C does; what it wrote to stderr."""
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, err = process.communicate()
+    return err
 
 
 @contextlib.contextmanager

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,7 +11,7 @@ import pytest
 
 from mockserver import __version__
 from mockserver.cli import main
-from tests.conftest import BASIC, NOW_TEXT, LiveServer, free_port
+from tests.conftest import BASIC, NOW_TEXT, LiveServer, serve_process, stop_process
 
 COMMANDS = ["serve", "render", "scenarios", "validate", "scenario-schema", "openapi", "vocabulary"]
 
@@ -117,35 +112,7 @@ def test_openapi_prints_the_document(capsys: pytest.CaptureFixture[str]) -> None
     assert json.loads(capsys.readouterr().out)["paths"]["/v1/usages"]["get"]
 
 
-def _serve(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--now", NOW_TEXT, *args],
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/__admin/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    _, err = process.communicate()
-    raise AssertionError("server did not start: " + err)
-
-
-def _stop(process: subprocess.Popen[str]) -> str:
-    process.send_signal(signal.SIGINT)
-    try:
-        _, err = process.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        _, err = process.communicate()
-    return err
+_serve, _stop = serve_process, stop_process
 
 
 def test_serve_says_where_it_listens_and_logs_one_line_per_request() -> None:

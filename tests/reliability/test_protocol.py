@@ -4,12 +4,8 @@ heads that never end, too many connections from one client. Every answer is the 
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +16,7 @@ import pytest
 from mockserver.api.server import MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_LINE
 from mockserver.cli import main
 from mockserver.settings import Settings
-from tests.conftest import BASIC, NOW, NOW_TEXT, free_port, start_server
+from tests.conftest import BASIC, NOW, serve_process, start_server, stop_process
 from tests.reliability.rawhttp import get_line, raw_request, read_response
 
 KEYS = {"reason", "message", "code", "traceId"}
@@ -286,34 +282,9 @@ def test_connections_past_the_per_client_limit_get_a_json_503(limited_url: str) 
 # --- the command line -----------------------------------------------------------------------------------------------
 
 
-def _serve_process(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    port = free_port()
-    command = [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--now", NOW_TEXT, "--quiet", *args]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/__admin/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError("server did not start: " + process.communicate()[1])
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    process.send_signal(signal.SIGINT)
-    try:
-        process.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
-
-
 def test_serve_with_workers_runs_the_protocol_with_its_limits() -> None:
     """The protocol class and the limits reach `serve --workers` processes (the header timeout from the environment)."""
-    process, url = _serve_process("--workers", "2", env={"MOCK_HEADER_TIMEOUT": "1"})
+    process, url = serve_process("--quiet", "--workers", "2", env={"MOCK_HEADER_TIMEOUT": "1"})
     try:
         status, headers, body, _ = raw_request(url, _head(target=b"/v1/usages?userId=" + b"u" * 100_000))
         assert_json_error(status, headers, body, 414, "URI_TOO_LONG")
@@ -322,7 +293,7 @@ def test_serve_with_workers_runs_the_protocol_with_its_limits() -> None:
         error = assert_json_error(int(headers.split(b" ")[1]), headers, body, 408, "REQUEST_TIMEOUT")
         assert "within 1 s" in error["message"]
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 @pytest.mark.parametrize(
