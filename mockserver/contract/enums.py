@@ -536,3 +536,54 @@ USAGE_TYPES: tuple[str, ...] = get_args(UsageType)
 
 QUALITY_GATE_VERDICTS: tuple[str, ...] = ("total", "pass", "warn", "fail")
 """Rows of `qualityGateUsages` (the contract types `verdict` as a plain string)."""
+
+# --- teams, projects and keys (read endpoints) ---------------------------------------------------------------
+
+# Team plans (`team.plan`, `limits` response `plan`).
+Plan = Literal[
+    "cu-basic",
+    "cu-creator",
+    "cu-max",
+    "cu-pro",
+    "cu-pro-q3-25",
+    "cu-team",
+    "cu-team-v2",
+    "enterprise",
+    "essential",
+    "free",
+    "premium",
+    "pro",
+]
+PLANS: tuple[str, ...] = get_args(Plan)
+
+# Team types.
+TeamType = Literal["personal", "shared"]
+TEAM_TYPES: tuple[str, ...] = get_args(TeamType)
+
+# Roles inside a team (members, invitations, the caller's `context.userRole`).
+TeamRole = Literal["admin", "key", "member"]
+TEAM_ROLES: tuple[str, ...] = get_args(TeamRole)
+
+# Team invitation statuses.
+InvitationStatus = Literal["accepted", "expired", "pending", "withdrawn"]
+INVITATION_STATUSES: tuple[str, ...] = get_args(InvitationStatus)
+
+# Team payment statuses.
+PaymentStatus = Literal["failed", "succeeded"]
+PAYMENT_STATUSES: tuple[str, ...] = get_args(PaymentStatus)
+
+# Team subscription statuses.
+SubscriptionStatus = Literal["active", "inactive", "paused"]
+SUBSCRIPTION_STATUSES: tuple[str, ...] = get_args(SubscriptionStatus)
+
+# Team IP-detection postures.
+IpDetectionEnforcement = Literal["active-fail-closed", "active-fail-open", "disabled"]
+IP_DETECTION_ENFORCEMENTS: tuple[str, ...] = get_args(IpDetectionEnforcement)
+
+# Statuses of a key listed by a team or project (no `deleted`, unlike `entities.users[].apiKeyStatus`).
+MemberKeyStatus = Literal["active", "inactive"]
+MEMBER_KEY_STATUSES: tuple[str, ...] = get_args(MemberKeyStatus)
+
+# API key scopes.
+KeyScope = Literal["project", "team"]
+KEY_SCOPES: tuple[str, ...] = get_args(KeyScope)
