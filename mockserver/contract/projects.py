@@ -27,7 +27,9 @@ class ProjectUser(WireModel):
     updated_at: str = Field(description="Last update date, ISO 8601.")
     avatar: Avatar | None = Field(default=None, description="The person's avatar.")
     consumption: float | None = Field(default=None, description="CU used by this member over the billing period.")
-    max_consumption: float | None = Field(default=None, description="The member's CU cap for the period; absent if none.")
+    max_consumption: float | None = Field(
+        default=None, description="The member's CU cap for the period; absent if none."
+    )
 
 
 class Project(WireModel):
@@ -48,7 +50,9 @@ class Project(WireModel):
     disable_ip_detection: bool | None = Field(
         default=None, description="IP detection is off for this project; absent means the team posture applies."
     )
-    max_consumption: float | None = Field(default=None, description="The project's CU cap for the period; absent if none.")
+    max_consumption: float | None = Field(
+        default=None, description="The project's CU cap for the period; absent if none."
+    )
     quality_gate_auto_detect: bool | None = Field(default=None, description="Quality Gate auto-detection runs here.")
     settings: HomepageSettings | None = Field(default=None, description="Project settings; absent from the list.")
 

@@ -153,7 +153,9 @@ class TeamUser(WireModel):
     updated_at: str = Field(description="Last update date, ISO 8601.")
     avatar: Avatar | None = Field(default=None, description="The person's avatar.")
     consumption: float | None = Field(default=None, description="CU used by this member over the billing period.")
-    max_consumption: float | None = Field(default=None, description="The member's CU cap for the period; absent if none.")
+    max_consumption: float | None = Field(
+        default=None, description="The member's CU cap for the period; absent if none."
+    )
 
 
 class SearchIndex(WireModel):
