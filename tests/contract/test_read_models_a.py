@@ -34,7 +34,14 @@ from mockserver.contract.enums import (
     TEAM_TYPES,
 )
 from mockserver.contract.projects import ProjectListResponse, ProjectRetrieveResponse
-from mockserver.contract.teams import TeamLimitsResponse, TeamListResponse, TeamRetrieveResponse
+from mockserver.contract.teams import (
+    KeyProject,
+    PlanLimits,
+    TeamKey,
+    TeamLimitsResponse,
+    TeamListResponse,
+    TeamRetrieveResponse,
+)
 from mockserver.contract.usages import response_json_schema
 from mockserver.contract.versions import contracts_dir
 from tests.contract.test_models import compare, node_at, normalise
@@ -97,6 +104,14 @@ def test_model_matches_the_contract(name: str) -> None:
     assert difference is None, f"{name}: {difference}"
     assert normalise(reference, reference) == normalise(exported, exported)
     assert response_json_schema(MODELS[name], mode="serialization") == exported
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+def test_model_matches_the_sdks_own_response_type(name: str) -> None:
+    # The same check against the installed SDK's pydantic types: needs no reference material, so it runs anywhere.
+    sdk_schema = SDK_TYPES[name].model_json_schema(by_alias=True)
+    difference = compare(sdk_schema, response_json_schema(MODELS[name]))
+    assert difference is None, f"{name}: {difference}"
 
 
 def test_contracts_name_the_calls_the_models_answer() -> None:
@@ -526,3 +541,21 @@ def test_unknown_keys_are_kept() -> None:
     body["collection"]["newField"] = {"x": 1}
     dumped = CollectionRetrieveResponse.model_validate(body).model_dump(mode="json", by_alias=True, exclude_none=True)
     assert dumped["collection"]["newField"] == {"x": 1}
+
+
+def test_models_are_built_by_python_name() -> None:
+    wire = EXAMPLES["teams-retrieve-limits"]["limits"]
+    limits = PlanLimits(**{name: wire[field.alias] for name, field in PlanLimits.model_fields.items()})
+    assert limits.otp_sessions == 5
+    assert limits.model_dump(by_alias=True) == wire
+    key = TeamKey(
+        id="apiu_ci",
+        api_key_id="api_ci",
+        api_key_status="active",
+        created_at=T0,
+        name="ci-bot",
+        scope="project",
+        updated_at=T1,
+        projects=[KeyProject(project_id="proj_lab", role="reader")],
+    )
+    assert key.model_dump(by_alias=True, exclude_none=True)["projects"] == [{"projectId": "proj_lab", "role": "reader"}]
