@@ -346,3 +346,15 @@ def test_the_shipped_contracts_are_the_reference_unchanged() -> None:
     assert [p.name for p in shipped] == [p.name for p in reference]
     for ours, theirs in zip(shipped, reference, strict=True):
         assert ours.read_bytes() == theirs.read_bytes(), ours.name
+
+
+def test_the_shipped_endpoint_contracts_are_the_reference_unchanged() -> None:
+    from mockserver.contract.versions import contracts_dir, reference_dir
+
+    reference = sorted((reference_dir() / "endpoints").glob("*-2.4.0.json"))
+    if not reference:
+        pytest.skip(f"no reference material at {reference_dir() / 'endpoints'}")
+    shipped = sorted((contracts_dir() / "endpoints").glob("*-2.4.0.json"))
+    assert [p.name for p in shipped] == [p.name for p in reference]
+    for ours, theirs in zip(shipped, reference, strict=True):
+        assert ours.read_bytes() == theirs.read_bytes(), ours.name
