@@ -1,0 +1,507 @@
+"""The 200 bodies of `GET /v1/models` and `GET /v1/models/{modelId}`: a model with its inputs, training,
+parameters, UI configuration and performance stats. (Named `ai_models` because every module here holds models.)"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from mockserver.contract.base import WireModel
+from mockserver.contract.entities import FlowAsset, InputRequired
+from mockserver.contract.enums import (
+    AccessRestriction,
+    AssetKind,
+    BackgroundBehavior,
+    InputType,
+    LrScheduler,
+    ModelCapability,
+    ModelClassStatus,
+    ModelSource,
+    ModelStatus,
+    ModelType,
+    Privacy,
+    TrainingStage,
+    TriggerPosition,
+)
+
+
+class ModelThumbnail(FlowAsset):
+    """An image of a model (its thumbnail, or a sample of a training epoch): an asset id and its URL."""
+
+
+class ModelClass(WireModel):
+    """The class of the model."""
+
+    category: str = Field(description="The category slug of the class.")
+    concept_prompt: str = Field(description="The concept prompt of the class.")
+    model_id: str = Field(description="The model ID of the class.")
+    name: str = Field(description="The class name.")
+    prompt: str = Field(description="The class prompt.")
+    slug: str = Field(description="The class slug.")
+    status: ModelClassStatus = Field(
+        description="The class status (only published classes are listed, but unpublished classes can still appear..."
+    )
+    thumbnails: list[str] = Field(description="Some example images URLs to showcase the class.")
+
+
+class ModelConcept(WireModel):
+    """ModelConcept."""
+
+    model_epoch: str | None = Field(
+        default=None, description="The epoch of the model Only available for Flux Lora Trained models."
+    )
+    model_id: str = Field(description="The model ID.")
+    scale: float = Field(
+        description="The scale of the model For Flux Kontext Prompt Editing, the scale is between 0 and 2."
+    )
+
+
+class ModelEpoch(WireModel):
+    """ModelEpoch."""
+
+    assets: list[ModelThumbnail] | None = Field(
+        default=None, description="The assets of the epoch if sample prompts as been supplied during training."
+    )
+    epoch: str = Field(description="The epoch hash to identify the epoch.")
+
+
+class ModelInput(WireModel):
+    """Defines the input parameters for a model."""
+
+    allowed_values: list[Any] | None = Field(default=None, description="The allowed values for the input.")
+    background_behavior: BackgroundBehavior | None = Field(
+        default=None, description="Specifies the background behavior for the input."
+    )
+    color: bool | None = Field(default=None, description="Whether the input is a color or not.")
+    cost_impact: bool | None = Field(
+        default=None, description="Whether this input affects the model's cost calculation."
+    )
+    default: Any | None = Field(default=None, description="The default value for the input.")
+    description: str | None = Field(
+        default=None, description="Help text displayed in the UI to provide additional information about the input."
+    )
+    group: str | None = Field(default=None, description="Used to visually group inputs together in the UI.")
+    hint: str | None = Field(default=None, description="Hint text displayed in the UI as a tooltip to guide the user.")
+    inputs: list[dict[str, Any]] | None = Field(
+        default=None, description="The list of inputs which form an object within a container array."
+    )
+    kind: AssetKind | None = Field(default=None, description="The asset kind of the input.")
+    label: str | None = Field(default=None, description="The label displayed in the UI for this input.")
+    mask_from: str | None = Field(
+        default=None, description="The name of the file input field to use as the mask source."
+    )
+    max: float | None = Field(default=None, description="The maximum allowed value.")
+    max_duration: float | None = Field(default=None, description="The maximum allowed media duration in seconds.")
+    max_length: float | None = Field(
+        default=None, description="The maximum allowed length for `string` and `model` inputs, in characters."
+    )
+    max_size: float | None = Field(default=None, description="The maximum allowed file size in bytes.")
+    min: float | None = Field(default=None, description="The minimum allowed value.")
+    min_duration: float | None = Field(default=None, description="The minimum allowed media duration in seconds.")
+    min_length: float | None = Field(
+        default=None, description="The minimum allowed length for `string` and `model` inputs, in characters."
+    )
+    model_types: list[ModelType] | None = Field(default=None, description="The allowed model types for this input.")
+    name: str = Field(description="The name that must be user to call the model through the API.")
+    parent: bool | None = Field(
+        default=None, description="Whether this input represents a parent asset to assign to the produced assets."
+    )
+    placeholder: str | None = Field(default=None, description="Placeholder text for the input.")
+    prompt: bool | None = Field(default=None, description="Whether the input is a prompt.")
+    prompt_spark: bool | None = Field(default=None, description="Whether the input is used with prompt spark.")
+    required: InputRequired | None = Field(
+        default=None,
+        description="Set of rules that describes when this input is required: - `always`: Input is always required -...",
+    )
+    step: float | None = Field(default=None, description="The step increment for numeric inputs.")
+    type: InputType = Field(description="The data type of the input.")
+
+
+class ModelParameters(WireModel):
+    """The parameters of the model."""
+
+    age: str | None = Field(
+        default=None,
+        description="Age group of the voice (for professional cloning) Only available for ElevenLabs voice training.",
+    )
+    batch_size: float | None = Field(
+        default=None,
+        description="The batch size Less steps, and will increase the learning rate Only available for Flux LoRA training.",
+    )
+    class_prompt: str | None = Field(
+        default=None,
+        description="The prompt to specify images in the same class as provided instance images Deprecated legacy...",
+    )
+    clone_type: str | None = Field(
+        default=None,
+        description='Type of voice cloning: "instant" (fast) or "professional" (higher quality, requires captcha)...',
+    )
+    concept_prompt: str | None = Field(
+        default=None,
+        description="The prompt with identifier specifying the instance (or subject) of the class Default value...",
+    )
+    gender: str | None = Field(
+        default=None,
+        description="Gender of the voice (for professional cloning) Only available for ElevenLabs voice training.",
+    )
+    language: str | None = Field(
+        default=None,
+        description="Language of the audio samples (ISO 639-1 code) Only available for ElevenLabs voice training.",
+    )
+    learning_rate: float | None = Field(
+        default=None,
+        description="Initial learning rate (after the potential warmup period) Default value varies depending on the...",
+    )
+    learning_rate_text_encoder: float | None = Field(
+        default=None,
+        description="Initial learning rate (after the potential warmup period) for the text encoder Maximum [Flux...",
+    )
+    learning_rate_unet: float | None = Field(
+        default=None,
+        description="Initial learning rate (after the potential warmup period) for the UNet Deprecated legacy...",
+    )
+    lr_scheduler: LrScheduler | None = Field(
+        default=None,
+        description='The scheduler type to use (default: "constant") Deprecated legacy training parameter.',
+    )
+    max_train_steps: float | None = Field(
+        default=None,
+        description="Maximum number of training steps to execute (default: varies depending on the model type)...",
+    )
+    nb_epochs: float | None = Field(
+        default=None, description="The number of epochs to train for Only available for Flux LoRA training."
+    )
+    nb_repeats: float | None = Field(
+        default=None, description="The number of times to repeat the training Only available for Flux LoRA training."
+    )
+    num_text_train_steps: float | None = Field(
+        default=None,
+        description="The number of training steps for the text encoder Deprecated legacy training parameter.",
+    )
+    num_u_net_train_steps: float | None = Field(
+        default=None, description="The number of training steps for the UNet Deprecated legacy training parameter."
+    )
+    optimize_for: Literal["likeness"] | None = Field(
+        default=None, description="Optimize the model training task for a specific type of input images."
+    )
+    prior_loss_weight: float | None = Field(
+        default=None, description="The weight of prior preservation loss Deprecated legacy training parameter."
+    )
+    random_crop: bool | None = Field(
+        default=None,
+        description="Whether to random crop or center crop images before resizing to the working resolution...",
+    )
+    random_crop_ratio: float | None = Field(
+        default=None, description="Ratio of random crops Deprecated legacy training parameter."
+    )
+    random_crop_scale: float | None = Field(
+        default=None, description="Scale of random crops Deprecated legacy training parameter."
+    )
+    rank: float | None = Field(
+        default=None,
+        description="The dimension of the LoRA update matrices Only available for Flux LoRA and Musubi training...",
+    )
+    remove_background_noise: bool | None = Field(
+        default=None, description="Whether to remove background noise from audio samples before cloning."
+    )
+    sample_prompts: list[str] | None = Field(
+        default=None, description="The prompts to use for each epoch Only available for Flux LoRA training."
+    )
+    sample_source_images: list[str] | None = Field(
+        default=None,
+        description="The sample prompt images (AssetIds) paired with samplePrompts Only available for Flux LoRA...",
+    )
+    scale_lr: bool | None = Field(
+        default=None,
+        description="Whether to scale the learning rate Note: Legacy parameter, will be ignored Deprecated legacy...",
+    )
+    seed: float | None = Field(default=None, description="Used to reproduce previous results.")
+    text_encoder_training_ratio: float | None = Field(
+        default=None,
+        description="Whether to train the text encoder or not Example: For 100 steps and a value of 0.2, it means...",
+    )
+    validation_frequency: float | None = Field(default=None, description="Validation frequency.")
+    validation_prompt: str | None = Field(
+        default=None, description="Validation prompt Deprecated legacy training parameter."
+    )
+    voice_description: str | None = Field(
+        default=None,
+        description="Description of the voice characteristics Only available for ElevenLabs voice training.",
+    )
+    wandb_key: str | None = Field(default=None, description="The Weights And Bias key to use for logging.")
+
+
+class ArenaScore(WireModel):
+    """External quality score from arena.ai leaderboard."""
+
+    arena_category: str = Field(description="Arena category.")
+    arena_model_name: str = Field(description="Model name on arena.ai.")
+    fetched_at: str = Field(description="When this score was last fetched (ISO date).")
+    rank: float = Field(description="Rank in the arena category.")
+    rating: float = Field(description="ELO rating.")
+    rating_lower: float = Field(description="ELO rating confidence interval lower bound.")
+    rating_upper: float = Field(description="ELO rating confidence interval upper bound.")
+    votes: float = Field(description="Number of human votes.")
+
+
+class PerformanceVariant(WireModel):
+    """Performance stats for a model variant."""
+
+    arena_score: ArenaScore | None = Field(
+        default=None, description="External quality score from arena.ai leaderboard."
+    )
+    capability: str = Field(description="The generation capability.")
+    computed_at: str = Field(description="When these stats were last computed (ISO date).")
+    cost_per_asset_max_cu: float | None = Field(
+        default=None, alias="costPerAssetMaxCU", description="Maximum cost per output asset (CU)."
+    )
+    cost_per_asset_min_cu: float | None = Field(
+        default=None, alias="costPerAssetMinCU", description="Minimum cost per output asset (CU)."
+    )
+    cost_per_asset_p50_cu: float | None = Field(
+        default=None, alias="costPerAssetP50CU", description="Median cost per output asset (CU)."
+    )
+    inference_latency_p50_sec: float | None = Field(
+        default=None, description="Inference latency P50 per output asset (seconds)."
+    )
+    inference_latency_p75_sec: float | None = Field(
+        default=None, description="Inference latency P75 per output asset (seconds)."
+    )
+    resolution: str | None = Field(default=None, description="The resolution bucket.")
+    total_latency_p50_sec: float | None = Field(
+        default=None, description="Total latency P50 per output asset, including queue time (seconds)."
+    )
+    total_latency_p75_sec: float | None = Field(
+        default=None, description="Total latency P75 per output asset, including queue time (seconds)."
+    )
+    variant_key: str = Field(description="Unique variant identifier.")
+
+
+class PerformanceStats(WireModel):
+    """Aggregated performance stats."""
+
+    default: str | None = Field(default=None, description="Default variant key for quick model comparison.")
+    variants: list[PerformanceVariant] = Field(description="Performance metrics per variant.")
+
+
+class ModelTrainingImagePair(WireModel):
+    """ModelTrainingImagePair."""
+
+    instruction: str | None = Field(default=None, description="The instruction for the image pair, source to target.")
+    source_id: str | None = Field(default=None, description="The source asset ID (must be a training asset).")
+    target_id: str | None = Field(default=None, description="The target asset ID (must be a training asset).")
+
+
+class ModelTrainingImage(WireModel):
+    """ModelTrainingImage."""
+
+    automatic_captioning: str = Field(description="Automatic captioning of the image.")
+    created_at: str = Field(description="The training image upload date as an ISO string.")
+    description: str = Field(description="Description for the image.")
+    download_url: str = Field(description="The URL of the image.")
+    id: str = Field(description="The training image ID.")
+    name: str = Field(description="The original file name of the image.")
+
+
+class ModelTrainingProgress(WireModel):
+    """Additional information about the training progress of the model."""
+
+    captcha_image_url: str | None = Field(
+        default=None, description="Signed URL of the captcha image to read aloud during PVC voice cloning."
+    )
+    position: float | None = Field(default=None, description="Position of the job in the queue (ie.")
+    progress: float | None = Field(default=None, description="The progress of the job.")
+    remaining_time_ms: float | None = Field(default=None, description="The remaining time in milliseconds.")
+    retry_count: float | None = Field(
+        default=None, description="Number of consecutive PVC step 2 / step 3 failures on this voice model."
+    )
+    retryable_error: str | None = Field(default=None, description="Last recoverable failure message during PVC.")
+    stage: TrainingStage = Field(description="The stage of the request.")
+    started_at: float | None = Field(
+        default=None, description="The timestamp in millisecond marking the start of the process."
+    )
+    updated_at: float = Field(
+        description="Timestamp in milliseconds of the last time the training progress was updated."
+    )
+
+
+class ModelTrainingStats(WireModel):
+    """Additional information about the model's training."""
+
+    ended_at: str | None = Field(default=None, description="The training end time as an ISO date string.")
+    queue_duration: float | None = Field(default=None, description="The training queued duration in seconds.")
+    started_at: str | None = Field(default=None, description="The training start time as an ISO date string.")
+    train_duration: float | None = Field(default=None, description="The training duration in seconds.")
+
+
+class ModelUiConfigInputProperties(WireModel):
+    """ModelUiConfigInputProperties."""
+
+    collapsed: bool | None = Field(default=None)
+
+
+class ModelUiConfigLorasComponent(WireModel):
+    """Configuration for the loras component."""
+
+    label: str = Field(description="The label of the component.")
+    model_id_input: str | None = Field(
+        default=None,
+        description="The input model id If specified, the model id will be attached to the output asset as a...",
+    )
+    model_input: str = Field(description="The input name of the model (model_array).")
+    scale_input: str = Field(description="The input name of the scale (number_array).")
+
+
+class ModelUiConfigOutputProperties(WireModel):
+    """ModelUiConfigOutputProperties."""
+
+    label: str
+
+
+class ModelUiConfigPreset(WireModel):
+    """ModelUiConfigPreset."""
+
+    fields: list[str]
+    presets: Any
+
+
+class ModelUiConfigResolutionComponentPreset(WireModel):
+    """ModelUiConfigResolutionComponentPreset."""
+
+    height: float
+    label: str
+    width: float
+
+
+class ModelUiConfigResolutionComponent(WireModel):
+    """Configuration for the resolution component."""
+
+    height_input: str = Field(description="The input name of the height.")
+    label: str = Field(description="The label of the component.")
+    presets: list[ModelUiConfigResolutionComponentPreset] = Field(description="The resolution presets.")
+    width_input: str = Field(description="The input name of the width.")
+
+
+class ModelUiConfigTriggerGenerate(WireModel):
+    """Configuration for the trigger generate button."""
+
+    after: str | None = Field(
+        default=None,
+        description="The 'name' of the input where the trigger generate button will be displayed (after the input).",
+    )
+    label: str
+    position: TriggerPosition | None = Field(default=None, description="The position of the trigger generate button.")
+
+
+class ModelUiConfig(WireModel):
+    """The UI configuration for the model."""
+
+    input_properties: dict[str, ModelUiConfigInputProperties] | None = Field(
+        default=None, description="Configuration for the input properties."
+    )
+    loras_component: ModelUiConfigLorasComponent | None = Field(
+        default=None, description="Configuration for the loras component."
+    )
+    output_properties: dict[str, ModelUiConfigOutputProperties] | None = Field(
+        default=None, description="Configuration for the provider outputs exposed by `exposeOutput`."
+    )
+    presets: list[ModelUiConfigPreset] | None = Field(default=None, description="Configuration for the presets.")
+    resolution_component: ModelUiConfigResolutionComponent | None = Field(
+        default=None, description="Configuration for the resolution component."
+    )
+    selects: dict[str, Any] | None = Field(default=None, description="Configuration for the selects.")
+    trigger_generate: ModelUiConfigTriggerGenerate | None = Field(
+        default=None, description="Configuration for the trigger generate button."
+    )
+
+
+class Model(WireModel):
+    """Model."""
+
+    access_restrictions: AccessRestriction | None = Field(
+        default=None,
+        description="The access restrictions of the model 0: Free plan 25: Starter plan 50: Pro plan 75: Max plan...",
+    )
+    author_id: str | None = Field(default=None, description="The author user ID.")
+    capabilities: list[ModelCapability] = Field(description="List of model capabilities.")
+    class_: ModelClass | None = Field(default=None, alias="class", description="The class of the model.")
+    collection_ids: list[str] = Field(description="A list of CollectionId this model belongs to.")
+    compliant_model_ids: list[str] | None = Field(
+        default=None,
+        description="List of base model IDs compliant with the model This attribute is mainly used for Flux LoRA models.",
+    )
+    concepts: list[ModelConcept] | None = Field(
+        default=None, description="The concepts is required for the type model: composition."
+    )
+    created_at: str = Field(description="The model creation date as an ISO string.")
+    custom: bool = Field(
+        description="Whether the model is a custom model and can be used only with POST /generate/custom/{modelId}..."
+    )
+    deleted_at: str | None = Field(default=None, description="The model deletion date as an ISO string .")
+    disable_refund: bool | None = Field(
+        default=None,
+        description="When true, credits spent on a generation with this model are not automatically refunded if the...",
+    )
+    epoch: str | None = Field(default=None, description="The epoch of the model.")
+    epochs: list[ModelEpoch] | None = Field(default=None, description="The epochs of the model.")
+    example_asset_ids: list[str] = Field(description="List of all example asset IDs setup by the model owner.")
+    id: str = Field(description="The model ID.")
+    inputs: list[ModelInput] | None = Field(default=None, description="The inputs of the model.")
+    job_id: str | None = Field(
+        default=None, description="The ID of the job that trained the model, returned to the model owner only."
+    )
+    model_keyword: str | None = Field(
+        default=None,
+        description="The model keyword, this is a legacy parameter, please use conceptPrompt in parameters.",
+    )
+    name: str | None = Field(default=None, description="The model name.")
+    negative_prompt_embedding: str | None = Field(
+        default=None, description="Fine-tune the model's inferences with negative prompt embedding."
+    )
+    owner_id: str | None = Field(default=None, description="The owner ID.")
+    parameters: ModelParameters | None = Field(default=None, description="The parameters of the model.")
+    parent_model_id: str | None = Field(default=None, description="The id of the parent model.")
+    performance_stats: PerformanceStats | None = Field(default=None, description="Aggregated performance stats.")
+    privacy: Privacy = Field(description="The privacy of the model (default: private).")
+    prompt_embedding: str | None = Field(
+        default=None, description="Fine-tune the model's inferences with prompt embedding."
+    )
+    short_description: str | None = Field(default=None, description="The model short description.")
+    soft_deletion_on: str | None = Field(
+        default=None, description="The date when the model will be soft deleted (only for Free plan)."
+    )
+    source: ModelSource = Field(description="The source of the model.")
+    status: ModelStatus = Field(description="The model status.")
+    tags: list[str] = Field(description="The associated tags.")
+    thumbnail: ModelThumbnail | None = Field(default=None, description="A thumbnail for your model.")
+    training_image_pairs: list[ModelTrainingImagePair] | None = Field(
+        default=None, description="Array of training image pairs."
+    )
+    training_images: list[ModelTrainingImage] | None = Field(
+        default=None, description="The URLs of the first 3 training images of the model."
+    )
+    training_images_number: float = Field(description="The total number of training images.")
+    training_progress: ModelTrainingProgress | None = Field(
+        default=None, description="Additional information about the training progress of the model."
+    )
+    training_stats: ModelTrainingStats | None = Field(
+        default=None, description="Additional information about the model's training."
+    )
+    type: ModelType = Field(description="The model type.")
+    ui_config: ModelUiConfig | None = Field(default=None, description="The UI configuration for the model.")
+    updated_at: str = Field(description="The model last update date as an ISO string.")
+    user_id: str | None = Field(default=None, description="(Deprecated) The user ID.")
+
+
+class ModelRetrieveResponse(WireModel):
+    """The 200 body of `GET /v1/models/{modelId}`."""
+
+    model: Model = Field(description="The model.")
+
+
+class ModelListResponse(WireModel):
+    """The 200 body of `GET /v1/models`: one page of models."""
+
+    models: list[Model] = Field(description="The page's models.")
+    next_pagination_token: str | None = Field(default=None, description="Token of the next page; none on the last.")
