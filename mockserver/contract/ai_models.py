@@ -40,25 +40,21 @@ class ModelClass(WireModel):
     prompt: str = Field(description="The class prompt.")
     slug: str = Field(description="The class slug.")
     status: ModelClassStatus = Field(
-        description="The class status (only published classes are listed, but unpublished classes can still appear..."
+        description="Only published classes are listed; unpublished ones can still appear on models."
     )
     thumbnails: list[str] = Field(description="Some example images URLs to showcase the class.")
 
 
 class ModelConcept(WireModel):
-    """ModelConcept."""
+    """A model (e.g. a LoRA) applied with a scale, by a composition model or a generation."""
 
-    model_epoch: str | None = Field(
-        default=None, description="The epoch of the model Only available for Flux Lora Trained models."
-    )
-    model_id: str = Field(description="The model ID.")
-    scale: float = Field(
-        description="The scale of the model For Flux Kontext Prompt Editing, the scale is between 0 and 2."
-    )
+    model_epoch: str | None = Field(default=None, description="Epoch of the model; trained Flux LoRA models only.")
+    model_id: str = Field(description="The model id (`model_...`).")
+    scale: float = Field(description="Scale of the model (0 to 2 for Flux Kontext prompt editing).")
 
 
 class ModelEpoch(WireModel):
-    """ModelEpoch."""
+    """One saved epoch of a trained model, with its sample images."""
 
     assets: list[ModelThumbnail] | None = Field(
         default=None, description="The assets of the epoch if sample prompts as been supplied during training."
@@ -103,7 +99,7 @@ class ModelInput(WireModel):
         default=None, description="The minimum allowed length for `string` and `model` inputs, in characters."
     )
     model_types: list[ModelType] | None = Field(default=None, description="The allowed model types for this input.")
-    name: str = Field(description="The name that must be user to call the model through the API.")
+    name: str = Field(description="The name used to pass the input through the API.")
     parent: bool | None = Field(
         default=None, description="Whether this input represents a parent asset to assign to the produced assets."
     )
@@ -112,7 +108,7 @@ class ModelInput(WireModel):
     prompt_spark: bool | None = Field(default=None, description="Whether the input is used with prompt spark.")
     required: InputRequired | None = Field(
         default=None,
-        description="Set of rules that describes when this input is required: - `always`: Input is always required -...",
+        description="When the input is required.",
     )
     step: float | None = Field(default=None, description="The step increment for numeric inputs.")
     type: InputType = Field(description="The data type of the input.")
@@ -123,111 +119,101 @@ class ModelParameters(WireModel):
 
     age: str | None = Field(
         default=None,
-        description="Age group of the voice (for professional cloning) Only available for ElevenLabs voice training.",
+        description="Age group of the voice (professional cloning; ElevenLabs voice training).",
     )
     batch_size: float | None = Field(
         default=None,
-        description="The batch size Less steps, and will increase the learning rate Only available for Flux LoRA training.",
+        description="Batch size (Flux LoRA training).",
     )
     class_prompt: str | None = Field(
         default=None,
-        description="The prompt to specify images in the same class as provided instance images Deprecated legacy...",
+        description="Prompt of images of the instance images' class (deprecated, legacy).",
     )
     clone_type: str | None = Field(
         default=None,
-        description='Type of voice cloning: "instant" (fast) or "professional" (higher quality, requires captcha)...',
+        description="Voice cloning type: `instant` or `professional` (needs a captcha).",
     )
     concept_prompt: str | None = Field(
         default=None,
-        description="The prompt with identifier specifying the instance (or subject) of the class Default value...",
+        description="Prompt with the identifier of the instance (subject) of the class.",
     )
     gender: str | None = Field(
         default=None,
-        description="Gender of the voice (for professional cloning) Only available for ElevenLabs voice training.",
+        description="Gender of the voice (professional cloning; ElevenLabs voice training).",
     )
     language: str | None = Field(
         default=None,
-        description="Language of the audio samples (ISO 639-1 code) Only available for ElevenLabs voice training.",
+        description="Language of the audio samples, ISO 639-1 (ElevenLabs voice training).",
     )
     learning_rate: float | None = Field(
         default=None,
-        description="Initial learning rate (after the potential warmup period) Default value varies depending on the...",
+        description="Initial learning rate, after any warm-up.",
     )
     learning_rate_text_encoder: float | None = Field(
         default=None,
-        description="Initial learning rate (after the potential warmup period) for the text encoder Maximum [Flux...",
+        description="Initial learning rate of the text encoder, after any warm-up.",
     )
     learning_rate_unet: float | None = Field(
         default=None,
-        description="Initial learning rate (after the potential warmup period) for the UNet Deprecated legacy...",
+        description="Initial learning rate of the UNet (deprecated, legacy).",
     )
     lr_scheduler: LrScheduler | None = Field(
         default=None,
-        description='The scheduler type to use (default: "constant") Deprecated legacy training parameter.',
+        description="Learning-rate scheduler, default `constant` (deprecated, legacy).",
     )
     max_train_steps: float | None = Field(
         default=None,
-        description="Maximum number of training steps to execute (default: varies depending on the model type)...",
+        description="Most training steps to run (the default depends on the model type).",
     )
-    nb_epochs: float | None = Field(
-        default=None, description="The number of epochs to train for Only available for Flux LoRA training."
-    )
-    nb_repeats: float | None = Field(
-        default=None, description="The number of times to repeat the training Only available for Flux LoRA training."
-    )
+    nb_epochs: float | None = Field(default=None, description="Epochs to train for (Flux LoRA training).")
+    nb_repeats: float | None = Field(default=None, description="Times to repeat the training (Flux LoRA training).")
     num_text_train_steps: float | None = Field(
         default=None,
-        description="The number of training steps for the text encoder Deprecated legacy training parameter.",
+        description="Training steps of the text encoder (deprecated, legacy).",
     )
     num_u_net_train_steps: float | None = Field(
-        default=None, description="The number of training steps for the UNet Deprecated legacy training parameter."
+        default=None, description="Training steps of the UNet (deprecated, legacy)."
     )
     optimize_for: Literal["likeness"] | None = Field(
         default=None, description="Optimize the model training task for a specific type of input images."
     )
     prior_loss_weight: float | None = Field(
-        default=None, description="The weight of prior preservation loss Deprecated legacy training parameter."
+        default=None, description="Weight of the prior preservation loss (deprecated, legacy)."
     )
     random_crop: bool | None = Field(
         default=None,
-        description="Whether to random crop or center crop images before resizing to the working resolution...",
+        description="Crop images at random (else centred) before resizing (deprecated, legacy).",
     )
-    random_crop_ratio: float | None = Field(
-        default=None, description="Ratio of random crops Deprecated legacy training parameter."
-    )
-    random_crop_scale: float | None = Field(
-        default=None, description="Scale of random crops Deprecated legacy training parameter."
-    )
+    random_crop_ratio: float | None = Field(default=None, description="Ratio of random crops (deprecated, legacy).")
+    random_crop_scale: float | None = Field(default=None, description="Scale of random crops (deprecated, legacy).")
     rank: float | None = Field(
         default=None,
-        description="The dimension of the LoRA update matrices Only available for Flux LoRA and Musubi training...",
+        description="Dimension of the LoRA update matrices (Flux LoRA and Musubi training).",
     )
     remove_background_noise: bool | None = Field(
         default=None, description="Whether to remove background noise from audio samples before cloning."
     )
     sample_prompts: list[str] | None = Field(
-        default=None, description="The prompts to use for each epoch Only available for Flux LoRA training."
+        default=None, description="Prompts sampled at each epoch (Flux LoRA training)."
     )
     sample_source_images: list[str] | None = Field(
         default=None,
-        description="The sample prompt images (AssetIds) paired with samplePrompts Only available for Flux LoRA...",
+        description="Images (asset ids) paired with `samplePrompts` (Flux LoRA training).",
     )
     scale_lr: bool | None = Field(
         default=None,
-        description="Whether to scale the learning rate Note: Legacy parameter, will be ignored Deprecated legacy...",
+        description="Scale the learning rate (ignored; deprecated, legacy).",
     )
     seed: float | None = Field(default=None, description="Used to reproduce previous results.")
     text_encoder_training_ratio: float | None = Field(
         default=None,
-        description="Whether to train the text encoder or not Example: For 100 steps and a value of 0.2, it means...",
+        description="Share of the steps that also train the text encoder (0.2: the first 20%).",
     )
     validation_frequency: float | None = Field(default=None, description="Validation frequency.")
-    validation_prompt: str | None = Field(
-        default=None, description="Validation prompt Deprecated legacy training parameter."
-    )
+    validation_prompt: str | None = Field(default=None, description="Validation prompt (deprecated, legacy).")
     voice_description: str | None = Field(
         default=None,
-        description="Description of the voice characteristics Only available for ElevenLabs voice training.",
+        description="The voice's characteristics (ElevenLabs voice training).",
     )
     wandb_key: str | None = Field(default=None, description="The Weights And Bias key to use for logging.")
 
@@ -286,7 +272,7 @@ class PerformanceStats(WireModel):
 
 
 class ModelTrainingImagePair(WireModel):
-    """ModelTrainingImagePair."""
+    """A source and target training image, with the instruction that turns one into the other."""
 
     instruction: str | None = Field(default=None, description="The instruction for the image pair, source to target.")
     source_id: str | None = Field(default=None, description="The source asset ID (must be a training asset).")
@@ -294,7 +280,7 @@ class ModelTrainingImagePair(WireModel):
 
 
 class ModelTrainingImage(WireModel):
-    """ModelTrainingImage."""
+    """One of a model's training images."""
 
     automatic_captioning: str = Field(description="Automatic captioning of the image.")
     created_at: str = Field(description="The training image upload date as an ISO string.")
@@ -310,7 +296,7 @@ class ModelTrainingProgress(WireModel):
     captcha_image_url: str | None = Field(
         default=None, description="Signed URL of the captcha image to read aloud during PVC voice cloning."
     )
-    position: float | None = Field(default=None, description="Position of the job in the queue (ie.")
+    position: float | None = Field(default=None, description="Position of the job in the queue.")
     progress: float | None = Field(default=None, description="The progress of the job.")
     remaining_time_ms: float | None = Field(default=None, description="The remaining time in milliseconds.")
     retry_count: float | None = Field(
@@ -336,7 +322,7 @@ class ModelTrainingStats(WireModel):
 
 
 class ModelUiConfigInputProperties(WireModel):
-    """ModelUiConfigInputProperties."""
+    """How the UI shows one input."""
 
     collapsed: bool | None = Field(default=None)
 
@@ -347,27 +333,27 @@ class ModelUiConfigLorasComponent(WireModel):
     label: str = Field(description="The label of the component.")
     model_id_input: str | None = Field(
         default=None,
-        description="The input model id If specified, the model id will be attached to the output asset as a...",
+        description="Input whose model id is attached to the output asset.",
     )
     model_input: str = Field(description="The input name of the model (model_array).")
     scale_input: str = Field(description="The input name of the scale (number_array).")
 
 
 class ModelUiConfigOutputProperties(WireModel):
-    """ModelUiConfigOutputProperties."""
+    """How the UI labels one provider output."""
 
     label: str
 
 
 class ModelUiConfigPreset(WireModel):
-    """ModelUiConfigPreset."""
+    """A preset of the UI: values for a set of inputs."""
 
     fields: list[str]
     presets: Any
 
 
 class ModelUiConfigResolutionComponentPreset(WireModel):
-    """ModelUiConfigResolutionComponentPreset."""
+    """A resolution offered by the UI."""
 
     height: float
     label: str
@@ -417,36 +403,35 @@ class ModelUiConfig(WireModel):
 
 
 class Model(WireModel):
-    """Model."""
+    """A model as `models.retrieve` and `models.list` return it (a superset of the `/usages` model entity, which
+    requires `name`; here it is optional)."""
 
     access_restrictions: AccessRestriction | None = Field(
         default=None,
-        description="The access restrictions of the model 0: Free plan 25: Starter plan 50: Pro plan 75: Max plan...",
+        description="Lowest plan allowed: 0 free, 25 starter, 50 pro, 75 max, 100 higher.",
     )
-    author_id: str | None = Field(default=None, description="The author user ID.")
+    author_id: str | None = Field(default=None, description="The author's user id.")
     capabilities: list[ModelCapability] = Field(description="List of model capabilities.")
     class_: ModelClass | None = Field(default=None, alias="class", description="The class of the model.")
-    collection_ids: list[str] = Field(description="A list of CollectionId this model belongs to.")
+    collection_ids: list[str] = Field(description="Collections the model belongs to.")
     compliant_model_ids: list[str] | None = Field(
         default=None,
-        description="List of base model IDs compliant with the model This attribute is mainly used for Flux LoRA models.",
+        description="Base models the model is compliant with (mainly Flux LoRA models).",
     )
     concepts: list[ModelConcept] | None = Field(
         default=None, description="The concepts is required for the type model: composition."
     )
-    created_at: str = Field(description="The model creation date as an ISO string.")
-    custom: bool = Field(
-        description="Whether the model is a custom model and can be used only with POST /generate/custom/{modelId}..."
-    )
-    deleted_at: str | None = Field(default=None, description="The model deletion date as an ISO string .")
+    created_at: str = Field(description="Creation date, ISO 8601.")
+    custom: bool = Field(description="A custom model, run only with `POST /generate/custom/{modelId}`.")
+    deleted_at: str | None = Field(default=None, description="Deletion date, ISO 8601; deleted models only.")
     disable_refund: bool | None = Field(
         default=None,
-        description="When true, credits spent on a generation with this model are not automatically refunded if the...",
+        description="Credits spent with this model are not refunded automatically on failure.",
     )
     epoch: str | None = Field(default=None, description="The epoch of the model.")
     epochs: list[ModelEpoch] | None = Field(default=None, description="The epochs of the model.")
     example_asset_ids: list[str] = Field(description="List of all example asset IDs setup by the model owner.")
-    id: str = Field(description="The model ID.")
+    id: str = Field(description="The model id (`model_...`).")
     inputs: list[ModelInput] | None = Field(default=None, description="The inputs of the model.")
     job_id: str | None = Field(
         default=None, description="The ID of the job that trained the model, returned to the model owner only."
@@ -459,7 +444,7 @@ class Model(WireModel):
     negative_prompt_embedding: str | None = Field(
         default=None, description="Fine-tune the model's inferences with negative prompt embedding."
     )
-    owner_id: str | None = Field(default=None, description="The owner ID.")
+    owner_id: str | None = Field(default=None, description="The owner (project or team) id.")
     parameters: ModelParameters | None = Field(default=None, description="The parameters of the model.")
     parent_model_id: str | None = Field(default=None, description="The id of the parent model.")
     performance_stats: PerformanceStats | None = Field(default=None, description="Aggregated performance stats.")
@@ -490,7 +475,7 @@ class Model(WireModel):
     )
     type: ModelType = Field(description="The model type.")
     ui_config: ModelUiConfig | None = Field(default=None, description="The UI configuration for the model.")
-    updated_at: str = Field(description="The model last update date as an ISO string.")
+    updated_at: str = Field(description="Last update date, ISO 8601.")
     user_id: str | None = Field(default=None, description="(Deprecated) The user ID.")
 
 

@@ -33,7 +33,9 @@ class AssetLink(FlowAsset):
 class FullAssetMetadata(AssetMetadata):
     """Metadata of the asset with some additional information."""
 
-    angular: float | None = Field(default=None, description="How angular is the surface?")
+    angular: float | None = Field(
+        default=None, description="How angular the surface is: 0 like a sphere, 1 mechanical."
+    )
     aspect_ratio: str | None = Field(
         default=None, description="The optional aspect ratio given for the generation, only applicable for some models."
     )
@@ -101,14 +103,16 @@ class FullAssetMetadata(AssetMetadata):
     )
     input_fidelity: InputFidelity | None = Field(
         default=None,
-        description="When set to `high`, allows to better preserve details from the input images in the output.",
+        description="`high` preserves more details of the input images.",
     )
     input_location: InputLocation | None = Field(default=None, description="Location of the input image in the output.")
     invert: bool | None = Field(default=None, description="To invert the relief.")
     keeps_file_names: bool | None = Field(
         default=None, description="Its own references (an OBJ's `mtllib`, an MTL's maps) were kept as delivered."
     )
-    keypoint_threshold: float | None = Field(default=None, description="How polished is the surface?")
+    keypoint_threshold: float | None = Field(
+        default=None, description="How polished the surface is: 0 rough, 1 like a mirror."
+    )
     kind: AssetKind
     layer_difference: float | None = Field(default=None)
     length_threshold: float | None = Field(default=None)
@@ -145,14 +149,14 @@ class FullAssetMetadata(AssetMetadata):
         default=None,
         description="List of points (label, x, y) in the image where label = 0 for background and 1 for object.",
     )
-    polished: float | None = Field(default=None, description="How polished is the surface?")
+    polished: float | None = Field(default=None, description="How polished the surface is: 0 rough, 1 like a mirror.")
     preset: str | None = Field(default=None)
     progress_percent: float | None = Field(default=None)
     prompt: str | None = Field(default=None, description="The prompt that guided the asset generation or editing.")
     prompt_fidelity: float | None = Field(
         default=None, description="Increase the fidelity to the prompt during upscale."
     )
-    raised: float | None = Field(default=None, description="How raised is the surface?")
+    raised: float | None = Field(default=None, description="How raised the surface is: 0 flat, 1 very rough rock.")
     reference_images: list[str] | None = Field(
         default=None, description="The reference images used for the asset generation or editing."
     )
@@ -162,7 +166,7 @@ class FullAssetMetadata(AssetMetadata):
     result_contours: bool | None = Field(default=None, description="Boolean to output the contours.")
     result_image: bool | None = Field(
         default=None,
-        description="Boolean to return the source image with the mask applied as alpha channel (RGBA PNG...",
+        description="Return the source image with the mask as its alpha channel (RGBA PNG).",
     )
     result_mask: bool | None = Field(default=None, description="Boolean to return the binary masks in the response.")
     root_parent_id: str | None = Field(default=None)
@@ -171,14 +175,12 @@ class FullAssetMetadata(AssetMetadata):
     scheduler: str | None = Field(default=None, description="The scheduler used to generate this asset.")
     seed: str | None = Field(default=None, description="The seed used to generate this asset.")
     sharpen: bool | None = Field(default=None, description="Sharpen tiles.")
-    shiny: float | None = Field(default=None, description="How shiny is the surface?")
+    shiny: float | None = Field(default=None, description="How shiny the surface is: 0 matte, 1 like a diamond.")
     size: float | None = Field(default=None)
     sketch: bool | None = Field(default=None, description="Activate sketch detection instead of canny.")
     source_project_id: str | None = Field(default=None)
     splice_threshold: float | None = Field(default=None)
-    strength: float | None = Field(
-        default=None, description="The strength Only available for the `flux-kontext` LoRA model."
-    )
+    strength: float | None = Field(default=None, description="The strength; `flux-kontext` LoRA model only.")
     structure_fidelity: float | None = Field(
         default=None, description="Strength for the input image structure preservation."
     )
@@ -202,7 +204,7 @@ class FullAssetMetadata(AssetMetadata):
     thumbnail: AssetLink | None = Field(default=None, description="The thumbnail of the canvas.")
     tile_style: bool | None = Field(
         default=None,
-        description="If set to true, during the upscaling process, the model will match tiles of the source image...",
+        description="Match the tiles of the source image while upscaling.",
     )
     training_image: bool | None = Field(default=None)
     vertical_expansion_ratio: float | None = Field(default=None, description="(deprecated) Vertical expansion ratio.")
@@ -213,7 +215,7 @@ class QualityGateDimension(WireModel):
     """Always-on generic AI-quality dimension."""
 
     reasons: list[str] = Field(description="Why the image scored as it did.")
-    score: float = Field(description="0–100; higher is better (more compliant / less AI-looking).")
+    score: float = Field(description="0 to 100; higher is better (more compliant, less AI-looking).")
     suggestions: list[str] = Field(description="Actionable suggestions to improve the score.")
 
 
@@ -238,29 +240,30 @@ class QualityGate(WireModel):
     details: QualityGateDetails | None = Field(
         default=None, description="Per-dimension reasons and suggestions, as produced by the detector."
     )
-    error: str | None = Field(default=None, description="Error message when status is 'error' (truncated).")
+    error: str | None = Field(default=None, description="Error message (truncated) when `status` is `error`.")
     overall_score: float | None = Field(
-        default=None, description="0–100 composite score (present when status is 'scored')."
+        default=None, description="Composite score, 0 to 100 (when `status` is `scored`)."
     )
     sensitivity: QualityGateSensitivity | None = Field(default=None, description="Sensitivity used for the verdict.")
     status: QualityGateStatus = Field(description="Whether scoring succeeded or errored.")
     verdict: QualityGateVerdict | None = Field(
-        default=None, description="Pass / warn / fail (present when status is 'scored')."
+        default=None, description="`pass`, `warn` or `fail` (when `status` is `scored`)."
     )
     version: str = Field(description="Rubric/model version that produced this result.")
 
 
 class Asset(AssetEntity):
-    """Asset."""
+    """An asset as `assets.retrieve` and `assets.list` return it: the `/usages` asset entity plus owner, dates,
+    privacy, status, links, tags and the whole generation metadata."""
 
-    author_id: str = Field(description="The author user ID.")
+    author_id: str = Field(description="The author's user id.")
     automatic_captioning: str | None = Field(default=None, description="Automatic captioning of the asset.")
-    collection_ids: list[str] = Field(description="A list of CollectionId this asset belongs to.")
-    created_at: str = Field(description="The asset creation date as an ISO string.")
-    deleted_at: str | None = Field(default=None, description="The asset deletion date as an ISO string .")
+    collection_ids: list[str] = Field(description="Collections the asset belongs to.")
+    created_at: str = Field(description="Creation date, ISO 8601.")
+    deleted_at: str | None = Field(default=None, description="Deletion date, ISO 8601; deleted assets only.")
     description: str | None = Field(
         default=None,
-        description="The description, it will contain in priority: - the manual description - the advanced...",
+        description="The manual description, else a generated one.",
     )
     edit_capabilities: list[EditCapability] = Field(description="List of edit capabilities.")
     embedding: list[float] | None = Field(default=None, description="The embedding of the asset when requested.")
@@ -274,9 +277,9 @@ class Asset(AssetEntity):
     original_mime_type: MimeType | None = Field(default=None, description="The mime type of the original file url.")
     output_index: float | None = Field(
         default=None,
-        description="The output index of the asset within a job This index is an positive integer that starts at 0...",
+        description="Index of the asset among its job's outputs, from 0.",
     )
-    owner_id: str = Field(description="The owner (project) ID.")
+    owner_id: str = Field(description="The owner (project or team) id.")
     preview: AssetLink | None = Field(default=None, description="The asset's preview.")
     privacy: Privacy = Field(description="The privacy of the asset.")
     quality_gate: QualityGate | None = Field(
@@ -285,7 +288,7 @@ class Asset(AssetEntity):
     status: AssetStatus = Field(description="The actual status.")
     tags: list[str] = Field(description="The associated tags.")
     thumbnail: AssetLink | None = Field(default=None, description="The asset's thumbnail.")
-    updated_at: str = Field(description="The asset last update date as an ISO string.")
+    updated_at: str = Field(description="Last update date, ISO 8601.")
     url: str = Field(description="Signed URL to get the asset content.")
 
 
