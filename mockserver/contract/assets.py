@@ -31,7 +31,7 @@ class AssetLink(FlowAsset):
 
 
 class FullAssetMetadata(AssetMetadata):
-    """Metadata of the asset with some additional information."""
+    """An asset's whole metadata: the `/usages` part (`type`) plus its kind and the parameters it was made with."""
 
     angular: float | None = Field(
         default=None, description="How angular the surface is: 0 like a sphere, 1 mechanical."
@@ -212,7 +212,7 @@ class FullAssetMetadata(AssetMetadata):
 
 
 class QualityGateDimension(WireModel):
-    """Always-on generic AI-quality dimension."""
+    """One scored dimension of a Quality Gate result (generic AI quality, or brief compliance)."""
 
     reasons: list[str] = Field(description="Why the image scored as it did.")
     score: float = Field(description="0 to 100; higher is better (more compliant, less AI-looking).")
@@ -270,7 +270,7 @@ class Asset(AssetEntity):
     first_frame: AssetLink | None = Field(default=None, description="The video asset's first frame.")
     is_hidden: bool | None = Field(default=None, description="Whether the asset is hidden.")
     last_frame: AssetLink | None = Field(default=None, description="The video asset's last frame.")
-    metadata: FullAssetMetadata = Field(description="Metadata of the asset with some additional information.")
+    metadata: FullAssetMetadata = Field(description="How the asset was made, with the generation's parameters.")
     mime_type: str = Field(description="The mime type of the asset.")
     nsfw: list[str] | None = Field(default=None, description="The NSFW labels.")
     original_file_url: str | None = Field(default=None, description="The original file url.")
@@ -285,7 +285,7 @@ class Asset(AssetEntity):
     quality_gate: QualityGate | None = Field(
         default=None, description="Quality Gate result, computed asynchronously after generation."
     )
-    status: AssetStatus = Field(description="The actual status.")
+    status: AssetStatus = Field(description="Whether the asset is ready (`success`), coming or failed.")
     tags: list[str] = Field(description="The associated tags.")
     thumbnail: AssetLink | None = Field(default=None, description="The asset's thumbnail.")
     updated_at: str = Field(description="Last update date, ISO 8601.")
