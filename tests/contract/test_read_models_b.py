@@ -25,7 +25,14 @@ from scenario_sdk.types import (
 from mockserver.contract import entities
 from mockserver.contract.ai_models import ModelListResponse, ModelRetrieveResponse
 from mockserver.contract.assets import Asset, AssetListResponse, AssetRetrieveResponse
-from mockserver.contract.jobs import Job, JobListResponse, JobRetrieveResponse
+from mockserver.contract.jobs import (
+    Job,
+    JobBilling,
+    JobBillingCostDetails,
+    JobListResponse,
+    JobRetrieveResponse,
+    JobStatusChange,
+)
 from mockserver.contract.usages import response_json_schema
 from mockserver.contract.versions import contracts_dir, reference_dir
 from tests.contract.test_models import compare, node_at, normalise
@@ -82,6 +89,13 @@ def test_model_matches_the_contract(name: str) -> None:
     assert difference is None, difference
     assert normalise(ref, ref) == normalise(exported, exported)
     assert response_json_schema(MODELS[name], mode="serialization") == exported
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_model_matches_the_sdks_own_response_type(name: str) -> None:
+    # The same check against the installed SDK's pydantic types (list pages included): needs no contract files.
+    difference = compare(SDK_TYPES[name].model_json_schema(by_alias=True), response_json_schema(MODELS[name]))
+    assert difference is None, f"{name}: {difference}"
 
 
 def test_read_entities_reuse_the_usages_entities() -> None:
@@ -486,3 +500,24 @@ def test_models_and_sdk_reject_a_missing_required_field(name: str, path: tuple[s
         MODELS[name].model_validate(body)
     with pytest.raises(ValidationError):
         validate_type(type_=SDK_TYPES[name], value=body)
+
+
+def test_models_are_built_by_python_name() -> None:
+    job = Job(
+        job_id="job_1",
+        job_type="upscale",
+        status="queued",
+        progress=0,
+        created_at=T0,
+        updated_at=T0,
+        metadata=entities.JobMetadata(asset_ids=[]),
+        status_history=[JobStatusChange(status="queued", date=T0)],
+        # mypy takes an explicit `alias` (`quality-gate`) for the parameter name; pydantic accepts both.
+        billing=JobBilling(cu_cost=2, cu_discount=0, cu_cost_details=JobBillingCostDetails(quality_gate=0.5)),  # type: ignore[call-arg]
+    )
+    assert job.model_dump(by_alias=True, exclude_none=True)["billing"] == {
+        "cuCost": 2,
+        "cuDiscount": 0,
+        "cuCostDetails": {"quality-gate": 0.5},
+    }
+    validate_type(type_=job_retrieve_response.JobRetrieveResponse, value={"job": job.model_dump(by_alias=True)})
