@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -251,25 +252,43 @@ def _vocabulary(args: argparse.Namespace) -> int:
     return 0
 
 
-def _port(text: str) -> int:
-    """A TCP port to listen on (argparse applies this to the MOCK_PORT default too)."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port: use 1-65535")
-    return port
+def _number(
+    kind: type[int] | type[float], valid: Callable[[float], bool], unparsable: str, invalid: str
+) -> Callable[[str], Any]:
+    """An argparse type: `kind(text)` if `valid`, else the message (`{text}`, `{value}`); it checks the `MOCK_...`
+    environment defaults too, since argparse applies a type to a string default."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(unparsable.format(text=text)) from None
+        if not valid(value):
+            raise argparse.ArgumentTypeError(invalid.format(text=text, value=value))
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+_port = _number(int, lambda v: 1 <= v <= 65535, "not a port number: {text!r}", "{value} is not a port: use 1-65535")
+_positive = _number(int, lambda v: v >= 1, "not a whole number: {text!r}", "must be at least 1, got {value}")
+_positive_seconds = _number(  # nan is refused too: no comparison holds for it
+    float,
+    lambda v: 0 < v < float("inf"),
+    "not a number of seconds: {text!r}",
+    "must be a positive number of seconds, got {text!r}",
+)
+_megabytes = _number(
+    int,
+    lambda v: v >= 1,
+    "expected a whole number of megabytes (1 or more), found {text!r}",
+    "expected a whole number of megabytes (1 or more), found {text!r}",
+)
+
+
+def _non_negative(kind: type[int] | type[float]) -> Callable[[str], Any]:
+    return _number(kind, lambda v: v >= 0, "not a number: {text!r}", "must be 0 or more: {text!r}")
 
 
 def _plural(count: int, one: str, many: str | None = None) -> str:
@@ -286,31 +305,6 @@ def browsable(host: str, port: int) -> str:
     elif ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"http://{host}:{port}"
-
-
-def _positive_seconds(text: str) -> float:
-    """A positive, finite number of seconds (argparse applies this to the environment's default too)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 < value < float("inf"):  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
-    return value
-
-
-def _non_negative(kind: type[float] | type[int]) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
-        return value
-
-    parse.__name__ = kind.__name__  # argparse names the type in its messages
-    return parse
 
 
 def _world_options(parser: argparse.ArgumentParser) -> None:
@@ -423,16 +417,6 @@ def _allowed_hosts(args: argparse.Namespace) -> tuple[str, ...]:
     if listening is not None and not is_ip_literal(listening):
         names.append(listening)  # `serve --host my-box.local`: its own name is allowed
     return tuple(dict.fromkeys(names))
-
-
-def _megabytes(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of megabytes (1 or more), found {text!r}")
-    return value
 
 
 def _serve(args: argparse.Namespace) -> int:
