@@ -20,7 +20,7 @@ import pytest
 
 from mockserver.controls.journal import Journal, JournalEntry
 from mockserver.settings import Settings
-from tests.conftest import BASIC, NOW, start_server
+from tests.conftest import BASIC, NOW, serving
 
 USAGES = "/v1/usages"
 REQUEST_LOG = "mockserver.requests"
@@ -33,10 +33,8 @@ CACHE_BYTES = 2 * 1024 * 1024
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
     settings = Settings(now=NOW, log_requests=True, journal_bytes=JOURNAL_BYTES, cache_bytes=CACHE_BYTES)
-    server, thread, url = start_server(settings)
-    yield url
-    server.should_exit = True
-    thread.join(10)
+    with serving(settings) as url:
+        yield url
 
 
 @pytest.fixture
