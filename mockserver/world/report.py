@@ -94,11 +94,6 @@ def cached_render(world: World, key: tuple[Any, ...]) -> Rendered | None:
     safe while a worker thread renders into the same pool; a stored `Rendered` is immutable.
     """
     rendered: Rendered | None = world.render_cache.get(key)
-    if rendered is not None and world.clear_pending and world.lock.acquire(blocking=False):
-        try:
-            world.clear_caches_if_pending()  # a reset during a render that has ended since
-        finally:
-            world.lock.release()
     return rendered
 
 
@@ -116,10 +111,7 @@ def render_usages(
     """
     key = render_key(query, now, variant)
     with world.lock:
-        try:
-            return _render_locked(world, key, query, now, adapt)
-        finally:
-            world.clear_caches_if_pending()
+        return _render_locked(world, key, query, now, adapt)
 
 
 def _render_locked(

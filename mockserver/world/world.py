@@ -109,7 +109,6 @@ class World:
         # Held by whoever renders (a worker thread of the server, or `mockserver render`) for the whole render:
         # renders of one world run one at a time. The caches themselves are thread-safe (`mockserver.cache`).
         self.lock = threading.Lock()
-        self.clear_pending = False  # a `reset` came during a render: the renderer clears the caches when done
         # Every cache is keyed by what clients ask for, so all draw on one byte budget (the app's, from `Worlds`).
         budget = budget if budget is not None else CacheBudget()
         self._hours = budget.cache("hours")  # generated events by hour
@@ -175,20 +174,8 @@ class World:
     def reset(self) -> None:
         """Drop caches and return the clock to its initial state (never waits for a render in flight)."""
         self.clock.reset()
-        # A render in flight owns the caches until it ends, and then clears them (`clear_caches_if_pending`): until
-        # then they may still answer, which is correct, since each entry is a pure function of its key.
-        self.clear_pending = True
-        if self.lock.acquire(blocking=False):
-            try:
-                self.clear_caches_if_pending()
-            finally:
-                self.lock.release()
-
-    def clear_caches_if_pending(self) -> None:
-        """Drop the caches that `reset` asked to drop (the caller holds `lock`)."""
-        if not self.clear_pending:
-            return
-        self.clear_pending = False
+        # The caches are thread-safe, and each entry is a pure function of its key: a render in flight may put
+        # entries back, and they are correct.
         self.render_cache.clear()
         self._jobs.clear()
         self._assets.clear()
