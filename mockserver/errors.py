@@ -6,7 +6,8 @@ MockServerError
 └── RequestError       a request cannot be answered; carries the HTTP status and the API's error code
     ├── QueryError     400: malformed query parameters
     ├── AuthError      401: missing, malformed, unknown or revoked credentials
-    ├── NotFoundError  404: unknown path or unknown scenario
+    ├── ForbiddenError 403: a project-scoped API key asking for team data
+    ├── NotFoundError  404: unknown path, scenario or entity id
     └── UnavailableError  503: the answer is not ready yet (a render past its deadline); says when to retry
 """
 
@@ -67,6 +68,13 @@ class QueryError(RequestError):
 class AuthError(RequestError):
     status = 401
     code = "UNAUTHORIZED"
+
+
+class ForbiddenError(RequestError):
+    """403: e.g. a project-scoped API key asking for team data."""
+
+    status = 403
+    code = "FORBIDDEN"
 
 
 class NotFoundError(RequestError):

@@ -16,7 +16,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from mockserver.errors import UnavailableError
+from mockserver.errors import RequestError, UnavailableError
 
 T = TypeVar("T")
 log = logging.getLogger("mockserver")
@@ -122,7 +122,8 @@ class Renderer:
             try:
                 job.future.set_result(job.work())
             except BaseException as exc:  # handed to every waiter, like concurrent.futures does
-                log.exception("render failed")
+                if not isinstance(exc, RequestError):  # an answer (a 404, a 400), not a failure
+                    log.exception("render failed")
                 job.future.set_exception(exc)
             done = job
 

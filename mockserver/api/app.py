@@ -19,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import dashboard
-from mockserver.api import admin
+from mockserver.api import admin, read
 from mockserver.api.errors import error_response, request_error_response
 from mockserver.api.origin import OriginGuard
 from mockserver.api.usages import list_usages
@@ -115,6 +115,7 @@ def build_app(settings: Settings | None = None) -> Starlette:
         Route("/v1/usages/", list_usages, methods=["GET"]),
         Route("/usages", list_usages, methods=["GET"]),
         Route("/usages/", list_usages, methods=["GET"]),
+        *read.routes(),
         Route("/openapi.json", openapi_document, methods=["GET"]),
         *(admin.ROUTES if settings.admin else ()),
         *dashboard.routes(settings),

@@ -42,9 +42,13 @@ LATENCY_HEADER_BYTES = LATENCY_HEADER.encode()
 UNUSABLE = frozenset({"reset", "close", "empty", "malformed", "truncated", "html", "error"})
 
 
+# The API's paths without the `/v1` prefix: `/usages` and the read endpoints (`mockserver.api.read.READ_ROOTS`).
+UNPREFIXED_ROOTS = frozenset({"usages", "teams", "projects", "jobs", "assets", "models", "collections"})
+
+
 def is_api_path(path: str) -> bool:
-    """Paths that faults apply to: the API under `/v1/` and its unprefixed alias `/usages`."""
-    return path.startswith(("/v1/", "/usages"))
+    """Paths that faults apply to: the API under `/v1/`, and its unprefixed aliases (`/usages`, `/jobs/...`)."""
+    return path.startswith("/v1/") or path[1:].partition("/")[0] in UNPREFIXED_ROOTS
 
 
 class _Exchange:

@@ -28,6 +28,9 @@ class Person:
     avatar_url: str | None
     left_at: int | None
     projects: tuple[str, ...]
+    role: str = "editor"  # team role (`TeamRole`)
+    max_consumption: float | None = None  # CU cap per billing period (None: the team default, or none)
+    created_at: int | None = None  # joined the team (None: when the world starts)
 
     is_api_key = False
 
@@ -61,6 +64,8 @@ class ApiKey:
     projects: tuple[str, ...]
     created_at: int
     revoked_at: int | None
+    scope: str = "team"  # `team`, or `project`: it reads only its `projects`' content and no team data
+    max_consumption: float | None = None  # CU cap per billing period (None: none)
 
     is_api_key = True
 

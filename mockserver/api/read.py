@@ -1,0 +1,112 @@
+"""The read endpoints around `/usages` (teams, limits, projects, jobs, assets, models, collections): thin handlers.
+
+Each authenticates as `/usages` does, checks the key's scope, and asks a view of the world (`mockserver.world.team`,
+`.jobs`, `.assets`, `.ai_models`, `.collections`) for the body at the served instant. Bodies are cached by request
+(a pure function of world, instant, caller and query); any other is computed in a worker thread
+(`mockserver.offload`), so a long list walk never holds the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver.api.auth import authenticate, parse_authorization
+from mockserver.contract.lists import QueryReader
+from mockserver.world import ai_models, assets, collections, jobs, team
+from mockserver.world.access import ReadContext, access_of
+from mockserver.world.world import World
+from mockserver.worlds import SCENARIO_HEADER, WORLD_SCOPE_KEY, Worlds
+
+View = Callable[[World, ReadContext], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One SDK call: its name (`jobs.retrieve`), its path under `/v1` (`/jobs/{id}`) and the view that answers it."""
+
+    name: str
+    path: str
+    view: View
+    team_data: bool = False  # needs a team-scoped key (a project key gets 403)
+
+    @property
+    def is_list(self) -> bool:
+        return "{id}" not in self.path
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("teams.list", "/teams", team.list_teams, team_data=True),
+    Endpoint("teams.retrieve", "/teams/{id}", team.retrieve_team, team_data=True),
+    Endpoint("teams.retrieve_limits", "/teams/{id}/limits", team.retrieve_limits, team_data=True),
+    Endpoint("projects.list", "/projects", team.list_projects),
+    Endpoint("projects.retrieve", "/projects/{id}", team.retrieve_project),
+    Endpoint("jobs.list", "/jobs", jobs.list_jobs),
+    Endpoint("jobs.retrieve", "/jobs/{id}", jobs.retrieve_job),
+    Endpoint("assets.list", "/assets", assets.list_assets),
+    Endpoint("assets.retrieve", "/assets/{id}", assets.retrieve_asset),
+    Endpoint("models.list", "/models", ai_models.list_models),
+    Endpoint("models.retrieve", "/models/{id}", ai_models.retrieve_model),
+    Endpoint("collections.list", "/collections", collections.list_collections),
+    Endpoint("collections.retrieve", "/collections/{id}", collections.retrieve_collection),
+)
+# The first segment of each read path: requests under these (with or without `/v1`) are API requests.
+READ_ROOTS = tuple(sorted({"/" + e.path.split("/")[1] for e in ENDPOINTS}))
+
+
+def endpoint_named(name: str) -> Endpoint | None:
+    for endpoint in ENDPOINTS:
+        if endpoint.name == name:
+            return endpoint
+    return None
+
+
+def _handler(endpoint: Endpoint) -> Callable[[Request], Any]:
+    async def handle(request: Request) -> Response:
+        worlds: Worlds = request.app.state.worlds
+        credentials = parse_authorization(request.headers.get("authorization"))
+        world = request.scope.get(WORLD_SCOPE_KEY) or worlds.select(
+            request.headers.get(SCENARIO_HEADER), credentials.key
+        )
+        access = access_of(authenticate(world, credentials))
+        if endpoint.team_data:
+            access.require_team()
+        items = tuple(request.query_params.multi_items())
+        entity_id = request.path_params.get("id")
+        now = world.clock.served_now()
+        key = ("read", endpoint.name, entity_id, items, now, access.projects, worlds.settings.lenient)
+        body = world.render_cache.get(key)
+        if body is None:
+            ctx = ReadContext(now, access, QueryReader(items, lenient=worlds.settings.lenient), entity_id)
+            body = await request.app.state.renderer.run(
+                (world, key), lambda: _render(world, endpoint, ctx, key), group=world
+            )
+        return Response(body, media_type="application/json")
+
+    handle.__name__ = endpoint.name.replace(".", "_")
+    return handle
+
+
+def _render(world: World, endpoint: Endpoint, ctx: ReadContext, key: tuple[Any, ...]) -> bytes:
+    body = orjson.dumps(endpoint.view(world, ctx))
+    world.render_cache.put(key, body, len(body) + 200)
+    return body
+
+
+def routes() -> list[Route]:
+    """The routes of every read endpoint, under `/v1` and without it (as the SDK's own generated tests call them)."""
+    found = []
+    for endpoint in ENDPOINTS:
+        handle = _handler(endpoint)
+        path = endpoint.path.replace("{id}", "{id:str}")
+        for prefix in ("/v1", ""):
+            found.append(Route(prefix + path, handle, methods=["GET"], name=f"{endpoint.name}{prefix}"))
+            if endpoint.is_list:
+                found.append(Route(prefix + path + "/", handle, methods=["GET"]))
+    return found

@@ -1,0 +1,17 @@
+"""Assets as the read endpoints show them: assets.list and assets.retrieve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.errors import NotFoundError
+from mockserver.world.access import ReadContext
+from mockserver.world.world import World
+
+
+def list_assets(world: World, ctx: ReadContext) -> dict[str, Any]:
+    raise NotFoundError("not served yet")  # TODO(issue 13)
+
+
+def retrieve_asset(world: World, ctx: ReadContext) -> dict[str, Any]:
+    raise NotFoundError("not served yet")  # TODO(issue 13)
