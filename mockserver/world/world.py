@@ -18,6 +18,7 @@ from mockserver.world.catalog import CATALOG
 from mockserver.world.clock import DAY, HOUR, Clock, floor_to, parse_duration, parse_instant, resolve_time
 from mockserver.world.entities import ApiKey, Collection, Model, Person, Project, Team
 from mockserver.world.flows import STARTED, build_flow
+from mockserver.world.index import EntityIndex
 from mockserver.world.timeline import Event, Stream, generate_hour
 
 # Granularity from the window length (API-FACTS "Decisions for the mock"): (longest window, name, bucket ms).
@@ -136,6 +137,8 @@ class World:
         )
         starts = [s.start for s in streams] + [floor_to(e.t, HOUR) for e in fixed or ()]
         self.start = min(starts, default=anchor)
+        # Jobs and assets by id, for the read endpoints (built on first use; see index.py).
+        self.index = EntityIndex(self)
 
     # -- activity -------------------------------------------------------------------------------------------
     def hour(self, hour: int, keep: bool = True) -> list[Event]:
