@@ -92,7 +92,7 @@ def main() -> None:
     with running(argv, log) as proc:
         wait_ready(proc, port, "/__admin/health", 60, log)
         base = f"http://{HOST}:{port}"
-        status, body, _ = fetch(port, "/v1/teams")
+        body = fetch(port, "/v1/teams")[1]
         team_id = json.loads(body)["teams"][0]["id"]
         first = json.loads(fetch(port, "/v1/jobs?pageSize=1")[1])["jobs"][0]["jobId"]
         fetch(port, "/v1/usages")  # the first render warms the world, as a serving process has
