@@ -1,8 +1,9 @@
 """Faults and latency: rules that decide, request by request, to answer with an error, a broken response or a delay.
 
 A `FaultRule` matches requests (endpoint by path, path template or SDK call name, query, API key, scenario, which
-calls, when on the world's clock, a seeded probability) and answers with one response or a sequence of them. `Faults` holds the rules added at run time, the
-state of every rule (call counters, seeded rngs) and turns the `X-Mock-Fault` / `X-Mock-Latency` headers into faults.
+calls, when on the world's clock, a seeded probability) and answers with one response or a sequence of them.
+`Faults` holds the rules added at run time, the state of every rule (call counters, seeded rngs) and turns the
+`X-Mock-Fault` / `X-Mock-Latency` headers into faults.
 """
 
 from __future__ import annotations

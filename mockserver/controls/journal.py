@@ -12,10 +12,26 @@ from collections import deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl
 
-from mockserver.controls.routes import PathPattern, check_endpoint_name, endpoint, endpoint_name
 from mockserver.contract.enums import JOB_STATUSES
+from mockserver.controls.masking import (
+    DROPPED_HEADER,
+    ENTRY_BYTES,
+    HEADERS_BYTES,
+    MAX_HEADER_VALUE,
+    MAX_NAME,
+    MAX_PATH,
+    QUERY_BYTES,
+    TRUNCATION_MARK,
+    cut,
+    cut_query,
+    decoded,
+    is_secret_name,
+    mask_header,
+    mask_query,
+    parse_query,
+)
+from mockserver.controls.routes import PathPattern, check_endpoint_name, endpoint, endpoint_name
 from mockserver.world.clock import format_ms, parse_duration
 
 ACTIVITY_PAGE_SIZE = 100
@@ -28,40 +44,10 @@ INTERNAL_HEADERS = frozenset({ACTIVITY_COUNT_HEADER, JOB_STATUS_HEADER})
 RETRY_COUNT_HEADER = "x-stainless-retry-count"
 SIMILAR_SHOWN = 10
 DEFAULT_JOURNAL_BYTES = 8 * 1024 * 1024
-# An entry is cut to about ENTRY_BYTES: header values past MAX_HEADER_VALUE, query values past MAX_QUERY_VALUE,
-# names past MAX_NAME and the path past MAX_PATH end with `TRUNCATION_MARK`; headers past HEADERS_BYTES and
-# query parameters past QUERY_BYTES are dropped (a last item says how many). The entry then says `truncated: true`.
-ENTRY_BYTES = 8 * 1024
-MAX_HEADER_VALUE = 2048
-MAX_QUERY_VALUE = 512
-MAX_NAME = 128
-MAX_PATH = 1024
-HEADERS_BYTES = 4096
-QUERY_BYTES = 2048
-TRUNCATION_MARK = "…[truncated {} bytes]"
-DROPPED_HEADER = "x-mock-journal-dropped"  # the marker header of the headers an entry did not keep
 # Estimated bytes an entry costs beyond its strings (tracemalloc): the tuple or dataclass, and per header or
 # query item its tuple and two objects.
 ENTRY_OVERHEAD = 600
 ITEM_OVERHEAD = 120
-
-# Names whose values are credentials. A name is normalised (lowercase, without `-`, `_` and `.`); it is secret if
-# it contains one of SECRET_PARTS or ends with one of SECRET_ENDINGS, unless it is one of the API's documented
-# query parameters (PUBLIC_NAMES: `authorId`, `paginationToken`, ... name no credential).
-SECRET_PARTS = (
-    "auth", "secret", "token", "passw", "pwd", "credential", "cookie", "session", "signature", "apikey",
-    "accesskey", "privatekey", "jwt", "hmac",
-)  # fmt: skip
-SECRET_ENDINGS = ("key", "sig")
-PUBLIC_NAMES = frozenset({
-    "activityOffset", "assetId", "authorId", "blacklisted", "collectionId", "collectionIds", "createdAfter",
-    "createdBefore", "deleted", "dropZeroPoints", "endDate", "hideResults", "inferenceId", "jobId", "loadedOnly",
-    "modelId", "originalAssets", "pageSize", "paginationToken", "parentAssetId", "privacy", "projectId",
-    "projectIds", "rootAssetId", "sortBy", "sortDirection", "startDate", "status", "tags", "teamId", "timeRange",
-    "type", "types", "updatedAfter", "updatedBefore", "userId", "userIds", "withEmbedding",
-    "withQualityGateDetails", "workflowId",
-})  # fmt: skip
-_NORMALISE = str.maketrans("", "", "-_.")
 
 QueryValue = str | int | float | None
 
@@ -97,47 +83,6 @@ def _query_mismatches(items: Sequence[tuple[str, str]], expected: Mapping[str, Q
         if not ok:
             wrong.append(f"query.{name}")
     return wrong
-
-
-def is_secret_name(name: str) -> bool:
-    """True if a header or query parameter of this name carries a credential (the rule above SECRET_PARTS)."""
-    if name in PUBLIC_NAMES:
-        return False
-    folded = name.lower().translate(_NORMALISE)
-    return folded.endswith(SECRET_ENDINGS) or any(part in folded for part in SECRET_PARTS)
-
-
-def cut(text: str, limit: int) -> str:
-    """`text`, or its first `limit` characters and a mark saying how many were cut."""
-    if len(text) <= limit:
-        return text
-    return text[:limit] + TRUNCATION_MARK.format(len(text) - limit)
-
-
-def mask_header(name: str, value: str) -> str:
-    """The journal's view of a header value: credentials replaced by `***`, keeping only an auth scheme."""
-    if is_secret_name(name):
-        if name.endswith("authorization"):
-            scheme, _, rest = value.strip().partition(" ")
-            return f"{cut(scheme, 32)} ***" if rest else "***"
-        return "***"
-    return cut(value, MAX_HEADER_VALUE)
-
-
-def mask_query(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    if not any(is_secret_name(k) for k, _ in items):
-        return items
-    return [(k, "***" if is_secret_name(k) else v) for k, v in items]
-
-
-def parse_query(raw: bytes) -> list[tuple[str, str]]:
-    """The query's (name, value) pairs, in order, blank values kept (as Starlette parses them)."""
-    text = raw.decode("latin-1")
-    if not text:
-        return []
-    if "%" in text or "+" in text:
-        return parse_qsl(text, keep_blank_values=True)
-    return [(name, value) for name, _, value in (part.partition("=") for part in text.split("&") if part)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +203,7 @@ class RawRequest(NamedTuple):
                 dropped += 1
                 dropped_bytes += len(raw_name) + len(raw_value)
                 continue
-            name = _decoded(raw_name, MAX_NAME).lower()
+            name = decoded(raw_name, MAX_NAME).lower()
             value = mask_header(name, raw_value[:MAX_HEADER_VALUE].decode("latin-1"))  # never decode 10 MB whole
             if len(raw_value) > MAX_HEADER_VALUE and not is_secret_name(name):
                 value += TRUNCATION_MARK.format(len(raw_value) - MAX_HEADER_VALUE)
@@ -270,7 +215,7 @@ class RawRequest(NamedTuple):
             headers[DROPPED_HEADER] = f"{dropped} more headers, {dropped_bytes} bytes, not kept"
         query = mask_query(parse_query(self.query_string))
         if len(self.query_string) > QUERY_BYTES:
-            query, cut_items = _cut_query(query)
+            query, cut_items = cut_query(query)
             cuts += cut_items
         retry = headers.get(RETRY_COUNT_HEADER, "")
         return JournalEntry(
@@ -291,30 +236,6 @@ class RawRequest(NamedTuple):
             truncated=bool(cuts or dropped or len(self.path) > MAX_PATH),
             job_status=self.job_status,
         )
-
-
-def _decoded(raw: bytes, limit: int) -> str:
-    """Decode at most `limit` bytes (a 10 MB header is never decoded whole), marking what was cut."""
-    if len(raw) <= limit:
-        return raw.decode("latin-1")
-    return raw[:limit].decode("latin-1") + TRUNCATION_MARK.format(len(raw) - limit)
-
-
-def _cut_query(query: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
-    """A long query's parameters cut (names and values) and, past QUERY_BYTES, dropped; and how many were cut."""
-    kept: list[tuple[str, str]] = []
-    used = cuts = 0
-    for i, (name, value) in enumerate(query):
-        if used > QUERY_BYTES:
-            rest = query[i:]
-            size = sum(len(k) + len(v) + 2 for k, v in rest)
-            kept.append(("…", f"[{len(rest)} more parameters, {size} bytes, not kept]"))
-            return kept, cuts + 1
-        short_name, short_value = cut(name, MAX_NAME), cut(value, MAX_QUERY_VALUE)
-        cuts += short_name is not name or short_value is not value
-        used += len(short_name) + len(short_value)
-        kept.append((short_name, short_value))
-    return kept, cuts
 
 
 def entry_size(entry: JournalEntry | RawRequest) -> int:
@@ -613,18 +534,15 @@ class Journal:
                 f"the last poll #{last.id} was answered {last.status or 'no response'} with job status "
                 f"{last.job_status or 'none'}"
             )
-        lines = [f"polls seen ({len(polls)}):"]
-        for previous, poll in zip([None, *polls], polls):
-            wait = None if previous is None else _wait_s(previous, poll)
-            lines.append(
-                f"  #{poll.id} {format_ms(poll.time)} -> {poll.status or 'no response'}, job status "
-                f"{poll.job_status or 'none'}" + ("" if wait is None else f", {wait:.3f} s after the previous one")
-            )
-            if wait is not None and longest is not None and wait > longest:
+        lines = [f"polls seen ({len(polls)}):", f"  {_poll_line(polls[0])}"]
+        for previous, poll in itertools.pairwise(polls):
+            wait = _wait_s(previous, poll)
+            lines.append(f"  {_poll_line(poll)}, {wait:.3f} s after the previous one")
+            if longest is not None and wait > longest:
                 problems.append(
                     f"#{poll.id} came {wait:.3f} s after #{previous.id}, more than max_interval {longest:g} s"
                 )
-            if wait is not None and shortest is not None and wait < shortest:
+            if shortest is not None and wait < shortest:
                 problems.append(
                     f"#{poll.id} came {wait:.3f} s after #{previous.id}, less than min_interval {shortest:g} s"
                 )
@@ -668,6 +586,11 @@ def _seconds(value: float | str | None, name: str) -> float | None:
     if not seconds >= 0:
         raise ValueError(f"{name} must not be negative: {value!r}")
     return seconds
+
+
+def _poll_line(poll: JournalEntry) -> str:
+    status = poll.status or "no response"
+    return f"#{poll.id} {format_ms(poll.time)} -> {status}, job status {poll.job_status or 'none'}"
 
 
 def _wait_s(response: JournalEntry, later: JournalEntry) -> float:

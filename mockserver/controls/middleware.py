@@ -28,8 +28,8 @@ from mockserver.controls.journal import (
     JOB_STATUS_HEADER,
     Journal,
     RawRequest,
-    parse_query,
 )
+from mockserver.controls.masking import parse_query
 from mockserver.controls.routes import ENDPOINT_PATHS
 from mockserver.errors import QueryError, RequestError
 from mockserver.worlds import SCENARIO_HEADER, WORLD_SCOPE_KEY

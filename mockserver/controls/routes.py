@@ -75,7 +75,9 @@ class PathPattern:
         parts = endpoint(path).split("/")
         if len(parts) != len(self.segments):
             return False
-        return all(part == want if want is not None else part != "" for part, want in zip(parts, self.segments))
+        return all(
+            part == want if want is not None else part != "" for part, want in zip(parts, self.segments, strict=True)
+        )
 
 
 _PATTERNS = tuple((name, PathPattern.of(template)) for name, template in ENDPOINT_PATHS.items())
