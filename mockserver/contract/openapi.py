@@ -10,6 +10,7 @@ import functools
 import importlib
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from mockserver.contract.enums import TIME_RANGES, USAGE_TYPES
@@ -39,7 +40,7 @@ def _package_version() -> str:
 @functools.lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     # Built once per process; callers only ever see deep copies (see build_openapi), so it is never mutated.
-    models = [UsageListResponse, ErrorBody, *READ_RESPONSES.values()]
+    models: list[type[BaseModel]] = [UsageListResponse, ErrorBody, *READ_RESPONSES.values()]
     refs, schema_root = models_json_schema(
         [(model, "serialization") for model in models], by_alias=True, ref_template=REF_TEMPLATE
     )
