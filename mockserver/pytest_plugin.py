@@ -183,6 +183,10 @@ class MockServer:
     def assert_waited_retry_after(self, **match: Any) -> None:
         self.journal.assert_waited_retry_after(**match)
 
+    def assert_polled(self, job_id: str, **options: Any) -> None:
+        """Check that the client polled `GET /jobs/{job_id}` until `until` (see `Journal.assert_polled`)."""
+        self.journal.assert_polled(job_id, **options)
+
     # -- clients -------------------------------------------------------------------------------------------
     def sdk(self, *, strict: bool = True, **options: Any) -> Any:
         """A sync `scenario_sdk.Scenario` client on this server (closed after the test)."""

@@ -166,8 +166,9 @@ def _int_param(request: Request, name: str, default: int | None = None) -> int |
 
 
 async def journal_entries(request: Request) -> Response:
-    """Recorded requests, oldest first: filters `method`, `path`, `scenario`, `status`, `query=name=value`
-    (repeatable), `since` (entries after this id) and `limit` (the newest ones; default 1000)."""
+    """Recorded requests, oldest first: filters `method`, `path` (or a template: `/v1/jobs/{id}`), `endpoint` (an SDK
+    call name: `jobs.retrieve`), `scenario`, `status`, `query=name=value` (repeatable), `since` (entries after this
+    id) and `limit` (the newest ones; default 1000)."""
     journal: Journal = request.app.state.journal
     params = request.query_params
     query = {}
@@ -182,13 +183,17 @@ async def journal_entries(request: Request) -> Response:
             statuses.append(int(raw))
         except ValueError:
             raise QueryError(f"status must be an integer, not {raw[:50]!r}") from None
-    entries = journal.entries(
-        method=params.get("method"),
-        path=params.get("path"),
-        query=query or None,
-        scenario=params.get("scenario"),
-        status=statuses or None,
-    )
+    try:
+        entries = journal.entries(
+            method=params.get("method"),
+            path=params.get("path"),
+            query=query or None,
+            scenario=params.get("scenario"),
+            status=statuses or None,
+            endpoint=params.get("endpoint"),
+        )
+    except ValueError as exc:  # an unknown endpoint name
+        raise QueryError(str(exc)) from None
     since = _int_param(request, "since")
     if since is not None:
         entries = [e for e in entries if e.id > since]

@@ -26,7 +26,8 @@ from mockserver.api.usages import list_usages
 from mockserver.contract.openapi import build_openapi
 from mockserver.controls import middleware as controls  # a module, not names: it imports mockserver.api back
 from mockserver.controls.faults import Faults
-from mockserver.controls.journal import Journal, is_secret_name, mask_query, parse_query
+from mockserver.controls.journal import Journal
+from mockserver.controls.masking import is_secret_name, mask_query, parse_query
 from mockserver.errors import RequestError
 from mockserver.offload import Renderer
 from mockserver.reload import watch_scenarios

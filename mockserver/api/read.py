@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from mockserver.api.auth import authenticate, parse_authorization
 from mockserver.contract.lists import QueryReader
+from mockserver.controls.journal import JOB_STATUS_HEADER
 from mockserver.world import ai_models, assets, collections, jobs, team
 from mockserver.world.access import ReadContext, access_of
 from mockserver.world.world import World
@@ -81,22 +82,29 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Any]:
         entity_id = request.path_params.get("id")
         now = world.clock.served_now()
         key = ("read", endpoint.name, entity_id, items, now, access.projects, worlds.settings.lenient)
-        body = world.render_cache.get(key)
-        if body is None:
+        rendered = world.render_cache.get(key)
+        if rendered is None:
             ctx = ReadContext(now, access, QueryReader(items, lenient=worlds.settings.lenient), entity_id)
-            body = await request.app.state.renderer.run(
+            rendered = await request.app.state.renderer.run(
                 (world, key), lambda: _render(world, endpoint, ctx, key), group=world
             )
-        return Response(body, media_type="application/json")
+        body, job_status = rendered
+        # The journal learns a polled job's status from this header (it never parses bodies): see controls.journal.
+        headers = None if job_status is None else {JOB_STATUS_HEADER: job_status}
+        return Response(body, headers=headers, media_type="application/json")
 
     handle.__name__ = endpoint.name.replace(".", "_")
     return handle
 
 
-def _render(world: World, endpoint: Endpoint, ctx: ReadContext, key: tuple[Any, ...]) -> bytes:
-    body = orjson.dumps(endpoint.view(world, ctx))
-    world.render_cache.put(key, body, len(body) + 200)
-    return body
+def _render(world: World, endpoint: Endpoint, ctx: ReadContext, key: tuple[Any, ...]) -> tuple[bytes, str | None]:
+    """The body, and the job's status when the body is one job (`jobs.retrieve`); cached together."""
+    data = endpoint.view(world, ctx)
+    job = data.get("job") if endpoint.name == "jobs.retrieve" else None
+    status = job.get("status") if isinstance(job, dict) else None
+    rendered = (orjson.dumps(data), status if isinstance(status, str) else None)
+    world.render_cache.put(key, rendered, len(rendered[0]) + 200)
+    return rendered
 
 
 def routes() -> list[Route]:

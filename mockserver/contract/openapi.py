@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document of the mock's API (`GET /v1/usages`), built from the contract models.
+"""The OpenAPI 3.1 document of the mock's API (`GET /v1/usages` and the read endpoints), built from the contract models.
 
 It says what the server accepts, the lenient forms the API documents included, so a client or a fuzzer reading it
 finds the server in agreement (tests/reliability/test_schemathesis.py)."""
@@ -10,11 +10,13 @@ import functools
 import importlib
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from mockserver.contract.enums import TIME_RANGES, USAGE_TYPES
 from mockserver.contract.errors import ErrorBody
 from mockserver.contract.query import DATE_PATTERN
+from mockserver.contract.read_openapi import READ_RESPONSES, ErrorResponse, read_paths
 from mockserver.contract.usages import UsageListResponse
 
 OPENAPI_VERSION = "3.1.0"
@@ -38,25 +40,34 @@ def _package_version() -> str:
 @functools.lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     # Built once per process; callers only ever see deep copies (see build_openapi), so it is never mutated.
+    models: list[type[BaseModel]] = [UsageListResponse, ErrorBody, *READ_RESPONSES.values()]
     refs, schema_root = models_json_schema(
-        [(UsageListResponse, "serialization"), (ErrorBody, "serialization")],
-        by_alias=True,
-        ref_template=REF_TEMPLATE,
+        [(model, "serialization") for model in models], by_alias=True, ref_template=REF_TEMPLATE
     )
     schemas = schema_root.get("$defs", {})
     usages_ref = refs[(UsageListResponse, "serialization")]
     error_ref = refs[(ErrorBody, "serialization")]
+
+    def error(description: str) -> dict[str, Any]:
+        return {"description": description, "content": {"application/json": {"schema": dict(error_ref)}}}
+
+    read = read_paths({name: refs[(model, "serialization")] for name, model in READ_RESPONSES.items()}, error)
+    for item in read.values():
+        item["get"]["responses"].update(_common_errors(error))
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
-            "title": "Scenario usages API (mockserver)",
+            "title": "Scenario API (mockserver)",
             "version": _package_version(),
             "description": (
-                "A deterministic mock of Scenario.com's usage-analytics endpoint, following the contract of "
-                "scenario-sdk 2.4.0. Behaviour the vendor does not document is the mock's own choice."
+                "A deterministic mock of Scenario.com's usage-analytics endpoint and of the read endpoints an "
+                "integration calls beside it (teams, limits, projects, jobs, assets, models, collections), "
+                "following the contract of scenario-sdk 2.4.0. Behaviour the vendor does not document is the "
+                "mock's own choice. Every path also answers without its `/v1` prefix (as the SDK's own generated "
+                "tests call it); only the `/v1` paths are listed."
             ),
         },
-        "paths": {"/v1/usages": {"get": _list_usages_operation(usages_ref, error_ref)}},
+        "paths": {"/v1/usages": {"get": _list_usages_operation(usages_ref, error)}, **read},
         "components": {
             "schemas": schemas,
             "securitySchemes": {
@@ -85,10 +96,8 @@ _ACCEPTED = (
 )
 
 
-def _list_usages_operation(usages_ref: dict[str, Any], error_ref: dict[str, Any]) -> dict[str, Any]:
-    def error(description: str) -> dict[str, Any]:
-        return {"description": description, "content": {"application/json": {"schema": dict(error_ref)}}}
-
+def _common_errors(error: ErrorResponse) -> dict[str, Any]:
+    """The error responses every operation shares (fresh objects on each call)."""
     too_many = error("Rate limited; retry after the number of seconds in `Retry-After`.")
     too_many["headers"] = {
         "Retry-After": {
@@ -100,6 +109,17 @@ def _list_usages_operation(usages_ref: dict[str, Any], error_ref: dict[str, Any]
     not_allowed["headers"] = {
         "Allow": {"description": "The methods the path answers.", "schema": {"type": "string"}, "required": True}
     }
+    return {
+        "405": not_allowed,
+        "414": error("The request target (path and query) is too long; the server answers this itself."),
+        "429": too_many,
+        "431": error("The request headers are too large or too many; the server answers this itself."),
+        "500": error("The server failed (or a fault was injected)."),
+        "503": error("The server cannot answer now (or a fault was injected)."),
+    }
+
+
+def _list_usages_operation(usages_ref: dict[str, Any], error: ErrorResponse) -> dict[str, Any]:
     return {
         "operationId": "listUsages",
         "summary": "List usage series, consumption and activity of a team",
@@ -121,12 +141,7 @@ def _list_usages_operation(usages_ref: dict[str, Any], error_ref: dict[str, Any]
                 "Credentials are missing or malformed, or refused: see the security schemes for which are accepted."
             ),
             "404": error("Unknown path, or an unknown scenario named by `X-Mock-Scenario`."),
-            "405": not_allowed,
-            "414": error("The request target (path and query) is too long; the server answers this itself."),
-            "429": too_many,
-            "431": error("The request headers are too large or too many; the server answers this itself."),
-            "500": error("The server failed (or a fault was injected)."),
-            "503": error("The server cannot answer now (or a fault was injected)."),
+            **_common_errors(error),
         },
     }
 

@@ -1,8 +1,9 @@
 """Faults and latency: rules that decide, request by request, to answer with an error, a broken response or a delay.
 
-A `FaultRule` matches requests (endpoint, query, API key, scenario, which calls, when on the world's clock, a seeded
-probability) and answers with one response or a sequence of them. `Faults` holds the rules added at run time, the
-state of every rule (call counters, seeded rngs) and turns the `X-Mock-Fault` / `X-Mock-Latency` headers into faults.
+A `FaultRule` matches requests (endpoint by path, path template or SDK call name, query, API key, scenario, which
+calls, when on the world's clock, a seeded probability) and answers with one response or a sequence of them.
+`Faults` holds the rules added at run time, the state of every rule (call counters, seeded rngs) and turns the
+`X-Mock-Fault` / `X-Mock-Latency` headers into faults.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import BeforeValidator, Field, ValidationError, WithJsonSchema, field_validator, model_validator
 
-from mockserver.controls.journal import endpoint, query_matches
+from mockserver.controls.journal import query_matches
+from mockserver.controls.routes import ENDPOINT_NAMES, EndpointName, PathPattern, endpoint, endpoint_name
 from mockserver.errors import QueryError
 from mockserver.scenario.spec import Spec
 from mockserver.world.clock import resolve_time
@@ -228,7 +231,21 @@ class FaultRule(FaultResponse):
     """
 
     name: str | None = Field(None, max_length=100)
-    path: str = Field("/v1/usages", max_length=200, description="The endpoint (`/v1/usages` also matches `/usages/`).")
+    path: str = Field(
+        "/v1/usages",
+        max_length=200,
+        description=(
+            "The endpoint: a path (`/v1/usages` also matches `/usages/`; `/v1/jobs/job_abc` that job only) or a "
+            "template whose `{name}` segments match any id (`/v1/jobs/{id}`)."
+        ),
+    )
+    endpoint: EndpointName | None = Field(
+        None,
+        description=(
+            "The endpoint by SDK call name instead of `path`: " + ", ".join(f"`{n}`" for n in ENDPOINT_NAMES) + "; "
+            "matches that route with or without `/v1`, whatever the id."
+        ),
+    )
     query: dict[str, str | int | float | None] = Field(
         default_factory=dict, description="Query parameters that must be present (an item of a comma list counts)."
     )
@@ -252,6 +269,14 @@ class FaultRule(FaultResponse):
         if value is not None:
             resolve_time(value, 0)
         return value
+
+    @model_validator(mode="after")
+    def _either_path_or_endpoint(self) -> FaultRule:
+        if self.endpoint is not None and "path" in self.model_fields_set:
+            raise ValueError(
+                f"give either a path or an endpoint, not both (path {self.path!r}, endpoint {self.endpoint!r})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _either_response_or_sequence(self) -> FaultRule:
@@ -402,6 +427,14 @@ class FaultRequest:
     api_key: str | None = None
     world: World | None = None
 
+    @cached_property
+    def endpoint(self) -> str:
+        return endpoint(self.path)
+
+    @cached_property
+    def endpoint_name(self) -> str | None:
+        return endpoint_name(self.path)
+
 
 def declared_rules(world: World) -> Sequence[FaultRule]:
     """The fault rules a world's scenario file declares (its `faults:` list)."""
@@ -416,7 +449,7 @@ class _RuleState:
         self.rule = rule
         self.source = source
         self.responses = rule.responses()
-        self.endpoint = endpoint(rule.path)
+        self.pattern = PathPattern.of(rule.path)
         self.reset()
 
     def reset(self) -> None:
@@ -426,7 +459,10 @@ class _RuleState:
 
     def matches(self, request: FaultRequest) -> bool:
         rule = self.rule
-        if endpoint(request.path) != self.endpoint:
+        if rule.endpoint is not None:
+            if request.endpoint_name != rule.endpoint:
+                return False
+        elif not self.pattern.matches(request.endpoint):
             return False
         if rule.query and not query_matches(request.query, rule.query):
             return False

@@ -12,64 +12,48 @@ from collections import deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl
 
-from mockserver.world.clock import format_ms
+from mockserver.contract.enums import JOB_STATUSES
+from mockserver.controls.masking import (
+    DROPPED_HEADER,
+    ENTRY_BYTES,
+    HEADERS_BYTES,
+    MAX_HEADER_VALUE,
+    MAX_NAME,
+    MAX_PATH,
+    QUERY_BYTES,
+    TRUNCATION_MARK,
+    cut,
+    cut_query,
+    decoded,
+    is_secret_name,
+    mask_header,
+    mask_query,
+    parse_query,
+)
+from mockserver.controls.routes import PathPattern, check_endpoint_name, endpoint, endpoint_name
+from mockserver.world.clock import format_ms, parse_duration
 
 ACTIVITY_PAGE_SIZE = 100
+# Internal response headers: the journal learns values of a body from them (it never parses bodies), and the
+# controls middleware strips them before the response leaves. Set by the /usages handler (the events on the
+# activity page) and by `jobs.retrieve` (the job's status).
 ACTIVITY_COUNT_HEADER = "x-mock-activity-count"
+JOB_STATUS_HEADER = "x-mock-job-status"
+INTERNAL_HEADERS = frozenset({ACTIVITY_COUNT_HEADER, JOB_STATUS_HEADER})
 RETRY_COUNT_HEADER = "x-stainless-retry-count"
 SIMILAR_SHOWN = 10
 DEFAULT_JOURNAL_BYTES = 8 * 1024 * 1024
-# An entry is cut to about ENTRY_BYTES: header values past MAX_HEADER_VALUE, query values past MAX_QUERY_VALUE,
-# names past MAX_NAME and the path past MAX_PATH end with `TRUNCATION_MARK`; headers past HEADERS_BYTES and
-# query parameters past QUERY_BYTES are dropped (a last item says how many). The entry then says `truncated: true`.
-ENTRY_BYTES = 8 * 1024
-MAX_HEADER_VALUE = 2048
-MAX_QUERY_VALUE = 512
-MAX_NAME = 128
-MAX_PATH = 1024
-HEADERS_BYTES = 4096
-QUERY_BYTES = 2048
-TRUNCATION_MARK = "…[truncated {} bytes]"
-DROPPED_HEADER = "x-mock-journal-dropped"  # the marker header of the headers an entry did not keep
 # Estimated bytes an entry costs beyond its strings (tracemalloc): the tuple or dataclass, and per header or
 # query item its tuple and two objects.
 ENTRY_OVERHEAD = 600
 ITEM_OVERHEAD = 120
-
-# Names whose values are credentials. A name is normalised (lowercase, without `-`, `_` and `.`); it is secret if
-# it contains one of SECRET_PARTS or ends with one of SECRET_ENDINGS, unless it is one of the API's documented
-# query parameters (PUBLIC_NAMES: `authorId`, `paginationToken`, ... name no credential).
-SECRET_PARTS = (
-    "auth", "secret", "token", "passw", "pwd", "credential", "cookie", "session", "signature", "apikey",
-    "accesskey", "privatekey", "jwt", "hmac",
-)  # fmt: skip
-SECRET_ENDINGS = ("key", "sig")
-PUBLIC_NAMES = frozenset({
-    "activityOffset", "assetId", "authorId", "blacklisted", "collectionId", "collectionIds", "createdAfter",
-    "createdBefore", "deleted", "dropZeroPoints", "endDate", "hideResults", "inferenceId", "jobId", "loadedOnly",
-    "modelId", "originalAssets", "pageSize", "paginationToken", "parentAssetId", "privacy", "projectId",
-    "projectIds", "rootAssetId", "sortBy", "sortDirection", "startDate", "status", "tags", "teamId", "timeRange",
-    "type", "types", "updatedAfter", "updatedBefore", "userId", "userIds", "withEmbedding",
-    "withQualityGateDetails", "workflowId",
-})  # fmt: skip
-_NORMALISE = str.maketrans("", "", "-_.")
 
 QueryValue = str | int | float | None
 
 
 class VerificationError(AssertionError):
     """A journal verification did not hold; the message lists what was expected and the similar requests seen."""
-
-
-def endpoint(path: str) -> str:
-    """The endpoint a path names: `/v1/usages`, `/v1/usages/`, `/usages` and `/usages/` are all `/usages`."""
-    if path.startswith("/v1/") or path == "/v1":
-        path = path[3:]
-    if len(path) > 1 and path.endswith("/"):
-        path = path[:-1]
-    return path or "/"
 
 
 def _same_value(actual: str, expected: str | int | float) -> bool:
@@ -101,47 +85,6 @@ def _query_mismatches(items: Sequence[tuple[str, str]], expected: Mapping[str, Q
     return wrong
 
 
-def is_secret_name(name: str) -> bool:
-    """True if a header or query parameter of this name carries a credential (the rule above SECRET_PARTS)."""
-    if name in PUBLIC_NAMES:
-        return False
-    folded = name.lower().translate(_NORMALISE)
-    return folded.endswith(SECRET_ENDINGS) or any(part in folded for part in SECRET_PARTS)
-
-
-def cut(text: str, limit: int) -> str:
-    """`text`, or its first `limit` characters and a mark saying how many were cut."""
-    if len(text) <= limit:
-        return text
-    return text[:limit] + TRUNCATION_MARK.format(len(text) - limit)
-
-
-def mask_header(name: str, value: str) -> str:
-    """The journal's view of a header value: credentials replaced by `***`, keeping only an auth scheme."""
-    if is_secret_name(name):
-        if name.endswith("authorization"):
-            scheme, _, rest = value.strip().partition(" ")
-            return f"{cut(scheme, 32)} ***" if rest else "***"
-        return "***"
-    return cut(value, MAX_HEADER_VALUE)
-
-
-def mask_query(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    if not any(is_secret_name(k) for k, _ in items):
-        return items
-    return [(k, "***" if is_secret_name(k) else v) for k, v in items]
-
-
-def parse_query(raw: bytes) -> list[tuple[str, str]]:
-    """The query's (name, value) pairs, in order, blank values kept (as Starlette parses them)."""
-    text = raw.decode("latin-1")
-    if not text:
-        return []
-    if "%" in text or "+" in text:
-        return parse_qsl(text, keep_blank_values=True)
-    return [(name, value) for name, _, value in (part.partition("=") for part in text.split("&") if part)]
-
-
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
     """One request: when, what was asked, which world answered, and how (status 0: no response was sent)."""
@@ -161,6 +104,12 @@ class JournalEntry:
     activity_count: int | None = None  # events in the response's activity page, when it had one
     monotonic: float = field(default=0.0, compare=False)  # arrival on the server's monotonic clock, seconds
     truncated: bool = False  # something was cut to keep the entry to about ENTRY_BYTES (values end with a mark)
+    job_status: str | None = None  # the job's status in a `jobs.retrieve` answer
+
+    @property
+    def endpoint(self) -> str | None:
+        """The SDK call the path is (`jobs.retrieve`; `usages.list` for `/usages`), None for any other path."""
+        return endpoint_name(self.path)
 
     @property
     def target(self) -> str:
@@ -196,6 +145,8 @@ class JournalEntry:
             "activityCount": self.activity_count,
             "monotonic": self.monotonic,
             "truncated": self.truncated,
+            "endpoint": self.endpoint,
+            "jobStatus": self.job_status,
         }
 
     @classmethod
@@ -217,6 +168,7 @@ class JournalEntry:
             activity_count=data.get("activityCount"),
             monotonic=data.get("monotonic", 0.0),
             truncated=data.get("truncated", False),
+            job_status=data.get("jobStatus"),
         )
 
 
@@ -239,6 +191,7 @@ class RawRequest(NamedTuple):
     fault: str | None
     retry_after_ms: float | None
     activity_count: int | None
+    job_status: str | None = None
 
     def entry(self) -> JournalEntry:
         """The decoded entry: credentials masked, long values cut, headers and parameters past the budget dropped."""
@@ -250,7 +203,7 @@ class RawRequest(NamedTuple):
                 dropped += 1
                 dropped_bytes += len(raw_name) + len(raw_value)
                 continue
-            name = _decoded(raw_name, MAX_NAME).lower()
+            name = decoded(raw_name, MAX_NAME).lower()
             value = mask_header(name, raw_value[:MAX_HEADER_VALUE].decode("latin-1"))  # never decode 10 MB whole
             if len(raw_value) > MAX_HEADER_VALUE and not is_secret_name(name):
                 value += TRUNCATION_MARK.format(len(raw_value) - MAX_HEADER_VALUE)
@@ -262,7 +215,7 @@ class RawRequest(NamedTuple):
             headers[DROPPED_HEADER] = f"{dropped} more headers, {dropped_bytes} bytes, not kept"
         query = mask_query(parse_query(self.query_string))
         if len(self.query_string) > QUERY_BYTES:
-            query, cut_items = _cut_query(query)
+            query, cut_items = cut_query(query)
             cuts += cut_items
         retry = headers.get(RETRY_COUNT_HEADER, "")
         return JournalEntry(
@@ -281,31 +234,8 @@ class RawRequest(NamedTuple):
             activity_count=self.activity_count,
             monotonic=self.monotonic,
             truncated=bool(cuts or dropped or len(self.path) > MAX_PATH),
+            job_status=self.job_status,
         )
-
-
-def _decoded(raw: bytes, limit: int) -> str:
-    """Decode at most `limit` bytes (a 10 MB header is never decoded whole), marking what was cut."""
-    if len(raw) <= limit:
-        return raw.decode("latin-1")
-    return raw[:limit].decode("latin-1") + TRUNCATION_MARK.format(len(raw) - limit)
-
-
-def _cut_query(query: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
-    """A long query's parameters cut (names and values) and, past QUERY_BYTES, dropped; and how many were cut."""
-    kept: list[tuple[str, str]] = []
-    used = cuts = 0
-    for i, (name, value) in enumerate(query):
-        if used > QUERY_BYTES:
-            rest = query[i:]
-            size = sum(len(k) + len(v) + 2 for k, v in rest)
-            kept.append(("…", f"[{len(rest)} more parameters, {size} bytes, not kept]"))
-            return kept, cuts + 1
-        short_name, short_value = cut(name, MAX_NAME), cut(value, MAX_QUERY_VALUE)
-        cuts += short_name is not name or short_value is not value
-        used += len(short_name) + len(short_value)
-        kept.append((short_name, short_value))
-    return kept, cuts
 
 
 def entry_size(entry: JournalEntry | RawRequest) -> int:
@@ -331,14 +261,24 @@ class _Criteria:
     query: Mapping[str, QueryValue] | None = None
     scenario: str | None = None
     status: int | Collection[int] | None = None
+    endpoint: str | None = None
+    pattern: PathPattern | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.endpoint is not None:
+            check_endpoint_name(self.endpoint)
+        if self.path is not None:
+            object.__setattr__(self, "pattern", PathPattern.of(self.path))
 
     def mismatches(self, entry: JournalEntry) -> list[str]:
         """The criteria `entry` fails (empty: it matches)."""
         wrong = []
         if self.method is not None and entry.method != self.method.upper():
             wrong.append("method")
-        if self.path is not None and endpoint(entry.path) != endpoint(self.path):
+        if self.pattern is not None and not self.pattern.matches(entry.path):
             wrong.append("path")
+        if self.endpoint is not None and entry.endpoint != self.endpoint:
+            wrong.append("endpoint")
         if self.query:
             wrong += _query_mismatches(entry.query, self.query)
         if self.scenario is not None and entry.scenario != self.scenario:
@@ -353,6 +293,7 @@ class _Criteria:
         parts = [
             f"method={self.method.upper()}" if self.method else None,
             f"path={self.path}" if self.path else None,
+            f"endpoint={self.endpoint}" if self.endpoint else None,
             f"query={dict(self.query)!r}" if self.query else None,
             f"scenario={self.scenario!r}" if self.scenario is not None else None,
             f"status={self.status!r}" if self.status is not None else None,
@@ -438,13 +379,16 @@ class Journal:
         query: Mapping[str, QueryValue] | None = None,
         scenario: str | None = None,
         status: int | Collection[int] | None = None,
+        endpoint: str | None = None,
     ) -> list[JournalEntry]:
         """The entries matching every given criterion, oldest first.
 
-        `path` names an endpoint (`/v1/usages` also matches `/usages/`); `query` is a subset: `{"type": "activity"}`
-        matches `type=activity` and `type=usages,activity`, and a `None` value means the parameter is absent.
+        `path` names an endpoint (`/v1/usages` also matches `/usages/`), or a template (`/v1/jobs/{id}`: any job);
+        `endpoint` names it by SDK call (`jobs.retrieve`; `usages.list` for `/usages`; ValueError if unknown);
+        `query` is a subset: `{"type": "activity"}` matches `type=activity` and `type=usages,activity`, and a `None`
+        value means the parameter is absent.
         """
-        criteria = _Criteria(method, path, query, scenario, status)
+        criteria = _Criteria(method, path, query, scenario, status, endpoint)
         return [e for e in self._snapshot() if not criteria.mismatches(e)]
 
     # -- verification helpers ---------------------------------------------------------------------------------
@@ -458,9 +402,10 @@ class Journal:
         query: Mapping[str, QueryValue] | None = None,
         scenario: str | None = None,
         status: int | Collection[int] | None = None,
+        endpoint: str | None = None,
     ) -> list[JournalEntry]:
         """Check how many requests matched (exactly `times`, or at least `at_least`, default at least one)."""
-        criteria = _Criteria(method, path, query, scenario, status)
+        criteria = _Criteria(method, path, query, scenario, status, endpoint)
         seen = self._snapshot()
         found = [e for e in seen if not criteria.mismatches(e)]
         if times is not None and len(found) != times:
@@ -479,13 +424,14 @@ class Journal:
         path: str | None = None,
         query: Mapping[str, QueryValue] | None = None,
         scenario: str | None = None,
+        endpoint: str | None = None,
     ) -> list[JournalEntry]:
         """Check that a client fetched every activity page of one query: offsets 0, 100, ... up to a short page.
 
         Pages are grouped by everything but `activityOffset`; a page counts when it was answered 200.
         Return the pages of the first complete walk.
         """
-        criteria = _Criteria(method, path, query, scenario)
+        criteria = _Criteria(method, path, query, scenario, endpoint=endpoint)
         seen = self._snapshot()
         pages = [e for e in seen if not criteria.mismatches(e) and e.status == 200 and e.activity_count is not None]
         groups: dict[tuple[object, ...], dict[int, JournalEntry]] = {}
@@ -519,6 +465,7 @@ class Journal:
         scenario: str | None = None,
         tolerance_ms: float = 0.0,
         require_retry: bool = True,
+        endpoint: str | None = None,
     ) -> list[tuple[JournalEntry, JournalEntry]]:
         """Check that every retry of a response that asked for a delay (`Retry-After`, `retry-after-ms`) came after it.
 
@@ -526,7 +473,7 @@ class Journal:
         `x-stainless-retry-count`, the next count). The wait runs from the end of the response to the arrival of
         the retry. With `require_retry`, fail when no such retry was seen at all. Return the (response, retry) pairs.
         """
-        criteria = _Criteria(method, path, query, scenario)
+        criteria = _Criteria(method, path, query, scenario, endpoint=endpoint)
         seen = sorted(self._snapshot(), key=lambda e: e.monotonic)
         asked = [e for e in seen if not criteria.mismatches(e) and e.retry_after_ms]
         pairs: list[tuple[JournalEntry, JournalEntry]] = []
@@ -555,6 +502,54 @@ class Journal:
             raise VerificationError(message + _listing(asked, seen, criteria))
         return pairs
 
+    def assert_polled(
+        self,
+        job_id: str,
+        until: str = "success",
+        max_interval: float | str | None = None,
+        min_interval: float | str | None = None,
+        *,
+        scenario: str | None = None,
+    ) -> list[JournalEntry]:
+        """Check that a client polled `GET /jobs/{job_id}` until the job was at `until`, waiting between polls.
+
+        The polls are the GET requests of that job (with or without `/v1`, whatever they were answered); the last
+        one must have been answered with the job at `until`. The wait between two polls runs from the end of one
+        response to the arrival of the next; each must be at most `max_interval` and at least `min_interval`
+        (seconds, or a duration such as `"2s"` or `"500ms"`). Return the polls, oldest first.
+        """
+        if until not in JOB_STATUSES:
+            raise ValueError(f"until must be a job status ({', '.join(JOB_STATUSES)}), not {until!r}")
+        longest, shortest = _seconds(max_interval, "max_interval"), _seconds(min_interval, "min_interval")
+        criteria = _Criteria("GET", f"/jobs/{job_id}", scenario=scenario)
+        seen = self._snapshot()
+        polls = sorted((e for e in seen if not criteria.mismatches(e)), key=lambda e: e.monotonic)
+        expected = f"expected GET /jobs/{job_id} to be polled until the job status was {until!r}"
+        if not polls:
+            raise VerificationError(f"{expected}; it was never called" + _listing([], seen, criteria))
+        problems = []
+        last = polls[-1]
+        if last.job_status != until:
+            problems.append(
+                f"the last poll #{last.id} was answered {last.status or 'no response'} with job status "
+                f"{last.job_status or 'none'}"
+            )
+        lines = [f"polls seen ({len(polls)}):", f"  {_poll_line(polls[0])}"]
+        for previous, poll in itertools.pairwise(polls):
+            wait = _wait_s(previous, poll)
+            lines.append(f"  {_poll_line(poll)}, {wait:.3f} s after the previous one")
+            if longest is not None and wait > longest:
+                problems.append(
+                    f"#{poll.id} came {wait:.3f} s after #{previous.id}, more than max_interval {longest:g} s"
+                )
+            if shortest is not None and wait < shortest:
+                problems.append(
+                    f"#{poll.id} came {wait:.3f} s after #{previous.id}, less than min_interval {shortest:g} s"
+                )
+        if problems:
+            raise VerificationError(f"{expected}: " + "; ".join(problems) + "".join("\n" + line for line in lines))
+        return polls
+
 
 def _listing(found: list[JournalEntry], seen: list[JournalEntry], criteria: _Criteria) -> str:
     """The matching requests, then the most similar other requests with what differs."""
@@ -573,6 +568,34 @@ def _listing(found: list[JournalEntry], seen: list[JournalEntry], criteria: _Cri
     if not seen:
         lines.append("no requests were recorded")
     return "".join("\n" + line for line in lines)
+
+
+def _seconds(value: float | str | None, name: str) -> float | None:
+    """Seconds from a number or a duration text (`2s`, `500ms`); ValueError naming the parameter if neither."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            seconds = parse_duration(value) / 1000
+        except ValueError:
+            raise ValueError(f"{name} must be seconds or a duration such as '2s' or '500ms', not {value!r}") from None
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be seconds or a duration such as '2s' or '500ms', not {value!r}")
+    else:
+        seconds = float(value)
+    if not seconds >= 0:
+        raise ValueError(f"{name} must not be negative: {value!r}")
+    return seconds
+
+
+def _poll_line(poll: JournalEntry) -> str:
+    status = poll.status or "no response"
+    return f"#{poll.id} {format_ms(poll.time)} -> {status}, job status {poll.job_status or 'none'}"
+
+
+def _wait_s(response: JournalEntry, later: JournalEntry) -> float:
+    """Seconds from the end of a response to the arrival of a later request."""
+    return later.monotonic - response.monotonic - response.duration_ms / 1000
 
 
 def _activity_offset(entry: JournalEntry) -> int:

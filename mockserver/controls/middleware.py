@@ -22,7 +22,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.api.auth import parse_authorization
 from mockserver.api.errors import error_response, request_error_response
 from mockserver.controls.faults import FAULT_HEADER, LATENCY_HEADER, FaultAction, FaultRequest, Faults
-from mockserver.controls.journal import ACTIVITY_COUNT_HEADER, Journal, RawRequest, parse_query
+from mockserver.controls.journal import (
+    ACTIVITY_COUNT_HEADER,
+    INTERNAL_HEADERS,
+    JOB_STATUS_HEADER,
+    Journal,
+    RawRequest,
+)
+from mockserver.controls.masking import parse_query
+from mockserver.controls.routes import ENDPOINT_PATHS
 from mockserver.errors import QueryError, RequestError
 from mockserver.worlds import SCENARIO_HEADER, WORLD_SCOPE_KEY
 
@@ -36,6 +44,9 @@ DROP_WAIT_S = 1.0  # how long to wait for the server to notice a connection we c
 KEY_CACHE_SIZE = 1024  # Authorization headers remembered (then forgotten all at once) ...
 KEY_CACHE_HEADER_BYTES = 512  # ... of at most this length: about 0.7 MB in all; longer ones are parsed every time
 ACTIVITY_COUNT_HEADER_BYTES = ACTIVITY_COUNT_HEADER.encode()
+JOB_STATUS_HEADER_BYTES = JOB_STATUS_HEADER.encode()
+INTERNAL_HEADER_BYTES = frozenset(name.encode() for name in INTERNAL_HEADERS)
+MAX_JOB_STATUS = 32
 SCENARIO_HEADER_BYTES = SCENARIO_HEADER.encode()
 FAULT_HEADER_BYTES = FAULT_HEADER.encode()
 LATENCY_HEADER_BYTES = LATENCY_HEADER.encode()
@@ -43,7 +54,7 @@ UNUSABLE = frozenset({"reset", "close", "empty", "malformed", "truncated", "html
 
 
 # The API's paths without the `/v1` prefix: `/usages` and the read endpoints (`mockserver.api.read.READ_ROOTS`).
-UNPREFIXED_ROOTS = frozenset({"usages", "teams", "projects", "jobs", "assets", "models", "collections"})
+UNPREFIXED_ROOTS = frozenset(path.split("/")[1] for path in ENDPOINT_PATHS.values())
 
 
 def is_api_path(path: str) -> bool:
@@ -61,6 +72,7 @@ class _Exchange:
     __slots__ = (
         "activity_count",
         "arrived",
+        "job_status",
         "journal",
         "label",
         "recorded",
@@ -82,20 +94,33 @@ class _Exchange:
         self.status = 0
         self.retry_after_ms: float | None = None
         self.activity_count: int | None = None
+        self.job_status: str | None = None
         self.unusable = False  # a fault that leaves the client without a page it could read
         self.recorded = False
 
-    def observe(self, message: Message) -> None:
+    def observe(self, message: Message) -> Message:
+        """Note what the response start says; return it without the internal headers meant for the journal."""
         self.status = message["status"]
-        for name, value in message.get("headers", ()):
+        headers = message.get("headers", ())
+        internal = False
+        for name, value in headers:
             if name == b"retry-after-ms":
                 self.retry_after_ms = _float(value)
             elif name == b"retry-after" and self.retry_after_ms is None:
                 seconds = _float(value)
                 self.retry_after_ms = None if seconds is None else seconds * 1000
-            elif name == ACTIVITY_COUNT_HEADER_BYTES and not self.unusable:
-                count = _float(value)
-                self.activity_count = None if count is None else int(count)
+            elif name in INTERNAL_HEADER_BYTES:
+                internal = True
+                if self.unusable:
+                    continue  # the client got no page it could read: nothing to learn from it
+                if name == ACTIVITY_COUNT_HEADER_BYTES:
+                    count = _float(value)
+                    self.activity_count = None if count is None else int(count)
+                elif name == JOB_STATUS_HEADER_BYTES:
+                    self.job_status = value[:MAX_JOB_STATUS].decode("latin-1")
+        if not internal:
+            return message
+        return {**message, "headers": [(n, v) for n, v in headers if n not in INTERNAL_HEADER_BYTES]}
 
     def finish(self) -> None:
         if self.recorded:
@@ -117,6 +142,7 @@ class _Exchange:
                 self.label,
                 self.retry_after_ms,
                 self.activity_count,
+                self.job_status,
             )
         )
 
@@ -147,7 +173,7 @@ class ControlsMiddleware:
 
         async def observed_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                exchange.observe(message)
+                message = exchange.observe(message)
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
                 exchange.finish()
             await send(message)

@@ -1,5 +1,6 @@
-"""The OpenAPI document: 3.1, one documented operation with every query parameter of contract 2.4.0, both
-auth schemes, the response and error schemas, and every `$ref` resolvable."""
+"""The OpenAPI document: 3.1, `/v1/usages` with every query parameter of contract 2.4.0, every read endpoint with its
+contract's path and query parameters, both auth schemes, the response and error schemas (the contract models'),
+and every `$ref` resolvable."""
 
 from __future__ import annotations
 
@@ -75,16 +76,19 @@ def inline(node: Any, document: Document) -> Any:
 
 def test_document_header(document: Document) -> None:
     assert document["openapi"] == "3.1.0"
-    assert document["info"]["title"] == "Scenario usages API (mockserver)"
+    assert document["info"]["title"] == "Scenario API (mockserver)"
     assert document["info"]["version"] == "0.1.0"
     json.dumps(document, allow_nan=False)  # plain JSON data throughout
 
 
-def test_only_v1_usages_is_documented(document: Document, operation: Document) -> None:
-    assert list(document["paths"]) == ["/v1/usages"]
+def test_only_v1_paths_are_documented(document: Document, operation: Document) -> None:
+    assert all(path.startswith("/v1/") for path in document["paths"])
     assert "/usages" not in document["paths"]
-    assert list(document["paths"]["/v1/usages"]) == ["get"]
+    assert "without its `/v1` prefix" in document["info"]["description"]
+    assert {tuple(item) for item in document["paths"].values()} == {("get",)}
     assert operation["operationId"] == "listUsages"
+    ids = [item["get"]["operationId"] for item in document["paths"].values()]
+    assert len(ids) == len(set(ids)) == 14
 
 
 def test_every_contract_query_parameter_is_documented(
@@ -259,7 +263,7 @@ def test_document_is_a_fresh_copy_each_time() -> None:
     first["paths"]["/v1/usages"]["get"]["responses"]["400"]["content"]["application/json"]["schema"]["$ref"] = "x"
     first["info"]["title"] = "changed"
     second = build_openapi()
-    assert second["info"]["title"] == "Scenario usages API (mockserver)"
+    assert second["info"]["title"] == "Scenario API (mockserver)"
     error_refs = {
         second["paths"]["/v1/usages"]["get"]["responses"][s]["content"]["application/json"]["schema"]["$ref"]
         for s in ERROR_STATUSES

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.controls.journal import Journal, JournalEntry, RawRequest, VerificationError, mask_header
+from mockserver.controls.journal import Journal, JournalEntry, RawRequest, VerificationError
+from mockserver.controls.masking import mask_header
 from mockserver.settings import Settings, shipped_scenarios_dir
 from tests.conftest import BASIC, NOW, basic_header, start_server
 

@@ -168,3 +168,28 @@ def test_bad_marker_arguments_are_a_usage_error(pytester: pytest.Pytester) -> No
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     assert "senario" in result.stdout.str() + result.stderr.str()
     assert result.ret != 0
+
+
+def test_faults_by_endpoint_and_assert_polled(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_read="""
+        import pytest
+        from mockserver.controls.journal import VerificationError
+
+
+        def test_jobs_retrieve_answers_503_twice_then_passes(mockserver):
+            mockserver.fault(endpoint="jobs.retrieve", sequence=[503, 503])
+            http = mockserver.http()
+            assert [http.get("/v1/jobs/job_a").status_code for _ in range(2)] == [503, 503]
+            http.get("/jobs/job_a")
+            mockserver.assert_called(3, endpoint="jobs.retrieve")
+            assert [e.fault is not None for e in mockserver.requests(endpoint="jobs.retrieve")] == [True, True, False]
+
+
+        def test_assert_polled_is_on_the_fixture(mockserver):
+            with pytest.raises(VerificationError, match="never called"):
+                mockserver.assert_polled("job_a", until="success", max_interval="2s")
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=2)

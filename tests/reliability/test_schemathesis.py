@@ -1,5 +1,6 @@
 """schemathesis against the served `/openapi.json`, in process (ASGI): every check, positive and negative data, fixed
-seeds, with and without credentials; at least 1,000 cases and no failure.
+seeds, with and without credentials; at least 1,000 cases and no failure. The operation fuzzed is `GET /v1/usages`;
+the read endpoints the document also describes are checked by tests/contract/test_openapi_read.py.
 
 The document says what the server does, the lenient parameters included (`type`, `activityOffset`,
 `dropZeroPoints` take any text), so nothing is forgiven but the rules between parameters that OpenAPI has no words
