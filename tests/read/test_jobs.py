@@ -232,6 +232,11 @@ def test_lenient_placeholder_job() -> None:
         JobRetrieveResponse.model_validate(first.json())
         assert sdk.jobs.retrieve("jobId", project_id="projectId").job.owner_id == "projectId"
         assert http.get("/jobs/other").json()["job"] != job | {"jobId": "other"}
+        # Malformed list parameters count as absent.
+        sloppy = http.get("/jobs", params={"status": "done", "pageSize": "0", "paginationToken": "junk"})
+        assert sloppy.status_code == 200 and sloppy.content == http.get("/jobs").content
+        refused = http.get("/jobs", params={"createdAfter": "2026-11-01", "status": "success"})
+        assert refused.json() == http.get("/jobs", params={"status": "success"}).json()
 
 
 @pytest.mark.parametrize("kind", ["httpx", "aiohttp"])
