@@ -1,0 +1,141 @@
+"""What the activity up to an instant says of models and collections: the latest training event of each model, the
+assets created into each collection (by project) and when each collection was last touched.
+
+Tallied hour by hour (a pure function of the hour's events, memoised in `World.bucket_cache`), with the running total
+of every whole hour before an instant memoised too: a request costs one partial hour plus, when the clock has entered
+a new hour since the last request, one hour's tally; a cold start walks the history once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from mockserver.generate import make_id, stable_seed
+from mockserver.world.clock import HOUR, floor_to
+from mockserver.world.membership import asset_collections
+from mockserver.world.timeline import ASSET_POOL, Event
+
+if TYPE_CHECKING:
+    from mockserver.world.world import World
+
+TRAINING_ACTIONS = frozenset({"start-train", "train-succeeded"})
+_TALLY_BYTES = 150  # estimated bytes of one entry of a tally (dict slot, tuple key, boxed int or event reference)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Totals of a stretch of activity (one hour, or every whole hour before an instant)."""
+
+    # (collection, project) -> assets created into the collection by events of the project
+    assets: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    # collection -> the latest instant an event named it or created an asset into it
+    touched: Mapping[str, int] = field(default_factory=dict)
+    # model -> its latest training event (`start-train`, `train-succeeded` or a `model-training` job)
+    trainings: Mapping[str, Event] = field(default_factory=dict)
+
+    def size(self) -> int:
+        return 200 + _TALLY_BYTES * (len(self.assets) + len(self.touched) + len(self.trainings))
+
+    def then(self, later: Tally) -> Tally:
+        """This stretch followed by `later`."""
+        if not (later.assets or later.touched or later.trainings):
+            return self
+        assets = dict(self.assets)
+        for key, count in later.assets.items():
+            assets[key] = assets.get(key, 0) + count
+        touched = dict(self.touched)
+        for collection, t in later.touched.items():
+            touched[collection] = max(t, touched.get(collection, t))
+        return Tally(assets, touched, {**self.trainings, **later.trainings})
+
+
+EMPTY = Tally(MappingProxyType({}), MappingProxyType({}), MappingProxyType({}))
+
+
+def is_training(event: Event) -> bool:
+    """Whether the event trains its model."""
+    return event.model is not None and (event.action in TRAINING_ACTIONS or event.job_type == "model-training")
+
+
+def tally_events(world: World, events: Iterable[Event]) -> Tally:
+    """The tally of events given oldest first."""
+    assets: dict[tuple[str, str], int] = {}
+    touched: dict[str, int] = {}
+    trainings: dict[str, Event] = {}
+    for event in events:
+        if event.collection is not None:
+            touched[event.collection] = event.t
+        if event.created and event.asset is not None:
+            for collection in asset_collections(world, event.asset):
+                key = (collection, event.project)
+                assets[key] = assets.get(key, 0) + 1
+                touched[collection] = event.t
+        if event.model is not None and is_training(event):
+            trainings[event.model] = event
+    if not (assets or touched or trainings):
+        return EMPTY
+    return Tally(assets, touched, trainings)
+
+
+def hour_tally(world: World, hour: int) -> Tally:
+    """The tally of the whole hour starting at `hour` (memoised)."""
+    key = ("library-hour", hour)
+    found: Tally | None = world.bucket_cache.get(key)
+    if found is None:
+        found = tally_events(world, world.hour(hour, keep=False))
+        world.bucket_cache.put(key, found, found.size())
+    return found
+
+
+def _before(world: World, hour: int) -> Tally:
+    """The tally of every whole hour before `hour` (memoised; built on the latest earlier total still cached)."""
+    first = floor_to(world.start, HOUR)
+    if hour <= first:
+        return EMPTY
+    cached: Tally | None = world.bucket_cache.get(("library-before", hour))
+    if cached is not None:
+        return cached
+    start, total = first, EMPTY
+    previous: Tally | None = world.bucket_cache.get(("library-before", hour - HOUR))
+    if previous is not None:
+        start, total = hour - HOUR, previous
+    for h in range(start, hour, HOUR):
+        total = total.then(hour_tally(world, h))
+    world.bucket_cache.put(("library-before", hour), total, total.size())
+    return total
+
+
+def tally_at(world: World, now: int) -> Tally:
+    """The tally of every event with `t <= now`."""
+    hour = floor_to(now, HOUR)
+    partial = tally_events(world, (e for e in world.hour(hour) if e.t <= now))
+    return _before(world, hour).then(partial)
+
+
+# -- the pool of existing assets (referenced by events, created before the activity) --------------------------------
+def pool_asset_id(world: World, i: int) -> str:
+    """The id of the `i`-th asset of the world's pool (as `timeline` derives it)."""
+    return make_id("asset_", world.seed, "ref", i)
+
+
+def pool_asset_project(world: World, asset_id: str) -> str:
+    """The project owning a pool asset (no event created it): one of the world's projects, seeded by its id."""
+    return world.projects[stable_seed(world.seed, "pool-asset-project", asset_id) % len(world.projects)].id
+
+
+def pool_members(world: World) -> Mapping[str, tuple[tuple[str, str], ...]]:
+    """collection -> its pool assets as (asset id, project), in pool order (memoised)."""
+    key = ("library-pool",)
+    found: dict[str, tuple[tuple[str, str], ...]] | None = world.bucket_cache.get(key)
+    if found is None:
+        members: dict[str, list[tuple[str, str]]] = {}
+        for i in range(ASSET_POOL):
+            asset_id = pool_asset_id(world, i)
+            for collection in asset_collections(world, asset_id):
+                members.setdefault(collection, []).append((asset_id, pool_asset_project(world, asset_id)))
+        found = {c: tuple(rows) for c, rows in members.items()}
+        world.bucket_cache.put(key, found, 200 + 150 * sum(len(rows) for rows in found.values()))
+    return found
