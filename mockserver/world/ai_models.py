@@ -20,7 +20,7 @@ from mockserver.world.entities import Model
 from mockserver.world.index import newest_first
 from mockserver.world.membership import model_collections
 from mockserver.world.pages import Cursor, after, paginate
-from mockserver.world.tally import pool_asset_id, tally_at
+from mockserver.world.tally import has_pool, pool_asset_id, tally_at
 from mockserver.world.timeline import ASSET_POOL, Event
 from mockserver.world.world import World
 
@@ -96,7 +96,9 @@ def _traits(world: World, model_id: str, rng: Random) -> ModelTraits:
     created = world.start - rng.randrange(2 * DAY, 120 * DAY)
     training_ms = rng.randrange(8 * MINUTE, 90 * MINUTE)
     trained = created + rng.randrange(MINUTE, 10 * MINUTE) + training_ms
-    examples = tuple(pool_asset_id(world, rng.randrange(ASSET_POOL)) for _ in range(rng.randint(1, 3)))
+    # Example assets are existing images of the pool (worlds without one have none).
+    count = rng.randint(1, 3) if has_pool(world) else 0
+    examples = tuple(dict.fromkeys(pool_asset_id(world, rng.randrange(ASSET_POOL)) for _ in range(count)))
     return ModelTraits(
         type=kind,
         project=project,
@@ -152,13 +154,15 @@ def model_body(world: World, model: Model, traits: ModelTraits, state: ModelStat
         "collectionIds": list(model_collections(world, model.id)) if model.id in world.models_by_id else [],
         "tags": list(traits.tags),
         "exampleAssetIds": list(traits.examples),
-        "thumbnail": {"assetId": traits.examples[0], "url": world.values.asset_url(traits.examples[0], width=512)},
         "createdAt": format_ms(traits.created),
         "updatedAt": format_ms(state.updated),
         "ownerId": traits.project,
         "accessRestrictions": 0,
         "trainingImagesNumber": traits.images,
     }
+    if traits.examples:
+        thumbnail = traits.examples[0]
+        body["thumbnail"] = {"assetId": thumbnail, "url": world.values.asset_url(thumbnail, width=512)}
     if traits.author is not None:
         body["authorId"] = body["userId"] = traits.author
     if traits.type in _BASES:
@@ -303,8 +307,8 @@ def _matches(
             return False
         if query.collection_ids is not None and not set(query.collection_ids) & set(held):
             return False
-    if query.tags is not None and not set(query.tags) & set(traits.tags):
-        return False
+    if query.tags is not None and not set(query.tags) <= set(traits.tags):
+        return False  # every tag asked for (as assets.list)
     if query.loaded_only and model.id not in loaded:
         return False
     bounds = (

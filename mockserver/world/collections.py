@@ -21,7 +21,7 @@ from mockserver.world.clock import DAY, format_ms
 from mockserver.world.entities import Collection
 from mockserver.world.membership import model_collections
 from mockserver.world.pages import Cursor, after, paginate
-from mockserver.world.tally import Tally, pool_members, tally_at
+from mockserver.world.tally import Tally, static_members, tally_at
 from mockserver.world.world import World
 
 
@@ -44,9 +44,9 @@ def collection_traits(world: World, collection_id: str) -> CollectionTraits:
 class Contents:
     """What a caller sees in the world's collections at an instant."""
 
-    assets: dict[str, int]  # collection -> assets (created by events up to the instant, and the pool's)
+    assets: dict[str, int]  # collection -> assets (created by events up to the instant; pool and avatars)
     models: dict[str, int]  # collection -> models
-    thumbnails: dict[str, str]  # collection -> the first pool asset the caller sees in it
+    thumbnails: dict[str, str]  # collection -> the oldest asset no event created that the caller sees in it
     tally: Tally
 
 
@@ -58,8 +58,8 @@ def contents(world: World, access: Access, now: int) -> Contents:
         if access.sees(project):
             assets[collection] = assets.get(collection, 0) + count
     thumbnails: dict[str, str] = {}
-    for collection, members in pool_members(world).items():
-        seen = [asset_id for asset_id, project in members if access.sees(project)]
+    for collection, members in static_members(world).items():
+        seen = [asset.id for asset in members if asset.created <= now and access.sees(asset.project)]
         if seen:
             assets[collection] = assets.get(collection, 0) + len(seen)
             thumbnails[collection] = seen[0]

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from mockserver.generate import make_id, stable_seed
-from mockserver.world.clock import HOUR, floor_to
+from mockserver.world.clock import DAY, HOUR, floor_to
 from mockserver.world.membership import asset_collections
 from mockserver.world.timeline import ASSET_POOL, Event
 
@@ -115,27 +115,59 @@ def tally_at(world: World, now: int) -> Tally:
     return _before(world, hour).then(partial)
 
 
-# -- the pool of existing assets (referenced by events, created before the activity) --------------------------------
+# -- the assets no event created: the pool of existing assets, and the people's avatars ----------------------------
+# These rules mirror `mockserver.world.assets.static_assets` (written in parallel): once both are merged, build
+# `static_members` from `static_assets(world).rows` instead.
+POOL_SPAN = 180 * DAY  # pool assets were uploaded over this span before the world starts
+AVATAR_SPAN = 365 * DAY  # avatars of people there from the start, likewise
+
+
+@dataclass(frozen=True, slots=True)
+class StaticAsset:
+    """An asset no activity event created: its id, owner (a project, or the team for avatars) and creation."""
+
+    id: str
+    project: str
+    created: int
+
+
 def pool_asset_id(world: World, i: int) -> str:
     """The id of the `i`-th asset of the world's pool (as `timeline` derives it)."""
     return make_id("asset_", world.seed, "ref", i)
 
 
-def pool_asset_project(world: World, asset_id: str) -> str:
-    """The project owning a pool asset (no event created it): one of the world's projects, seeded by its id."""
-    return world.projects[stable_seed(world.seed, "pool-asset-project", asset_id) % len(world.projects)].id
+def has_pool(world: World) -> bool:
+    """Whether the world has the pool of existing assets: its generators draw actions that act on one."""
+    return any(info.references == "asset" for stream in world.streams for info in stream.actions)
 
 
-def pool_members(world: World) -> Mapping[str, tuple[tuple[str, str], ...]]:
-    """collection -> its pool assets as (asset id, project), in pool order (memoised)."""
-    key = ("library-pool",)
-    found: dict[str, tuple[tuple[str, str], ...]] | None = world.bucket_cache.get(key)
-    if found is None:
-        members: dict[str, list[tuple[str, str]]] = {}
+def static_assets(world: World) -> list[StaticAsset]:
+    """The pool's assets (in worlds that act on existing assets) and the avatars (owned by the team)."""
+    seed, first = world.seed, floor_to(world.start, HOUR) - DAY
+    found = []
+    if has_pool(world):
         for i in range(ASSET_POOL):
-            asset_id = pool_asset_id(world, i)
-            for collection in asset_collections(world, asset_id):
-                members.setdefault(collection, []).append((asset_id, pool_asset_project(world, asset_id)))
-        found = {c: tuple(rows) for c, rows in members.items()}
+            project = world.projects[stable_seed(seed, "ref-owner", i) % len(world.projects)].id
+            created = first - stable_seed(seed, "ref-created", i) % POOL_SPAN
+            found.append(StaticAsset(pool_asset_id(world, i), project, created))
+    for person in world.people:
+        if person.avatar_asset_id:
+            created = person.created_at
+            if created is None:
+                created = first - stable_seed(seed, "avatar-created", person.id) % AVATAR_SPAN
+            found.append(StaticAsset(person.avatar_asset_id, world.team.id, created))
+    return found
+
+
+def static_members(world: World) -> Mapping[str, tuple[StaticAsset, ...]]:
+    """collection -> the static assets in it, oldest first (memoised)."""
+    key = ("library-static",)
+    found: dict[str, tuple[StaticAsset, ...]] | None = world.bucket_cache.get(key)
+    if found is None:
+        members: dict[str, list[StaticAsset]] = {}
+        for asset in static_assets(world):
+            for collection in asset_collections(world, asset.id):
+                members.setdefault(collection, []).append(asset)
+        found = {c: tuple(sorted(rows, key=lambda a: (a.created, a.id))) for c, rows in members.items()}
         world.bucket_cache.put(key, found, 200 + 150 * sum(len(rows) for rows in found.values()))
     return found
