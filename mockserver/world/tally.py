@@ -152,10 +152,10 @@ def static_assets(world: World) -> list[StaticAsset]:
             found.append(StaticAsset(pool_asset_id(world, i), project, created))
     for person in world.people:
         if person.avatar_asset_id:
-            created = person.created_at
-            if created is None:
-                created = first - stable_seed(seed, "avatar-created", person.id) % AVATAR_SPAN
-            found.append(StaticAsset(person.avatar_asset_id, world.team.id, created))
+            joined = person.created_at
+            if joined is None:
+                joined = first - stable_seed(seed, "avatar-created", person.id) % AVATAR_SPAN
+            found.append(StaticAsset(person.avatar_asset_id, world.team.id, joined))
     return found
 
 
