@@ -89,7 +89,7 @@ class Billing:
         for name in ("parallelCustomJobs", "parallelInferences", "parallelTraining", "parallelWorkflowRuns"):
             limits[name] = _BASE_LIMITS[name] * scale
         limits |= {
-            "creativeUnits": self.creative_units,
+            "creativeUnits": number(self.creative_units),
             "defaultSeats": seats,
             "seats": max(seats, counts.get("seats", 0)),
             "apiKeys": max(api_keys, counts.get("apiKeys", 0)),
@@ -121,14 +121,19 @@ class Billing:
                     used = now
             rows.append(
                 {
-                    "amount": purchase.amount,
+                    "amount": number(purchase.amount),
                     "createdAt": format_ms(purchase.created_at),
                     "expiration": format_ms(purchase.expiration),
-                    "remaining": round(remaining, 3),
+                    "remaining": number(round(remaining, 3)),
                     "updatedAt": format_ms(used),
                 }
             )
         return rows
+
+
+def number(value: float) -> int | float:
+    """A scenario's number as the API shows it: an integer when whole (YAML `2500` is parsed as 2500.0)."""
+    return int(value) if float(value).is_integer() else value
 
 
 def build_billing(spec: BillingSpec, anchor: int) -> Billing:

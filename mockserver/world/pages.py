@@ -93,7 +93,9 @@ def paginate(
     return now, items, token
 
 
-def after(rows: Sequence[tuple[Cursor, T]], cursor: Cursor | None, *, descending: bool = True) -> Iterator[tuple[Cursor, T]]:
+def after(
+    rows: Sequence[tuple[Cursor, T]], cursor: Cursor | None, *, descending: bool = True
+) -> Iterator[tuple[Cursor, T]]:
     """The rows of an already sorted sequence that come after `cursor` (for small lists built whole)."""
     for key, item in rows:
         if cursor is None or (key < cursor if descending else key > cursor):
