@@ -18,7 +18,7 @@ from mockserver.world.access import Access, ReadContext
 from mockserver.world.aggregate import Bucket
 from mockserver.world.billing import number
 from mockserver.world.clock import DAY, HOUR, floor_to, format_ms
-from mockserver.world.entities import ApiKey, Person, Project
+from mockserver.world.entities import ApiKey, Invitation, Person, Project
 from mockserver.world.pages import Cursor, after, paginate
 from mockserver.world.report import consumption_of, consumption_rows
 from mockserver.world.roster import updated_at
@@ -251,7 +251,7 @@ def _team_key_role(key: ApiKey) -> dict[str, Any]:
     return {"role": key.role} if key.scope == "team" and key.role is not None else {}
 
 
-def _invitation(world: World, invitation: Any, index: int) -> dict[str, Any]:
+def _invitation(world: World, invitation: Invitation, index: int) -> dict[str, Any]:
     token = f"{stable_seed(world.seed, 'invitation', index):016x}"
     body: dict[str, Any] = {
         "createdAt": format_ms(invitation.created_at),
