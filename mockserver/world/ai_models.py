@@ -15,12 +15,13 @@ from mockserver.contract.ai_models import ModelListQuery, parse_model_list_query
 from mockserver.errors import NotFoundError
 from mockserver.generate import make_id, stable_seed
 from mockserver.world.access import Access, ReadContext
+from mockserver.world.asset_body import has_pool, pool_id
 from mockserver.world.clock import DAY, format_ms
 from mockserver.world.entities import Model
 from mockserver.world.index import newest_first
 from mockserver.world.membership import model_collections
 from mockserver.world.pages import Cursor, after, paginate
-from mockserver.world.tally import has_pool, pool_asset_id, tally_at
+from mockserver.world.tally import tally_at
 from mockserver.world.timeline import ASSET_POOL, Event
 from mockserver.world.world import World
 
@@ -98,7 +99,7 @@ def _traits(world: World, model_id: str, rng: Random) -> ModelTraits:
     trained = created + rng.randrange(MINUTE, 10 * MINUTE) + training_ms
     # Example assets are existing images of the pool (worlds without one have none).
     count = rng.randint(1, 3) if has_pool(world) else 0
-    examples = tuple(dict.fromkeys(pool_asset_id(world, rng.randrange(ASSET_POOL)) for _ in range(count)))
+    examples = tuple(dict.fromkeys(pool_id(world, rng.randrange(ASSET_POOL)) for _ in range(count)))
     return ModelTraits(
         type=kind,
         project=project,

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from mockserver.generate import make_id, stable_seed
-from mockserver.world.clock import DAY, HOUR, floor_to
+from mockserver.world import assets
+from mockserver.world.clock import HOUR, floor_to
 from mockserver.world.membership import asset_collections
-from mockserver.world.timeline import ASSET_POOL, Event
+from mockserver.world.timeline import Event
 
 if TYPE_CHECKING:
     from mockserver.world.world import World
@@ -116,12 +116,6 @@ def tally_at(world: World, now: int) -> Tally:
 
 
 # -- the assets no event created: the pool of existing assets, and the people's avatars ----------------------------
-# These rules mirror `mockserver.world.assets.static_assets` (written in parallel): once both are merged, build
-# `static_members` from `static_assets(world).rows` instead.
-POOL_SPAN = 180 * DAY  # pool assets were uploaded over this span before the world starts
-AVATAR_SPAN = 365 * DAY  # avatars of people there from the start, likewise
-
-
 @dataclass(frozen=True, slots=True)
 class StaticAsset:
     """An asset no activity event created: its id, owner (a project, or the team for avatars) and creation."""
@@ -131,32 +125,9 @@ class StaticAsset:
     created: int
 
 
-def pool_asset_id(world: World, i: int) -> str:
-    """The id of the `i`-th asset of the world's pool (as `timeline` derives it)."""
-    return make_id("asset_", world.seed, "ref", i)
-
-
-def has_pool(world: World) -> bool:
-    """Whether the world has the pool of existing assets: its generators draw actions that act on one."""
-    return any(info.references == "asset" for stream in world.streams for info in stream.actions)
-
-
 def static_assets(world: World) -> list[StaticAsset]:
-    """The pool's assets (in worlds that act on existing assets) and the avatars (owned by the team)."""
-    seed, first = world.seed, floor_to(world.start, HOUR) - DAY
-    found = []
-    if has_pool(world):
-        for i in range(ASSET_POOL):
-            project = world.projects[stable_seed(seed, "ref-owner", i) % len(world.projects)].id
-            created = first - stable_seed(seed, "ref-created", i) % POOL_SPAN
-            found.append(StaticAsset(pool_asset_id(world, i), project, created))
-    for person in world.people:
-        if person.avatar_asset_id:
-            joined = person.created_at
-            if joined is None:
-                joined = first - stable_seed(seed, "avatar-created", person.id) % AVATAR_SPAN
-            found.append(StaticAsset(person.avatar_asset_id, world.team.id, joined))
-    return found
+    """The pool's assets and the avatars, exactly as `assets.list` has them (`mockserver.world.assets`)."""
+    return [StaticAsset(asset_id, event.project, t) for t, asset_id, event in assets.static_assets(world).rows]
 
 
 def static_members(world: World) -> Mapping[str, tuple[StaticAsset, ...]]:
