@@ -119,12 +119,16 @@ def find_asset(world: World, asset_id: str, now: int) -> Event | None:
     return static if static is not None and static.t <= now else None
 
 
-def placeholder_event(world: World, asset_id: str) -> Event:
-    """A generated upload carrying an unknown id (`--lenient`), seeded by the world and the id."""
+def placeholder_event(world: World, asset_id: str, owner: str | None = None) -> Event:
+    """A generated upload carrying an unknown id (`--lenient`), seeded by the world and the id.
+
+    Its owner is `owner` (the `projectId` the request asserts), else one of the world's projects.
+    """
     seed = world.seed
-    project = world.projects[stable_seed(seed, "placeholder-owner", asset_id) % len(world.projects)]
+    if owner is None:
+        owner = world.projects[stable_seed(seed, "placeholder-owner", asset_id) % len(world.projects)].id
     created = floor_to(world.start, HOUR) - DAY - stable_seed(seed, "placeholder-created", asset_id) % POOL_SPAN
-    return _upload(world, created, _any_user(world), project.id, asset_id, "uploaded", ("placeholder", asset_id))
+    return _upload(world, created, _any_user(world), owner, asset_id, "uploaded", ("placeholder", asset_id))
 
 
 # -- assets.retrieve ----------------------------------------------------------------------------------------------
@@ -138,10 +142,19 @@ def retrieve_asset(world: World, ctx: ReadContext) -> dict[str, Any]:
     project = query.text("projectId")
     event = find_asset(world, asset_id, ctx.now)
     if event is None and ctx.lenient:
-        event = placeholder_event(world, asset_id)
+        visible = project if project is not None else _visible_project(world, ctx, asset_id)
+        event = placeholder_event(world, asset_id, visible)
     if event is None or not ctx.access.sees(event.project) or (project is not None and event.project != project):
         raise NotFoundError(f"Asset {asset_id!r} not found")
     return {"asset": asset_body(world, event, ctx.now, embedding=embedding, gate_details=details)}
+
+
+def _visible_project(world: World, ctx: ReadContext, asset_id: str) -> str | None:
+    """A project the caller sees, for a placeholder (None: any of the world's, for a team caller)."""
+    if ctx.access.projects is None:
+        return None
+    mine = sorted(ctx.access.projects)
+    return mine[stable_seed(world.seed, "placeholder-owner", asset_id) % len(mine)] if mine else None
 
 
 # -- assets.list --------------------------------------------------------------------------------------------------
