@@ -36,13 +36,12 @@ class JobTimes:
 
 def progress_steps(world: World, job_id: str | None) -> list[tuple[int, str]] | None:
     """The `(instant, status)` steps of a job the scenario makes progress with the clock; None for any other job."""
-    # World keeps these steps private (they drive `job_status`); this module is their one reader outside it.
-    return world._progress.get(job_id or "")
+    return world.progress_steps(job_id)
 
 
 def progressing_jobs(world: World) -> list[str]:
     """The ids of the jobs that progress with the clock (a few explicit jobs of the scenario)."""
-    return list(world._progress)
+    return world.progressing_jobs()
 
 
 def status_path(status: str, uses_model: bool, workflow: bool) -> tuple[str, ...]:

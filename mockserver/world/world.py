@@ -199,6 +199,14 @@ class World:
                 status = step_status
         return status
 
+    def progress_steps(self, job_id: str | None) -> list[tuple[int, str]] | None:
+        """The `(instant, status)` steps of a job that moves on with the clock; None for any other job."""
+        return self._progress.get(job_id or "")
+
+    def progressing_jobs(self) -> list[str]:
+        """The ids of the jobs that move on with the clock (a few explicit jobs of the scenario)."""
+        return list(self._progress)
+
     def job_entity(self, event: Event, now: int) -> dict[str, Any]:
         """The `entities.jobs[]` entry of an event's job, as it stands at `now`."""
         assert event.job is not None
