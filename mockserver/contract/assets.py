@@ -1,7 +1,10 @@
 """The 200 bodies of `GET /v1/assets` and `GET /v1/assets/{assetId}`: an asset with its whole metadata (the
-generation's parameters), privacy, status, links and Quality Gate result; extends the `/usages` asset entity."""
+generation's parameters), privacy, status, links and Quality Gate result; extends the `/usages` asset entity.
+Also the typed query of `GET /v1/assets` (`AssetListQuery`) and its parser."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from pydantic import Field
 
@@ -9,6 +12,8 @@ from mockserver.contract.ai_models import ModelConcept
 from mockserver.contract.base import WireModel
 from mockserver.contract.entities import AssetEntity, AssetMetadata, FlowAsset
 from mockserver.contract.enums import (
+    ASSET_TYPES,
+    PRIVACIES,
     AssetKind,
     AssetStatus,
     DetectionModality,
@@ -24,6 +29,7 @@ from mockserver.contract.enums import (
     QualityGateVerdict,
     SeamlessImageType,
 )
+from mockserver.contract.lists import QueryReader
 
 
 class AssetLink(FlowAsset):
@@ -303,3 +309,100 @@ class AssetListResponse(WireModel):
 
     assets: list[Asset] = Field(description="The page's assets.")
     next_pagination_token: str | None = Field(default=None, description="Token of the next page; none on the last.")
+
+
+# --- the query of `GET /v1/assets` -------------------------------------------------------------------------
+
+ASSET_SORT_FIELDS = ("createdAt", "updatedAt")
+SORT_DIRECTIONS = ("asc", "desc")
+# The filters that `deleted=true` may not come with [SDK doc: only with projectId, teamId, paging, originalAssets].
+NOT_WITH_DELETED = (
+    "authorId",
+    "collectionId",
+    "createdAfter",
+    "createdBefore",
+    "inferenceId",
+    "modelId",
+    "parentAssetId",
+    "privacy",
+    "rootAssetId",
+    "sortBy",
+    "sortDirection",
+    "tags",
+    "type",
+    "types",
+    "updatedAfter",
+    "updatedBefore",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AssetListQuery:
+    """The filters and order of `assets.list` (no page size nor token: a page token pins this whole query)."""
+
+    sort_by: str = "createdAt"
+    descending: bool = True
+    types: frozenset[str] | None = None  # `type` or `types`: the assets' `metadata.type`
+    author_id: str | None = None
+    collection_id: str | None = None
+    model_id: str | None = None
+    parent_asset_id: str | None = None
+    root_asset_id: str | None = None
+    inference_id: str | None = None
+    created_after: int | None = None  # exclusive bounds, epoch ms
+    created_before: int | None = None
+    updated_after: int | None = None
+    updated_before: int | None = None
+    privacy: str | None = None
+    tags: frozenset[str] | None = None  # an asset matches when it has every one
+    project_id: str | None = None
+    deleted: bool = False
+
+
+def parse_asset_list_query(reader: QueryReader) -> AssetListQuery:
+    """Read `assets.list`'s query; the contract's rules are 400s (or, when lenient, the offending value is absent)."""
+    sort_by = reader.choice("sortBy", ASSET_SORT_FIELDS)
+    direction = reader.choice("sortDirection", SORT_DIRECTIONS)
+    one_type = reader.choice("type", ASSET_TYPES)
+    many_types = reader.choices("types", ASSET_TYPES)
+    if one_type is not None and many_types is not None:
+        reader.fail('the parameters "type" and "types" cannot be used together')
+        one_type = None
+    types = frozenset([one_type] if one_type is not None else many_types or ()) or None
+    bounds: dict[str, int | None] = {}
+    for name, needs in (
+        ("createdAfter", "createdAt"),
+        ("createdBefore", "createdAt"),
+        ("updatedAfter", "updatedAt"),
+        ("updatedBefore", "updatedAt"),
+    ):
+        value = reader.instant(name)
+        if value is not None and (sort_by or "createdAt") != needs:
+            reader.fail(f'{name} requires the sortBy parameter to be "{needs}"')
+            value = None
+        bounds[name] = value
+    deleted = bool(reader.boolean("deleted"))
+    if deleted:
+        others = [name for name in NOT_WITH_DELETED if reader.has(name)]
+        if others:
+            reader.fail(f"deleted=true can only be combined with projectId, teamId and paging; got {others[0]!r}")
+    tags = reader.texts("tags")
+    return AssetListQuery(
+        sort_by=sort_by or "createdAt",
+        descending=direction != "asc",
+        types=types,
+        author_id=reader.text("authorId"),
+        collection_id=reader.text("collectionId"),
+        model_id=reader.text("modelId"),
+        parent_asset_id=reader.text("parentAssetId"),
+        root_asset_id=reader.text("rootAssetId"),
+        inference_id=reader.text("inferenceId"),
+        created_after=bounds["createdAfter"],
+        created_before=bounds["createdBefore"],
+        updated_after=bounds["updatedAfter"],
+        updated_before=bounds["updatedBefore"],
+        privacy=reader.choice("privacy", PRIVACIES),
+        tags=frozenset(tags) if tags else None,
+        project_id=reader.text("projectId"),
+        deleted=deleted,
+    )

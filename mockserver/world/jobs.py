@@ -1,17 +1,107 @@
-"""Jobs as the read endpoints show them: jobs.list and jobs.retrieve, derived from the activity's events."""
+"""Jobs as the read endpoints show them: jobs.list and jobs.retrieve, derived from the activity's events.
+
+A job is the job of an activity event: its type, status and metadata are the `/usages` entity's at the same instant;
+its dates and progress come from `job_history`, the list's walk from `job_list`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mockserver.contract.jobs import parse_job_list_query
 from mockserver.errors import NotFoundError
+from mockserver.generate import stable_seed
 from mockserver.world.access import ReadContext
+from mockserver.world.aggregate import cu
+from mockserver.world.catalog import CATALOG
+from mockserver.world.clock import DAY, HOUR, format_ms
+from mockserver.world.job_history import job_times
+from mockserver.world.job_list import scan_jobs
+from mockserver.world.pages import paginate
+from mockserver.world.timeline import NOT_CHARGED, Event
 from mockserver.world.world import World
 
+# The job types a generated placeholder job (`--lenient`, unknown id) is drawn from.
+_PLACEHOLDER_ACTIONS = ("txt2img", "img2img", "inference", "upscale", "background-removal")
 
-def list_jobs(world: World, ctx: ReadContext) -> dict[str, Any]:
-    raise NotFoundError("not served yet")  # TODO(issue 13)
+
+def job_body(world: World, event: Event, now: int) -> dict[str, Any]:
+    """The job of an activity event as `jobs.retrieve` and `jobs.list` show it at `now`."""
+    entity = world.job_entity(event, now)
+    status = entity["status"]
+    times = job_times(world, event, now)
+    charged = status not in NOT_CHARGED
+    billing: dict[str, Any] = {"cuCost": cu(event.cost) if charged else 0, "cuDiscount": cu(event.discount)}
+    if event.qg_cost:
+        billing["cuCostDetails"] = {"quality-gate": cu(event.qg_cost) if charged else 0}
+    body: dict[str, Any] = {
+        "jobId": event.job,
+        "jobType": entity["jobType"],
+        "status": status,
+        "progress": times.progress,
+        "createdAt": format_ms(times.created),
+        "updatedAt": format_ms(times.updated),
+        "statusHistory": [{"date": format_ms(date), "status": name} for date, name in times.history],
+        "metadata": entity["metadata"],
+        "ownerId": event.project,
+        "billing": billing,
+    }
+    if event.user:
+        body["authorId"] = event.user
+    return body
 
 
 def retrieve_job(world: World, ctx: ReadContext) -> dict[str, Any]:
-    raise NotFoundError("not served yet")  # TODO(issue 13)
+    """`GET /v1/jobs/{jobId}`: the job at the served instant; a 404 for an unknown id or another project's job."""
+    job_id = ctx.id or ""
+    event = world.index.job(job_id, ctx.now)
+    if event is None and ctx.lenient:
+        event = placeholder_event(world, job_id, ctx)
+    if event is None or not ctx.access.sees(event.project):
+        raise NotFoundError(f"job {job_id!r} not found")
+    return {"job": job_body(world, event, ctx.now)}
+
+
+def list_jobs(world: World, ctx: ReadContext) -> dict[str, Any]:
+    """`GET /v1/jobs`: one page of the jobs the caller sees, filtered, newest first."""
+    query = parse_job_list_query(ctx.query)
+    access = ctx.access
+    now, events, token = paginate(
+        world,
+        "jobs.list",
+        (query, access.projects),
+        ctx.query.page(),
+        ctx.now,
+        lambda at, cursor: scan_jobs(world, query, access, at, cursor),
+        lenient=ctx.lenient,
+    )
+    body: dict[str, Any] = {"jobs": [job_body(world, event, now) for event in events]}
+    if token is not None:
+        body["nextPaginationToken"] = token
+    return body
+
+
+def placeholder_event(world: World, job_id: str, ctx: ReadContext) -> Event:
+    """The event of a generated job carrying an unknown id (`--lenient`), seeded by the world and the id."""
+    seed = stable_seed(world.seed, "placeholder-job", job_id)
+    info = CATALOG[_PLACEHOLDER_ACTIONS[seed % len(_PLACEHOLDER_ACTIONS)]]
+    actors = [p.id for p in world.people] + [k.user_id for k in world.keys]
+    projects = sorted(ctx.access.projects) if ctx.access.projects is not None else [p.id for p in world.projects]
+    low, high = info.cost
+    # Anchored to the world, not to the clock: polling a placeholder id gives the same job.
+    t = min(ctx.now, world.anchor) - HOUR - (seed >> 16) % (7 * DAY)
+    return Event(
+        t=t,
+        seq=0,
+        action=info.name,
+        usage_row=info.usage_row,
+        user=actors[(seed >> 8) % len(actors)] if actors else "",
+        api=False,
+        project=projects[(seed >> 12) % len(projects)] if projects else "",
+        cost=(low + (seed >> 20) % (high - low + 1)) // 1000 * 1000 if high else 0,
+        model=world.models[(seed >> 24) % len(world.models)].id if info.uses_model and world.models else None,
+        job=job_id,
+        job_type=info.job_type,
+        job_status="success",
+        key=seed,
+    )
