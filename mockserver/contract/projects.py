@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import Field
 
 from mockserver.contract.base import WireModel
+from mockserver.contract.lists import QueryReader
 from mockserver.contract.teams import Avatar, HomepageSettings, MemberKey
 
 _ROLE = "Built-in project role (`admin`, `editor`, `reader`) or a `;`-separated scope list."
@@ -68,3 +71,15 @@ class ProjectRetrieveResponse(WireModel):
     """The 200 body of `GET /projects/{projectId}`."""
 
     project: Project = Field(description="The project.")
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectListQuery:
+    """The filters of `GET /projects` (the page itself is read apart: `QueryReader.page`)."""
+
+    team_id: str | None = None
+
+
+def parse_project_list_query(reader: QueryReader) -> ProjectListQuery:
+    """The typed query of `GET /projects`: `teamId` (the other parameters are the page's)."""
+    return ProjectListQuery(team_id=reader.text("teamId"))

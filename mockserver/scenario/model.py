@@ -11,10 +11,18 @@ from mockserver.contract.enums import (
     ApiKeyStatus,
     AssetKind,
     Granularity,
+    InvitationStatus,
+    IpDetectionEnforcement,
     JobStatus,
     JobType,
+    KeyScope,
     NodeStatus,
     NodeType,
+    PaymentStatus,
+    Plan,
+    SubscriptionStatus,
+    TeamRole,
+    TeamType,
     TimeRange,
 )
 from mockserver.controls.faults import FaultRule
@@ -55,14 +63,44 @@ class SettingsSpec(Spec):
     )
 
 
+# A cap of Compute Units over one billing period.
+Cap = Annotated[float, Field(ge=0, description="Compute Units per billing period (absent: uncapped).")]
+
+
+class InvitationSpec(Spec):
+    """An invitation to join the team, shown by `teams.retrieve`."""
+
+    email: str | None = Field(None, description="Default: generated, at the team's domain.")
+    role: TeamRole = Field("member", description="The role the invited person gets (`admin` or `member`).")
+    status: InvitationStatus = "pending"
+    created_at: TimeSpec = Field("-2d", alias="createdAt")
+    projects: list[str] | None = Field(None, description="Project ids the person is invited to.")
+
+
 class TeamSpec(Spec):
     id: Identifier | None = None
     name: str | None = None
+    created_at: TimeSpec | None = Field(
+        None, alias="createdAt", description="Default: 30 days before the earliest activity, at least a year ago."
+    )
+    type: TeamType = "shared"
+    avatar: bool | str = Field(True, description="true: a generated avatar; false: none; a string: its URL.")
+    ip_detection_enforcement: IpDetectionEnforcement = Field("disabled", alias="ipDetectionEnforcement")
+    quality_gate_auto_detect: bool = Field(False, alias="qualityGateAutoDetect")
+    payment_status: PaymentStatus = Field("succeeded", alias="paymentStatus")
+    subscription_status: SubscriptionStatus = Field("active", alias="subscriptionStatus")
+    invitations: list[InvitationSpec] = Field(default_factory=list)
 
 
 class ProjectSpec(Spec):
     id: Identifier | None = None
     name: str | None = None
+    created_at: TimeSpec | None = Field(
+        None, alias="createdAt", description="Default: in the team's first month, in the order listed."
+    )
+    description: str | None = Field(None, description="Markdown description (default: generated).")
+    privacy_mode: bool = Field(False, alias="privacyMode", description="Members see only their own assets.")
+    max_consumption: Cap | None = Field(None, alias="maxConsumption")
 
 
 class PersonSpec(Spec):
@@ -72,6 +110,11 @@ class PersonSpec(Spec):
     avatar: bool | str = Field(True, description="true: a generated avatar; false: none; a string: its URL.")
     left: bool | TimeSpec = Field(False, description="Left the platform (true, or since when).")
     projects: list[str] | None = Field(None, description="Project ids this person works in (default: all).")
+    role: TeamRole | None = Field(None, description="Team role (default: the first person `admin`, others `member`).")
+    max_consumption: Cap | None = Field(
+        None, alias="maxConsumption", description="CU cap per billing period (default: billing.defaultMaxConsumption)."
+    )
+    joined_at: TimeSpec | None = Field(None, alias="joinedAt", description="Default: in the team's first month.")
 
 
 class ApiKeySpec(Spec):
@@ -80,7 +123,14 @@ class ApiKeySpec(Spec):
     name: str | None = None
     status: ApiKeyStatus = "active"
     secret: str | None = Field(None, description="The secret that authenticates it (Basic auth password).")
-    projects: list[str] | None = None
+    projects: list[str] | None = Field(
+        None, description="The projects its events go to (default: all); a project key reads only these."
+    )
+    scope: KeyScope = Field("team", description="`project`: reads only its projects' content, no team data.")
+    role: str | None = Field(
+        None, description="Team key: its team scopes (`;`-separated); project key: its role there (default editor)."
+    )
+    max_consumption: Cap | None = Field(None, alias="maxConsumption")
     created_at: TimeSpec = Field("-120d", alias="createdAt")
     revoked_at: TimeSpec | None = Field(
         None, alias="revokedAt", description="When an inactive or deleted key stopped working (default: -1d)."
@@ -197,6 +247,36 @@ class JobSpec(Spec):
     )
 
 
+class OneShotSpec(Spec):
+    """A one-shot purchase of Compute Units, listed by `teams.retrieve_limits` until it expires."""
+
+    amount: float = Field(1000, gt=0, description="Compute Units bought.")
+    at: TimeSpec = Field("-10d", description="When they were bought.")
+    expires_in: str | None = Field(
+        None, alias="expiresIn", description="Duration from `at` to the expiration, such as `90d` (default: 365d)."
+    )
+    expiration: TimeSpec | None = Field(None, description="The expiration instant (instead of expiresIn).")
+    remaining: float | None = Field(
+        None, ge=0, description="CU left (default: the amount, less the period's use beyond the plan)."
+    )
+
+
+class BillingSpec(Spec):
+    """The plan and billing period behind `teams.retrieve_limits` and every `consumption` of `teams.retrieve`."""
+
+    start_day: int | None = Field(
+        None, alias="startDay", ge=1, le=28, description="Day of the month a period starts (default: a calendar month)."
+    )
+    plan: Plan = "cu-team"
+    creative_units: float | None = Field(
+        None, alias="creativeUnits", ge=0, description="Compute Units of the plan per period (default: the plan's)."
+    )
+    one_shot: list[OneShotSpec] = Field(default_factory=list, alias="oneShot")
+    default_max_consumption: Cap | None = Field(
+        None, alias="defaultMaxConsumption", description="Team default CU cap per member (absent: uncapped)."
+    )
+
+
 class ActivitySpec(Spec):
     generators: list[GeneratorSpec] = Field(default_factory=list)
     events: list[EventSpec] = Field(default_factory=list)
@@ -215,6 +295,7 @@ class Scenario(Spec):
     drift: bool = Field(False, description="Mix in enum values and keys newer than the pinned contract.")
     settings: SettingsSpec = SettingsSpec()
     team: TeamSpec = TeamSpec()
+    billing: BillingSpec = BillingSpec()
     projects: list[ProjectSpec] | int = 3
     people: list[PersonSpec] | int = 12
     api_keys: list[ApiKeySpec] = Field(default_factory=list, alias="apiKeys")

@@ -34,6 +34,7 @@ TIME_BOUNDS = "between 1970-01-01 and 9999-12-31 (as query dates)"
 # a successful job has only succeeded or skipped nodes.
 NODE_FEEDS_STARTED = frozenset({"success", "processing"})
 NODE_DONE = frozenset({"success", "skipped"})
+KEY_ROLE = "'key' is the role of API keys; a person is 'admin' or 'member'"
 
 
 def check_scenario(scenario: Scenario) -> list[Problem]:
@@ -186,6 +187,8 @@ class _Checker:
         self.check_projects()
         self.check_people()
         self.check_keys()
+        self.check_team()
+        self.check_billing()
         table = self.check_settings()
         self.problems += check_budget(self.scenario, table)
         self.check_generators()
@@ -323,11 +326,18 @@ class _Checker:
             return
         for i, person in enumerate(self.scenario.people):
             self.refs(_path("people", i, "projects"), person.projects, self.projects)
+            if person.role == "key":
+                self.add(_path("people", i, "role"), KEY_ROLE)
 
     def check_keys(self) -> None:
         for i, key in enumerate(self.scenario.api_keys):
             field = _path("apiKeys", i)
             self.refs(f"{field}.projects", key.projects, self.projects)
+            if key.scope == "project" and not key.projects:
+                self.add(
+                    f"{field}.scope",
+                    "a project-scoped key needs `projects`: the projects whose content it may read",
+                )
             if key.status == "active" and key.revoked_at is not None:
                 self.add(
                     f"{field}.revokedAt",
@@ -341,6 +351,43 @@ class _Checker:
                     f"{field}.{where}",
                     f"a key cannot be revoked ({show_value(key.revoked_at or '-1d')}) before it was created "
                     f"({show_value(key.created_at)})",
+                )
+
+    def check_team(self) -> None:
+        for i, invitation in enumerate(self.scenario.team.invitations):
+            field = _path("team", "invitations", i)
+            self.refs(f"{field}.projects", invitation.projects, self.projects)
+            if invitation.role == "key":
+                self.add(f"{field}.role", KEY_ROLE)
+
+    def check_billing(self) -> None:
+        for i, purchase in enumerate(self.scenario.billing.one_shot):
+            field = _path("billing", "oneShot", i)
+            if purchase.expires_in is not None:
+                if purchase.expiration is not None:
+                    self.add(f"{field}.expiration", "give expiresIn or expiration, not both")
+                try:
+                    positive = parse_duration(purchase.expires_in) > 0
+                except (ValueError, OverflowError):
+                    positive = False
+                if not positive:
+                    self.add(
+                        f"{field}.expiresIn",
+                        f"expected a positive duration such as '90d', found {show_value(purchase.expires_in)}",
+                    )
+            elif purchase.expiration is not None:
+                bought, expires = self.time(purchase.at), self.time(purchase.expiration)
+                if bought is not None and expires is not None and expires <= bought:
+                    self.add(
+                        f"{field}.expiration",
+                        f"a purchase expires after it is bought ({show_value(purchase.at)}), "
+                        f"found {show_value(purchase.expiration)}",
+                    )
+            if purchase.remaining is not None and purchase.remaining > purchase.amount:
+                self.add(
+                    f"{field}.remaining",
+                    f"expected at most the amount bought ({show_value(purchase.amount)}), "
+                    f"found {show_value(purchase.remaining)}",
                 )
 
     def check_settings(self) -> list[tuple[int, str, int]] | None:

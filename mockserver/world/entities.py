@@ -6,15 +6,39 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
+class Invitation:
+    email: str
+    role: str  # `TeamRole`
+    status: str  # `InvitationStatus`
+    created_at: int
+    projects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Team:
+    """The team and the settings `teams.retrieve` shows (defaults: a shared team created `created_at`)."""
+
     id: str
     name: str
+    created_at: int = 0
+    type: str = "shared"  # `TeamType`
+    avatar_asset_id: str | None = None
+    avatar_url: str | None = None
+    ip_detection_enforcement: str = "disabled"
+    quality_gate_auto_detect: bool = False
+    payment_status: str = "succeeded"
+    subscription_status: str = "active"
+    invitations: tuple[Invitation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Project:
     id: str
     name: str
+    created_at: int = 0
+    description: str | None = None
+    privacy_mode: bool = False
+    max_consumption: float | None = None  # CU cap per billing period (None: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +52,7 @@ class Person:
     avatar_url: str | None
     left_at: int | None
     projects: tuple[str, ...]
-    role: str = "editor"  # team role (`TeamRole`)
+    role: str = "member"  # team role (`TeamRole`: `admin` or `member`)
     max_consumption: float | None = None  # CU cap per billing period (None: the team default, or none)
     created_at: int | None = None  # joined the team (None: when the world starts)
 
@@ -66,6 +90,7 @@ class ApiKey:
     revoked_at: int | None
     scope: str = "team"  # `team`, or `project`: it reads only its `projects`' content and no team data
     max_consumption: float | None = None  # CU cap per billing period (None: none)
+    role: str | None = None  # team key: its team scopes; project key: its role on its projects
 
     is_api_key = True
 

@@ -6,7 +6,7 @@ points pre-serialised on the hot path. Pydantic stays off it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import orjson
@@ -224,6 +224,12 @@ def buckets_for(
     return buckets
 
 
+def consumption_of(world: World, query: UsageQuery, now: int) -> list[dict[str, Any]]:
+    """The `consumption` list of `query`'s body at `now`, exactly as `build_report` makes it."""
+    start, end, _, step, first, count = window_of(world, query, now)
+    return consumption_rows(buckets_for(world, query, first, step, count, start, min(end, now + 1)))
+
+
 def build_report(world: World, query: UsageQuery, now: int, *, raw: bool = False) -> dict[str, Any]:
     """Return the 200 body of `GET /v1/usages` for `query` at time `now`.
 
@@ -263,7 +269,7 @@ def build_report(world: World, query: UsageQuery, now: int, *, raw: bool = False
             {"verdict": v, "points": p} for v, p in zip(QUALITY_GATE_VERDICTS, rows, strict=True)
         ]
     if "consumption" in types:
-        consumption = _consumption(buckets)
+        consumption = consumption_rows(buckets)
         body["consumption"] = consumption
         user_refs.update(row["userId"] for row in consumption)
     page: list[Event] = []
@@ -299,7 +305,8 @@ def _activity_page(world: World, query: UsageQuery, start: int, limit: int) -> l
     return found[query.activity_offset :]
 
 
-def _consumption(buckets: list[Bucket]) -> list[dict[str, Any]]:
+def consumption_rows(buckets: Iterable[Bucket]) -> list[dict[str, Any]]:
+    """The `consumption` list of some buckets: per user, CU charged, waived and in total, largest first."""
     totals: dict[str, list[int]] = {}
     for bucket in buckets:
         for user, (value, discount, gate) in bucket.users.items():

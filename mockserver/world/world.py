@@ -14,11 +14,13 @@ from mockserver.cache import CacheBudget
 from mockserver.contract.entities import AssetProperties
 from mockserver.generate import ValueGenerator, make_id, person_id, stable_seed
 from mockserver.scenario.model import FlowNodeSpec, GeneratorSpec, JobSpec, Scenario
+from mockserver.world.billing import Billing, build_billing
 from mockserver.world.catalog import CATALOG
 from mockserver.world.clock import DAY, HOUR, Clock, floor_to, parse_duration, parse_instant, resolve_time
 from mockserver.world.entities import ApiKey, Collection, Model, Person, Project, Team
 from mockserver.world.flows import STARTED, build_flow
 from mockserver.world.index import EntityIndex
+from mockserver.world.roster import build_projects, build_team, founded_at, joined_at
 from mockserver.world.timeline import Event, Stream, generate_hour
 
 # Granularity from the window length (API-FACTS "Decisions for the mock"): (longest window, name, bucket ms).
@@ -85,6 +87,7 @@ class World:
         fixed: list[Event] | None = None,
         job_specs: dict[str, JobSpec] | None = None,
         budget: CacheBudget | None = None,
+        billing: Billing | None = None,
     ) -> None:
         self.scenario = scenario
         self.name = scenario.name
@@ -100,6 +103,7 @@ class World:
         self.streams = streams
         self.byok_providers = byok_providers
         self.values = values
+        self.billing = billing if billing is not None else Billing()
         self.nsfw_labels = list(scenario.nsfw_labels)
         self.users: dict[str, Person | ApiKey] = {p.id: p for p in people} | {k.user_id: k for k in keys}
         self.keys_by_id = {k.id: k for k in keys}
@@ -348,20 +352,9 @@ def build_world(
     seed = scenario.seed
     values = ValueGenerator(seed)
 
-    team = Team(
-        scenario.team.id or make_id("team_", seed, "team"),
-        scenario.team.name or values.team_name(("team", seed)),
-    )
-    if isinstance(scenario.projects, int):
-        projects = [
-            Project(make_id("proj_", seed, "project", i), values.project_name(("project", i)))
-            for i in range(scenario.projects)
-        ]
-    else:
-        projects = [
-            Project(p.id or make_id("proj_", seed, "project", i), p.name or values.project_name(("project", i)))
-            for i, p in enumerate(scenario.projects)
-        ]
+    founded = founded_at(scenario, anchor)
+    team = build_team(scenario, anchor, founded, values)
+    projects = build_projects(scenario, anchor, founded, values)
     if not projects:
         raise WorldError("projects", "a world needs at least one project")
     project_ids = tuple(p.id for p in projects)
@@ -375,7 +368,9 @@ def build_world(
         avatar_asset: str | None = generated["avatarAssetId"]
         left_at: int | None = None
         projects_of = project_ids
+        role = "admin" if i == 0 else "member"
         if spec is not None:
+            role = spec.role or role
             if spec.avatar is False:
                 avatar_url = avatar_asset = None
             elif isinstance(spec.avatar, str):
@@ -396,6 +391,9 @@ def build_world(
                 avatar_url=avatar_url,
                 left_at=left_at,
                 projects=projects_of,
+                role=role,
+                max_consumption=spec.max_consumption if spec else None,
+                created_at=joined_at(scenario, anchor, founded, i, pid, spec.joined_at if spec else None),
             )
         )
 
@@ -421,6 +419,9 @@ def build_world(
                 projects=tuple(spec_key.projects or project_ids),
                 created_at=created,
                 revoked_at=revoked,
+                scope=spec_key.scope,
+                max_consumption=spec_key.max_consumption,
+                role=spec_key.role,
             )
         )
 
@@ -479,6 +480,7 @@ def build_world(
         fixed,
         job_specs,
         budget,
+        billing=build_billing(scenario.billing, anchor),
     )
 
 
