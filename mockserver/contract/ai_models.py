@@ -3,6 +3,7 @@ parameters, UI configuration and performance stats. (Named `ai_models` because e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import Field
@@ -10,6 +11,7 @@ from pydantic import Field
 from mockserver.contract.base import WireModel
 from mockserver.contract.entities import FlowAsset, InputRequired
 from mockserver.contract.enums import (
+    MODEL_TYPES,
     AccessRestriction,
     AssetKind,
     BackgroundBehavior,
@@ -24,6 +26,7 @@ from mockserver.contract.enums import (
     TrainingStage,
     TriggerPosition,
 )
+from mockserver.contract.lists import QueryReader
 
 
 class ModelThumbnail(FlowAsset):
@@ -490,3 +493,82 @@ class ModelListResponse(WireModel):
 
     models: list[Model] = Field(description="The page's models.")
     next_pagination_token: str | None = Field(default=None, description="Token of the next page; none on the last.")
+
+
+# -- the query of `GET /v1/models` ------------------------------------------------------------------------------------
+MODEL_SORTS = ("createdAt", "updatedAt", "score")
+SORT_DIRECTIONS = ("asc", "desc")
+LIST_PRIVACIES = ("private", "public")
+# The contract's `status` filter (new, training, trained, failed, deleted) and the body's statuses beside it
+# (copying, training-canceled): a status a model can show can be asked for.
+MODEL_STATUS_FILTERS = ("new", "training", "trained", "failed", "deleted", "copying", "training-canceled")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelListQuery:
+    """The filters and order of `GET /v1/models`, without the page (a token stays valid across page sizes)."""
+
+    privacy: str = "private"
+    status: str | None = None
+    types: tuple[str, ...] | None = None  # `type` or `types`
+    collection_id: str | None = None
+    collection_ids: tuple[str, ...] | None = None
+    tags: tuple[str, ...] | None = None
+    blacklisted: bool = False
+    loaded_only: bool = False
+    created_after: int | None = None
+    created_before: int | None = None
+    updated_after: int | None = None
+    updated_before: int | None = None
+    project_id: str | None = None
+    sort_by: str = "createdAt"
+    descending: bool = True
+
+
+def parse_model_list_query(reader: QueryReader) -> ModelListQuery:
+    """Read the query of `GET /v1/models`; the contract's combination rules are 400s (dropped when lenient)."""
+    privacy = reader.choice("privacy", LIST_PRIVACIES) or "private"
+    status = reader.choice("status", MODEL_STATUS_FILTERS)
+    one_type = reader.choice("type", MODEL_TYPES)
+    many_types = reader.choices("types", MODEL_TYPES)
+    if one_type is not None and many_types is not None:
+        reader.fail("type and types cannot be used together")
+        one_type = None
+    types = tuple(many_types) if many_types else ((one_type,) if one_type else None)
+    sort_by = reader.choice("sortBy", MODEL_SORTS)
+    if sort_by == "score" and privacy == "private" and (not reader.has("privacy") or status is None):
+        reader.fail("sortBy=score needs both privacy and status")
+        sort_by = None
+    sort_by = sort_by or ("score" if privacy == "public" else "createdAt")
+    direction = reader.choice("sortDirection", SORT_DIRECTIONS) or "desc"
+    dates: dict[str, int | None] = {}
+    for name, needs in (
+        ("createdAfter", "createdAt"),
+        ("createdBefore", "createdAt"),
+        ("updatedAfter", "updatedAt"),
+        ("updatedBefore", "updatedAt"),
+    ):
+        value = reader.instant(name)
+        if value is not None and sort_by != needs:
+            reader.fail(f"{name} requires sortBy={needs} (sortBy is {sort_by})")
+            value = None
+        dates[name] = value
+    collection_ids = reader.texts("collectionIds")
+    tags = reader.texts("tags")
+    return ModelListQuery(
+        privacy=privacy,
+        status=status,
+        types=types,
+        collection_id=reader.text("collectionId"),
+        collection_ids=tuple(collection_ids) if collection_ids else None,
+        tags=tuple(tags) if tags else None,
+        blacklisted=bool(reader.boolean("blacklisted")),
+        loaded_only=bool(reader.boolean("loadedOnly")),
+        created_after=dates["createdAfter"],
+        created_before=dates["createdBefore"],
+        updated_after=dates["updatedAfter"],
+        updated_before=dates["updatedBefore"],
+        project_id=reader.text("projectId"),
+        sort_by=sort_by,
+        descending=direction == "desc",
+    )

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import Field
 
 from mockserver.contract.base import WireModel
+from mockserver.contract.lists import QueryReader
 
 
 class CollectionThumbnail(WireModel):
@@ -40,3 +43,15 @@ class CollectionRetrieveResponse(WireModel):
     """The 200 body of `GET /collections/{collectionId}`."""
 
     collection: Collection = Field(description="The collection.")
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionListQuery:
+    """The filters of `GET /collections`, without the page."""
+
+    project_id: str | None = None
+
+
+def parse_collection_list_query(reader: QueryReader) -> CollectionListQuery:
+    """Read the query of `GET /collections`."""
+    return CollectionListQuery(project_id=reader.text("projectId"))

@@ -52,12 +52,16 @@ def job_body(world: World, event: Event, now: int) -> dict[str, Any]:
 
 
 def retrieve_job(world: World, ctx: ReadContext) -> dict[str, Any]:
-    """`GET /v1/jobs/{jobId}`: the job at the served instant; a 404 for an unknown id or another project's job."""
+    """`GET /v1/jobs/{jobId}`: the job at the served instant; a 404 for an unknown id or a job the caller does not see.
+
+    `projectId` asserts ownership: a job of another project is a 404.
+    """
     job_id = ctx.id or ""
+    project = ctx.query.text("projectId")
     event = world.index.job(job_id, ctx.now)
     if event is None and ctx.lenient:
-        event = placeholder_event(world, job_id, ctx)
-    if event is None or not ctx.access.sees(event.project):
+        event = placeholder_event(world, job_id, ctx, project)
+    if event is None or not ctx.access.sees(event.project) or project not in (None, event.project):
         raise NotFoundError(f"job {job_id!r} not found")
     return {"job": job_body(world, event, ctx.now)}
 
@@ -81,12 +85,21 @@ def list_jobs(world: World, ctx: ReadContext) -> dict[str, Any]:
     return body
 
 
-def placeholder_event(world: World, job_id: str, ctx: ReadContext) -> Event:
-    """The event of a generated job carrying an unknown id (`--lenient`), seeded by the world and the id."""
+def placeholder_event(world: World, job_id: str, ctx: ReadContext, project: str | None = None) -> Event:
+    """The event of a generated job carrying an unknown id (`--lenient`), seeded by the world and the id.
+
+    Its owner is `project` when the request names one, else one of the projects the caller sees.
+    """
     seed = stable_seed(world.seed, "placeholder-job", job_id)
     info = CATALOG[_PLACEHOLDER_ACTIONS[seed % len(_PLACEHOLDER_ACTIONS)]]
-    actors = [p.id for p in world.people] + [k.user_id for k in world.keys]
-    projects = sorted(ctx.access.projects) if ctx.access.projects is not None else [p.id for p in world.projects]
+    actors = [(p.id, False) for p in world.people] + [(k.user_id, True) for k in world.keys]
+    if project is not None:
+        projects = [project]
+    elif ctx.access.projects is not None:
+        projects = sorted(ctx.access.projects)
+    else:
+        projects = [p.id for p in world.projects]
+    actor, api = actors[(seed >> 8) % len(actors)] if actors else ("", False)
     low, high = info.cost
     # Anchored to the world, not to the clock: polling a placeholder id gives the same job.
     t = min(ctx.now, world.anchor) - HOUR - (seed >> 16) % (7 * DAY)
@@ -95,8 +108,8 @@ def placeholder_event(world: World, job_id: str, ctx: ReadContext) -> Event:
         seq=0,
         action=info.name,
         usage_row=info.usage_row,
-        user=actors[(seed >> 8) % len(actors)] if actors else "",
-        api=False,
+        user=actor,
+        api=api,
         project=projects[(seed >> 12) % len(projects)] if projects else "",
         cost=(low + (seed >> 20) % (high - low + 1)) // 1000 * 1000 if high else 0,
         model=world.models[(seed >> 24) % len(world.models)].id if info.uses_model and world.models else None,
