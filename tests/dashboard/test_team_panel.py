@@ -302,3 +302,34 @@ def test_a_project_scoped_key_gets_the_api_message_and_the_rest_of_the_page_work
         assert "error" not in (page.locator("#status").get_attribute("data-kind") or "")
         context.close()
         problems.check()
+
+
+HOSTILE = '<img src="/x" onerror="window.__pwned = 1">'
+
+
+def test_text_from_the_api_is_shown_as_text_and_only_http_urls_become_links(page: Page, server: str) -> None:
+    """The drill-down inserts every API string as text, and never links a `javascript:` URL (answer faked here)."""
+    open_dashboard(page, server)
+    asset_id = page.locator('#activity-rows button[data-open="asset"]').first.get_attribute("data-id") or ""
+    body = {
+        "asset": {
+            "id": asset_id,
+            "kind": HOSTILE,
+            "status": HOSTILE,
+            "url": "javascript:window.__pwned = 1",
+            "thumbnail": {"assetId": asset_id, "url": "https://cdn.example/" + HOSTILE},
+            "properties": {"size": 1, HOSTILE: HOSTILE},
+            "metadata": {"type": HOSTILE},
+            "tags": [HOSTILE],
+        }
+    }
+    page.route(f"**/v1/assets/{asset_id}", lambda route: route.fulfill(json=body))
+    page.locator(f'#activity-rows button[data-open="asset"][data-id="{asset_id}"]').first.click()
+    wait_state(page, "#detail-dialog")
+    assert page.locator("#detail-kind").inner_text() == HOSTILE
+    assert page.locator("#detail-dialog img").count() == 0
+    assert page.locator("#detail-url a").count() == 0
+    assert page.locator("#detail-url").inner_text() == body["asset"]["url"]
+    assert page.locator('#detail-body a[href^="https://cdn.example/"]').count() == 1
+    assert page.evaluate("() => window.__pwned") is None
+    page.keyboard.press("Escape")

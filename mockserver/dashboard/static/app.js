@@ -557,9 +557,15 @@ async function loadActivity(generation, signal) {
             h(
               "td",
               { title: data.jobId || "" },
-              data.jobId ? [opener("job", data.jobId, shortId(data.jobId, 12)), " ", job ? statusBadge(job.status) : null] : "",
+              data.jobId
+                ? [opener("job", data.jobId, shortId(data.jobId, 12)), " ", job ? statusBadge(job.status) : null]
+                : "",
             ),
-            h("td", { title: data.assetId || "" }, data.assetId ? opener("asset", data.assetId, shortId(data.assetId, 12)) : ""),
+            h(
+              "td",
+              { title: data.assetId || "" },
+              data.assetId ? opener("asset", data.assetId, shortId(data.assetId, 12)) : "",
+            ),
             h(
               "td",
               { title: data.modelId || "" },

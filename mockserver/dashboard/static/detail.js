@@ -24,7 +24,9 @@ const present = (v) => v !== null && v !== undefined && v !== "";
 
 function text(value) {
   if (!present(value)) return "—";
-  if (Array.isArray(value)) return value.length ? value.map((v) => (typeof v === "object" ? JSON.stringify(v) : String(v))).join(", ") : "—";
+  if (Array.isArray(value)) {
+    return value.length ? value.map((v) => (typeof v === "object" ? JSON.stringify(v) : String(v))).join(", ") : "—";
+  }
   if (typeof value === "object") return JSON.stringify(value);
   if (typeof value === "number") return formatNumber(value);
   return String(value);
@@ -36,7 +38,10 @@ function facts(rows) {
     { class: "facts" },
     rows
       .filter((row) => row)
-      .map(([name, value, attrs]) => [h("dt", {}, name), h("dd", attrs || {}, value instanceof Node ? value : text(value))]),
+      .map(([name, value, attrs]) => [
+        h("dt", {}, name),
+        h("dd", attrs || {}, value instanceof Node ? value : text(value)),
+      ]),
   );
 }
 
@@ -262,8 +267,9 @@ export function wireDetail() {
     if (opener && opener.isConnected) opener.focus();
     else if (opener && opener.dataset && opener.dataset.open) {
       // The table was redrawn while the dialog was open: focus the same id's button in the new one.
+      const { open, id } = opener.dataset;
       const same = document.querySelector(
-        `#activity-rows button[data-open="${CSS.escape(opener.dataset.open)}"][data-id="${CSS.escape(opener.dataset.id)}"]`,
+        `#activity-rows button[data-open="${CSS.escape(open)}"][data-id="${CSS.escape(id)}"]`,
       );
       if (same) same.focus();
     }

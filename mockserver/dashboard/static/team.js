@@ -67,7 +67,11 @@ function renderPeriod(team, limits) {
       "p",
       {},
       "Billing period ",
-      h("time", { class: "mono", datetime: limits.period.start, id: "team-period-start" }, formatTime(limits.period.start)),
+      h(
+        "time",
+        { class: "mono", datetime: limits.period.start, id: "team-period-start" },
+        formatTime(limits.period.start),
+      ),
       " – ",
       h("time", { class: "mono", datetime: limits.period.end, id: "team-period-end" }, formatTime(limits.period.end)),
       " (UTC)",
@@ -81,6 +85,9 @@ function renderPeriod(team, limits) {
         { id: "team-cu", dataset: { used: String(used), plan: String(plan) } },
         h("strong", {}, against(used, plan)),
         ` used this period, plan ${limits.plan}`,
+        oneShots.length
+          ? ` · one-shot purchases: ${cu(oneShots.reduce((a, o) => a + (Number(o.remaining) || 0), 0))} CU remaining`
+          : "",
         team.defaultUserMaxConsumption !== undefined
           ? ` · members' default cap ${cu(team.defaultUserMaxConsumption)} CU`
           : "",
@@ -187,7 +194,9 @@ function renderKeys(keys) {
           "td",
           { title: (k.projects || []).map((p) => `${p.projectId} (${p.role})`).join(", ") },
           k.scope,
-          k.scope === "project" && k.projects ? h("span", { class: "muted" }, ` · ${k.projects.length} projects`) : null,
+          k.scope === "project" && k.projects
+            ? h("span", { class: "muted" }, ` · ${k.projects.length} project${k.projects.length === 1 ? "" : "s"}`)
+            : null,
         ),
         consumptionCell(k.consumption, k.maxConsumption, k.name),
         capCell(k.maxConsumption),
@@ -250,7 +259,7 @@ export async function loadTeam(scenario, { signal, names = new Map(), isCurrent 
         h("code", { class: "muted", id: "team-id" }, team.id),
       ),
       renderPeriod(team, limits),
-      h("div", { class: "team-tables" }, renderMembers(team.users, names), renderKeys(team.keys)),
+      h("div", { class: "team-tables" }, renderKeys(team.keys), renderMembers(team.users, names)),
     );
     section.dataset.team = team.id;
     section.dataset.state = "ready";
