@@ -181,7 +181,7 @@ def test_scenarios_counts_are_plural_only_when_they_should_be(capsys: pytest.Cap
     assert main(["scenarios"]) == 0
     lines = {line.split(":")[0]: line for line in capsys.readouterr().out.splitlines()}
     assert "1 API key," in lines["edge-cases"] and "API keys" not in lines["edge-cases"]
-    assert "4 API keys" in lines["default"]
+    assert "5 API keys" in lines["default"]
 
 
 def test_serve_on_a_busy_port_says_so_once_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:

@@ -342,7 +342,8 @@ class AssetListQuery:
 
     sort_by: str = "createdAt"
     descending: bool = True
-    types: frozenset[str] | None = None  # `type` or `types`: the assets' `metadata.type`
+    # Sorted tuples, not sets: a token's digest is the query's repr, which must not depend on the process's hash seed.
+    types: tuple[str, ...] | None = None  # `type` or `types`: the assets' `metadata.type`
     author_id: str | None = None
     collection_id: str | None = None
     model_id: str | None = None
@@ -354,7 +355,7 @@ class AssetListQuery:
     updated_after: int | None = None
     updated_before: int | None = None
     privacy: str | None = None
-    tags: frozenset[str] | None = None  # an asset matches when it has every one
+    tags: tuple[str, ...] | None = None  # an asset matches when it has every one
     project_id: str | None = None
     deleted: bool = False
 
@@ -368,7 +369,7 @@ def parse_asset_list_query(reader: QueryReader) -> AssetListQuery:
     if one_type is not None and many_types is not None:
         reader.fail('the parameters "type" and "types" cannot be used together')
         one_type = None
-    types = frozenset([one_type] if one_type is not None else many_types or ()) or None
+    types = tuple(sorted(set([one_type] if one_type is not None else many_types or ()))) or None
     bounds: dict[str, int | None] = {}
     for name, needs in (
         ("createdAfter", "createdAt"),
@@ -402,7 +403,7 @@ def parse_asset_list_query(reader: QueryReader) -> AssetListQuery:
         updated_after=bounds["updatedAfter"],
         updated_before=bounds["updatedBefore"],
         privacy=reader.choice("privacy", PRIVACIES),
-        tags=frozenset(tags) if tags else None,
+        tags=tuple(sorted(set(tags))) if tags else None,
         project_id=reader.text("projectId"),
         deleted=deleted,
     )

@@ -149,11 +149,14 @@ def list_assets(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /v1/assets`: one page of the assets the caller sees at the token's instant, in the asked order."""
     query = parse_asset_list_query(ctx.query)
     page = ctx.query.page()
-    if query.deleted:  # no asset of a world is ever deleted: `delete-asset` events act on the pool, which stays
-        scan: Callable[[int, Cursor | None], Iterator[tuple[Cursor, Event]]] = lambda now, cursor: iter(())  # noqa: E731
-    else:
-        scan = lambda now, cursor: scan_assets(world, query, ctx.access.sees, now, cursor)  # noqa: E731
-    key = (query, ctx.access.projects)
+
+    def scan(now: int, cursor: Cursor | None) -> Iterator[tuple[Cursor, Event]]:
+        if query.deleted:  # no asset of a world is ever deleted: `delete-asset` events act on the pool, which stays
+            return iter(())
+        return scan_assets(world, query, ctx.access.sees, now, cursor)
+
+    projects = ctx.access.projects
+    key = (query, tuple(sorted(projects)) if projects is not None else None)
     now, events, token = paginate(world, ENDPOINT, key, page, ctx.now, scan, lenient=ctx.lenient)
     body: dict[str, Any] = {"assets": [asset_body(world, e, now) for e in events]}
     if token is not None:
@@ -257,7 +260,8 @@ def _by_update(world: World, rows: Iterable[Row], now: int, descending: bool) ->
 
 def _matcher(world: World, query: AssetListQuery, sees: Callable[[str], bool], now: int) -> Callable[[Event], bool]:
     """The filter of a query (the caller's scope included), cheapest tests first."""
-    types, tags = query.types, query.tags
+    types = frozenset(query.types) if query.types is not None else None
+    tags = frozenset(query.tags) if query.tags is not None else None
 
     def matches(event: Event) -> bool:
         asset_id = event.asset or ""

@@ -5,6 +5,7 @@ Pure data built from the scenario's `billing` block; what was consumed comes fro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +83,7 @@ class Billing:
         end = _utc(year + (month == 12), month % 12 + 1, self.start_day)
         return start, end
 
-    def limits(self, counts: dict[str, int]) -> dict[str, float]:
+    def limits(self, counts: Mapping[str, float]) -> dict[str, float]:
         """The plan's `limits`, each counted limit at least what the team has (`counts`: apiKeys, seats, ...)."""
         _, seats, api_keys, projects, collections, models, scale = _PLAN_TABLE[self.plan]
         limits = dict(_BASE_LIMITS)

@@ -20,7 +20,6 @@ _TRAINING = frozenset({"model-training", "flux-model-training", "musubi-model-tr
 _TRAINING_DURATION = (120_000, MAX_JOB_DURATION)
 _WORKFLOW_DURATION = (20_000, 360_000)
 _DEFAULT_DURATION = (3_000, 90_000)
-_TERMINAL = frozenset({"success", "failure", "canceled"})
 # Progress a status shows (in-progress is seeded, or moves with the clock toward the next progress step).
 _WARMING_UP, _RUNNING_LOW, _RUNNING_HIGH, _FINALIZING = 0.05, 0.1, 0.9, 0.95
 
@@ -133,7 +132,3 @@ def _level(status: str, reached: float, running: float) -> float:
         "success": 1.0,
     }.get(status, reached)  # queued, pending: where it was; failure, canceled: where it stopped
     return max(reached, level)
-
-
-def is_terminal(status: str) -> bool:
-    return status in _TERMINAL

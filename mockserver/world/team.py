@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockserver.contract.projects import parse_project_list_query
-from mockserver.contract.query import UsageQuery
+from mockserver.contract.query import MAX_RANGE_MS, UsageQuery
 from mockserver.errors import NotFoundError
 from mockserver.generate import stable_seed
-from mockserver.world.access import Access, ReadContext
+from mockserver.world.access import ReadContext
 from mockserver.world.aggregate import Bucket
 from mockserver.world.billing import number
 from mockserver.world.clock import DAY, HOUR, floor_to, format_ms
-from mockserver.world.entities import ApiKey, Person, Project
+from mockserver.world.entities import ApiKey, Invitation, Person, Project
 from mockserver.world.pages import Cursor, after, paginate
 from mockserver.world.report import consumption_of, consumption_rows
 from mockserver.world.roster import updated_at
@@ -28,6 +28,9 @@ SEARCH_HOST = "search.cloud.scenario.com"
 # The role a person has on the projects they work in, from their team role (ours: the contract has no mapping).
 PROJECT_ROLE = {"admin": "admin", "member": "editor"}
 DEFAULT_KEY_PROJECT_ROLE = "editor"
+# Estimated sizes of a day's per-project user totals (a slim bucket per project: a user id and three integers each).
+DAY_TOTALS_BYTES = 300
+USER_TOTAL_BYTES = 150
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +62,57 @@ def team_spend(world: World, now: int) -> Spend:
 def project_spend(world: World, now: int) -> dict[str, Spend]:
     """Each project's spend in the billing period, as `/usages` filtered by `projectIds=<project>` gives it."""
     start, end = world.billing.period_at(now)
-    # One pass for every project: the totals are integer milli-CU, so grouping by project then summing is exactly
-    # what /usages sums over its buckets for one project.
-    buckets: dict[str, Bucket] = {}
-    for event in world.events(start, now):
-        bucket = buckets.get(event.project)
-        if bucket is None:
-            bucket = buckets[event.project] = Bucket(format_ms(start))
-        bucket.add(event)
+    by_project: dict[str, list[Bucket]] = {}
+    for day in _days(start, now):
+        for project, bucket in _day_totals(world, day, min(day + DAY, now))[0].items():
+            by_project.setdefault(project, []).append(bucket)
     empty = Spend(start, end, {}, 0)
     return {
-        p.id: spend(consumption_rows([buckets[p.id]]), start, end) if p.id in buckets else empty for p in world.projects
+        p.id: spend(consumption_rows(by_project[p.id]), start, end) if p.id in by_project else empty
+        for p in world.projects
     }
+
+
+def canvas_assets(world: World, now: int) -> int:
+    """Canvas assets (source `canvas`) created in the billing period before `now`: the period's counted value."""
+    start, _ = world.billing.period_at(now)
+    return sum(_day_totals(world, day, min(day + DAY, now))[1] for day in _days(start, now))
+
+
+def _days(start: int, now: int) -> range:
+    return range(start, now, DAY)  # periods start at midnight UTC: whole days, the last one cut at now
+
+
+def _day_totals(world: World, low: int, high: int) -> tuple[dict[str, Bucket], int]:
+    """Per project, the per-user totals of `[low, high)`; and the canvas assets created. Kept for whole past days.
+
+    The totals are integer milli-CU, so per-project buckets summed over days are exactly what `/usages` sums over
+    its buckets for one project.
+    """
+    whole = high - low == DAY
+    key = ("team-day", low)
+    if whole:
+        cached: tuple[dict[str, Bucket], int] | None = world.bucket_cache.get(key)
+        if cached is not None:
+            return cached
+    buckets: dict[str, Bucket] = {}
+    canvases = 0
+    # A whole past day's hours are not kept (its totals are), as /usages does for its whole-day buckets.
+    for event in world.events(low, high, keep=not whole):
+        bucket = buckets.get(event.project)
+        if bucket is None:
+            bucket = buckets[event.project] = Bucket(format_ms(low))
+        bucket.add(event)
+        canvases += event.created and event.asset_source == "canvas"
+    # Only the per-user totals are read: keep those, not every row of the day.
+    slim = {}
+    for project, bucket in buckets.items():
+        slim[project] = Bucket(bucket.time)
+        slim[project].users = bucket.users
+    if whole:
+        size = DAY_TOTALS_BYTES + sum(USER_TOTAL_BYTES * len(b.users) for b in slim.values())
+        world.bucket_cache.put(key, (slim, canvases), size)
+    return slim, canvases
 
 
 # --- members -----------------------------------------------------------------------------------------------
@@ -87,12 +129,16 @@ def team_keys(world: World, now: int) -> list[ApiKey]:
 
 
 def last_used(world: World, keys: list[ApiKey], now: int) -> dict[str, int]:
-    """The time of each key's last event at or before `now` (keys never used are absent)."""
+    """The time of each key's last event at or before `now`, within the longest window `/usages` serves (120 days).
+
+    Keys not used in that window are absent: the bound keeps one request within the world budget (a request
+    generates at most the events of one longest window).
+    """
     wanted = {k.user_id: k for k in keys}
     found: dict[str, int] = {}
     earliest = min((k.created_at for k in keys), default=now)
     hour = floor_to(now, HOUR)
-    stop = floor_to(max(world.start, earliest), HOUR)
+    stop = floor_to(max(world.start, earliest, now - MAX_RANGE_MS), HOUR)
     while wanted and hour >= stop:
         for event in reversed(world.hour(hour)):
             if event.t <= now and event.user in wanted:
@@ -195,11 +241,6 @@ def _team_project(world: World, project: Project, now: int) -> dict[str, Any]:
     }
 
 
-def _caller_role(access: Access) -> str:
-    # A declared key is the `key` member; undeclared credentials read everything, as an admin would.
-    return "key" if access.key is not None else "admin"
-
-
 def _team_id(world: World, ctx: ReadContext) -> str:
     """The team asked for: the world's; another id is a 404, or (lenient) the world's team under that id."""
     asked = ctx.id or world.team.id
@@ -215,7 +256,9 @@ def list_teams(world: World, ctx: ReadContext) -> dict[str, Any]:
     summary["context"] = {
         "invitationsCount": len(world.team.invitations),
         "keysCount": len(team_keys(world, now)),
-        "userRole": _caller_role(ctx.access),
+        # Every caller authenticates with an API key (declared or not): its member role is `key`. (Also what lets
+        # the body be cached without the caller's identity: read.py keys the cache by scope, not by key.)
+        "userRole": "key",
         "usersCount": len(members(world, now)),
     }
     return {"teams": [summary]}
@@ -251,7 +294,7 @@ def _team_key_role(key: ApiKey) -> dict[str, Any]:
     return {"role": key.role} if key.scope == "team" and key.role is not None else {}
 
 
-def _invitation(world: World, invitation: Any, index: int) -> dict[str, Any]:
+def _invitation(world: World, invitation: Invitation, index: int) -> dict[str, Any]:
     token = f"{stable_seed(world.seed, 'invitation', index):016x}"
     body: dict[str, Any] = {
         "createdAt": format_ms(invitation.created_at),
@@ -272,7 +315,7 @@ def retrieve_limits(world: World, ctx: ReadContext) -> dict[str, Any]:
     period = team_spend(world, now)
     values = {
         "apiKeys": len(team_keys(world, now)),
-        "canvasAssets": _canvas_assets(world, now),
+        "canvasAssets": canvas_assets(world, now),
         "collections": len(world.collections),
         "creativeUnits": period.total,
         "projects": len(world.projects),
@@ -286,11 +329,6 @@ def retrieve_limits(world: World, ctx: ReadContext) -> dict[str, Any]:
         "plan": billing.plan,
         "values": values,
     }
-
-
-def _canvas_assets(world: World, now: int) -> int:
-    """Canvas assets created by `now` (every asset with source `canvas`)."""
-    return sum(1 for e in world.events(world.start, now + 1) if e.created and e.asset_source == "canvas")
 
 
 # --- projects ----------------------------------------------------------------------------------------------

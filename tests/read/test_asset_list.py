@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockserver.contract.assets import AssetListResponse
+from mockserver.contract.assets import AssetListResponse, parse_asset_list_query
 from mockserver.contract.lists import QueryReader
 from mockserver.errors import QueryError
 from mockserver.world.access import Access, ReadContext, access_of
@@ -287,3 +287,10 @@ def _small_world() -> World:
 @functools.cache
 def _default_world() -> World:
     return world_of("default")
+
+
+def test_the_typed_query_has_a_process_independent_repr() -> None:
+    """A token's digest is the query's repr: no sets in it, so that every worker process accepts every token."""
+    query = parse_asset_list_query(QueryReader([("types", "upscale,uploaded"), ("tags", "ui,prop")]))
+    assert query.types == ("uploaded", "upscale") and query.tags == ("prop", "ui")
+    assert "frozenset" not in repr(query)

@@ -73,7 +73,7 @@ def test_bodies_validate_with_the_contract_and_parse_strictly(client: httpx.Clie
     assert summary.context.users_count == len(team.users)
     assert summary.context.keys_count == len(team.keys)
     assert summary.context.invitations_count == len(team.invitations)
-    assert summary.context.user_role == "admin"  # undeclared credentials read everything
+    assert summary.context.user_role == "key"  # every caller is an API key
     projects = ProjectListResponse.model_validate(get(client, "/v1/projects", scenario)).projects
     assert [p.id for p in projects] == [p.id for p in team.projects]  # both newest first
     for project in projects:
