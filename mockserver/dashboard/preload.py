@@ -29,6 +29,7 @@ INITIAL_QUERIES = (  # the queries of app.js's loadCharts and loadActivity, in i
     (("type", "activity"), ("activityOffset", "0")),
 )
 INITIAL_JOURNAL = "/__admin/journal?since=0&limit=500"  # app.js's first pollJournal (JOURNAL_KEEP)
+TEAMS_PATH = "/v1/teams"  # team.js's loadTeam: the list, then the first team and its limits
 
 log = logging.getLogger("mockserver.dashboard")
 
@@ -133,6 +134,7 @@ async def preload(request: Request) -> bytes:
         query = urlencode((("timeRange", INITIAL_RANGE), *pairs), quote_via=quote)
         answer = await _get(app, page, "/v1/usages", query, api_headers)
         entries.append(_entry("/v1/usages?" + query, answer, scenario))
+    entries.extend(await _team_entries(app, page, api_headers, scenario))
     if scenario:
         clock_path = "/__admin/clock?scenario=" + quote(scenario, safe="")
         entries.append(
@@ -141,6 +143,23 @@ async def preload(request: Request) -> bytes:
         path, query = INITIAL_JOURNAL.split("?")
         entries.append(_entry(INITIAL_JOURNAL, await _get(app, page, path, query, admin_headers)))
     return _script_safe(entries)
+
+
+async def _team_entries(app: ASGIApp, page: Scope, headers: list[tuple[str, str]], scenario: str) -> list[bytes]:
+    """The Team panel's requests: the teams list, then the first team and its limits (error answers too)."""
+    listing = await _get(app, page, TEAMS_PATH, "", headers)
+    entries = [_entry(TEAMS_PATH, listing, scenario)]
+    if listing.status != 200:
+        return entries
+    teams = orjson.loads(listing.body).get("teams") or []
+    if not teams:
+        return entries
+    team_id = str(teams[0]["id"])
+    path = f"{TEAMS_PATH}/{team_id}"
+    url = f"{TEAMS_PATH}/{quote(team_id, safe='')}"  # as the script's encodeURIComponent spells it
+    entries.append(_entry(url, await _get(app, page, path, "", headers), scenario))
+    entries.append(_entry(url + "/limits", await _get(app, page, path + "/limits", "", headers), scenario))
+    return entries
 
 
 def _script_safe(entries: list[bytes]) -> bytes:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -24,26 +25,14 @@ from scenario_sdk import Scenario
 
 from mockserver.dashboard import CONTENT_SECURITY_POLICY, STATIC_DIR
 from mockserver.settings import Settings, shipped_scenarios_dir
-from tests.conftest import NOW, serving, start_server
+from tests.conftest import NOW, serving
+from tests.dashboard.conftest import CHROMIUM_ARGS, TIMEOUT_MS, PageProblems, chromium_path, open_dashboard, pick
 
-try:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
-except ImportError:  # pragma: no cover - depends on the environment
-    sync_playwright = None  # type: ignore[assignment]
+if TYPE_CHECKING:  # the `browser` fixture (conftest.py) skips without playwright
+    from playwright.sync_api import Browser, Page, Request
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO / "docs" / "dashboard.png"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 20_000
 CHARTS = ["usages", "credits", "models", "assets", "verdicts", "consumption"]
 
 
@@ -86,11 +75,18 @@ def test_page_and_assets_are_served_with_or_without_the_admin_api(admin: bool, s
         usages = [entry for entry in preloaded if entry["url"].startswith("/v1/usages?")]
         assert len(usages) == 3 and all(entry["status"] == 200 and entry["body"] for entry in usages)
         assert {entry["scenario"] for entry in usages} == {"workflow-jobs" if admin else ""}
+        # The Team panel's three: the teams list, then the first team and its limits.
+        teams = [entry for entry in preloaded if entry["url"].startswith("/v1/teams")]
+        assert teams and teams[0]["url"] == "/v1/teams"
+        if teams[0]["status"] == 200:
+            team_id = teams[0]["body"]["teams"][0]["id"]
+            assert [entry["url"] for entry in teams[1:]] == [f"/v1/teams/{team_id}", f"/v1/teams/{team_id}/limits"]
         # Loading the page and its assets adds no journal entry but the page itself and those (the dashboard's own).
         if admin:
             entries = http.get("/__admin/journal").json()["entries"]
             assert [e["path"] for e in entries if e["headers"].get("x-mock-client") != "dashboard"] == ["/"]
-            assert {e["path"] for e in entries if e["headers"].get("x-mock-client") == "dashboard"} == {"/v1/usages"}
+            own = {e["path"] for e in entries if e["headers"].get("x-mock-client") == "dashboard"}
+            assert own == {"/v1/usages"} | {entry["url"] for entry in teams}
 
 
 def test_preloaded_data_cannot_close_its_script_element(small_scenarios: Path) -> None:
@@ -119,91 +115,6 @@ def test_the_page_loads_only_what_the_server_serves() -> None:
 
 
 # -- the browser ------------------------------------------------------------------------------------------------------
-def _unavailable(reason: str) -> None:
-    if os.environ.get("BROWSER_REQUIRED") == "1":
-        pytest.fail(f"BROWSER_REQUIRED=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if sync_playwright is None:
-        _unavailable("the Python package `playwright` is not installed (pip install playwright; no browser download)")
-    executable = chromium_path()
-    if executable is None:
-        _unavailable("no Chromium binary (apt-get install chromium, or set CHROMIUM=/path/to/chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    uvicorn_server, thread, url = start_server(Settings(now=NOW, log_requests=False))
-    yield url
-    uvicorn_server.should_exit = True
-    thread.join(10)
-
-
-class PageProblems:
-    """What went wrong in the page: uncaught errors, console errors, requests to anywhere but the server."""
-
-    def __init__(self, page: Page, origin: str) -> None:
-        self.origin = origin
-        self.errors: list[str] = []
-        self.external: list[str] = []
-        page.on("pageerror", self._page_error)
-        page.on("console", self._console)
-        page.on("request", self._request)
-
-    def _page_error(self, error: Exception) -> None:
-        self.errors.append(str(error))
-
-    def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.errors.append(message.text)
-
-    def _request(self, request: Request) -> None:
-        if not request.url.startswith(self.origin + "/"):
-            self.external.append(request.url)
-
-    def check(self) -> None:
-        assert self.errors == []
-        assert self.external == []
-
-
-@pytest.fixture
-def page(browser: Browser, server: str) -> Iterator[Page]:
-    httpx.post(server + "/__admin/reset", timeout=10).raise_for_status()
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(TIMEOUT_MS)
-    problems = PageProblems(opened, server)
-    yield opened
-    context.close()
-    problems.check()
-
-
-def open_dashboard(page: Page, url: str, path: str = "/") -> None:
-    page.goto(url + path)
-    page.wait_for_selector('#usage[data-state="ready"]')
-
-
-def pick(page: Page, scenario: str) -> None:
-    page.select_option("#scenario-select", scenario)
-    page.wait_for_selector(f'#usage[data-state="ready"][data-scenario="{scenario}"]')
-
-
 def chart_numbers(page: Page) -> dict[str, tuple[int, float]]:
     numbers = {}
     for name in CHARTS:

@@ -4,6 +4,11 @@ const TOKEN_KEY = "mockserver.adminToken";
 const CREDENTIALS_KEY = "mockserver.credentials";
 export const DEFAULT_CREDENTIALS = "dashboard:dashboard";
 export const API_PATHS = new Set(["/v1/usages", "/v1/usages/", "/usages", "/usages/"]);
+// The read endpoints around /usages (mockserver/api/read.py's READ_ROOTS), with or without the `/v1` prefix.
+const READ_PATH = /^(?:\/v1)?\/(?:teams|projects|jobs|assets|models|collections)(?:\/[^/]+(?:\/limits)?)?\/?$/;
+
+/** Whether a GET of this path is an API read the dashboard may send again (usages and the read endpoints). */
+export const isApiPath = (path) => API_PATHS.has(path) || READ_PATH.test(path);
 
 // The dashboard's own API requests say who they are (the journal view hides them by default) and force the
 // `pass` fault, so they never consume a fault rule or a sequence step meant for the client under test.
@@ -89,6 +94,23 @@ export async function getApi(path, pairs, scenario, { signal } = {}) {
     contentType: response.headers.get("content-type") || "",
     url: path + (query ? "?" + query : ""),
   };
+}
+
+/** GET an API path; resolves to the getApi result when it is a 200 with JSON, else throws HttpError with the API's
+ * message (the JSON error body's `message`) and status. */
+export async function apiJson(path, pairs, scenario, options) {
+  return checked(await getApi(path, pairs, scenario, options), path);
+}
+
+/** The getApi result if it is a 200 with JSON; else an HttpError with the API's message. */
+export function checked(result, path) {
+  if (result.ok && result.json !== undefined) return result;
+  const json = result.json;
+  const message =
+    json && typeof json === "object" && (json.message || json.reason)
+      ? String(json.message || json.reason)
+      : `${result.status} from ${path}`;
+  throw new HttpError(result.status, message, json);
 }
 
 /** GET /v1/usages; throws HttpError with the API's message unless the answer is a 200 with JSON. */

@@ -1,11 +1,14 @@
-// The sandbox dashboard: scenarios, charts of `/v1/usages`, activity and entities, the live request journal
-// and the admin controls. Plain ES modules, no build step; every value reaches the DOM as text.
+// The sandbox dashboard: scenarios, charts of `/v1/usages`, the team (team.js), activity and entities with their
+// drill-down (detail.js), the live request journal and the admin controls. Plain ES modules, no build step; every
+// value reaches the DOM as text.
 
 import * as api from "./api.js";
 import * as preload from "./preload.js";
 import { alignSeries, barChart, downsample, lineChart, toNumber, topWithOthers, totals } from "./charts.js";
-import { flowGraph, flowLegend } from "./flow.js";
-import { $, $$, fill, formatBytes, formatNumber, formatTime, h, nextFrame, shortId } from "./dom.js";
+import { openDetail, wireDetail } from "./detail.js";
+import { flowGraph, flowLegend, flowList } from "./flow.js";
+import { loadTeam, nameMembers } from "./team.js";
+import { $, $$, fill, formatBytes, formatNumber, formatTime, h, nextFrame, shortId, statusBadge } from "./dom.js";
 
 const ACTIVITY_PAGE = 100;
 const JOURNAL_POLL_MS = 1000;
@@ -24,6 +27,7 @@ const state = {
   loads: 0, // generation counter: a newer load makes older answers stale
   controller: null,
   flowOpener: null, // the job entry that opened the flow dialog
+  names: new Map(), // user id → full name, from the /usages entities of this load (the Team panel shows them)
   journal: { entries: [], lastId: 0, total: -1, timer: 0, selected: null, busy: false },
 };
 
@@ -199,8 +203,15 @@ function userLabel(users, id) {
   };
 }
 
+/** Remember the people's names the API gave, and show them in the Team panel (its body has e-mails only). */
+function rememberNames(users) {
+  for (const u of users) if (!u.isApiKey && u.fullName) state.names.set(u.id, u.fullName);
+  nameMembers(state.names);
+}
+
 async function drawCharts(series, models, pause = nextFrame) {
   const users = new Map(series.entities.users.map((u) => [u.id, u]));
+  rememberNames(series.entities.users);
   const modelNames = new Map(models.entities.models.map((m) => [m.id, m.name]));
   const granularity = series.usages[0] ? series.usages[0].granularity : "";
 
@@ -394,37 +405,6 @@ function describeWindow() {
 }
 
 // -- activity and entities -----------------------------------------------------------------------------------------
-function statusBadge(status) {
-  return h("span", { class: `badge st-${String(status).replace(/[^a-z-]/gi, "")}` }, status);
-}
-
-function renderFlow(flow) {
-  return h(
-    "ol",
-    { class: "flow" },
-    flow.map((node) =>
-      h(
-        "li",
-        { class: node.loopNodeId ? "in-loop" : "" },
-        h("code", {}, node.id),
-        " ",
-        h("span", { class: "muted" }, node.type + (node.logicType ? ` (${node.logicType})` : "")),
-        " ",
-        statusBadge(node.status),
-        node.dependsOn && node.dependsOn.length
-          ? h("span", { class: "muted" }, ` after ${node.dependsOn.join(", ")}`)
-          : null,
-        node.loopNodeId !== undefined && node.iterationIndex !== undefined
-          ? h("span", { class: "muted" }, ` · iteration ${node.iterationIndex} of ${node.loopNodeId}`)
-          : null,
-        node.error
-          ? h("div", { class: "error-text" }, typeof node.error === "string" ? node.error : JSON.stringify(node.error))
-          : null,
-      ),
-    ),
-  );
-}
-
 function renderEntities(entities) {
   const people = entities.users.filter((u) => !u.isApiKey);
   const keys = entities.users.filter((u) => u.isApiKey);
@@ -507,7 +487,7 @@ function openFlow(job, opener) {
   );
   fill($("#flow-canvas"), flowGraph(meta.flow, { label: `Flow of ${job.id}` }));
   fill($("#flow-legend"), flowLegend());
-  fill($("#flow-list"), renderFlow(meta.flow));
+  fill($("#flow-list"), flowList(meta.flow));
   state.flowOpener = opener || null;
   dialog.dataset.job = job.id;
   if (!dialog.open) dialog.showModal();
@@ -524,6 +504,22 @@ function wireFlowDialog() {
   });
 }
 
+/** A button in the activity table that opens a job, asset or model in the detail dialog (see wireActivity). */
+function opener(kind, id, label) {
+  return h(
+    "button",
+    { type: "button", class: "linklike open-detail", dataset: { open: kind, id }, "aria-label": `Open ${kind} ${id}` },
+    label,
+  );
+}
+
+function wireActivity() {
+  $("#activity-rows").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-open]");
+    if (button) openDetail(button.dataset.open, button.dataset.id, button, currentScenario());
+  });
+}
+
 async function loadActivity(generation, signal) {
   const scenario = currentScenario();
   const result = await preload.usages(
@@ -534,6 +530,7 @@ async function loadActivity(generation, signal) {
   if (generation !== state.loads) return;
   const { activity, entities } = result.json;
   const users = new Map(entities.users.map((u) => [u.id, u]));
+  rememberNames(entities.users);
   const jobs = new Map(entities.jobs.map((j) => [j.id, j]));
   const models = new Map(entities.models.map((m) => [m.id, m.name]));
   const tbody = $("#activity-rows");
@@ -560,16 +557,23 @@ async function loadActivity(generation, signal) {
             h(
               "td",
               { title: data.jobId || "" },
-              data.jobId ? [shortId(data.jobId, 12), " ", job ? statusBadge(job.status) : null] : "",
+              data.jobId
+                ? [opener("job", data.jobId, shortId(data.jobId, 12)), " ", job ? statusBadge(job.status) : null]
+                : "",
+            ),
+            h(
+              "td",
+              { title: data.assetId || "" },
+              data.assetId ? opener("asset", data.assetId, shortId(data.assetId, 12)) : "",
             ),
             h(
               "td",
               { title: data.modelId || "" },
-              data.modelId ? models.get(data.modelId) || shortId(data.modelId) : "",
+              data.modelId ? opener("model", data.modelId, models.get(data.modelId) || shortId(data.modelId)) : "",
             ),
           );
         })
-      : h("tr", {}, h("td", { colspan: "7", class: "muted" }, "No activity in this window.")),
+      : h("tr", {}, h("td", { colspan: "8", class: "muted" }, "No activity in this window.")),
   );
   renderEntities(entities);
   const first = state.activityOffset + (activity.length ? 1 : 0);
@@ -587,8 +591,14 @@ async function refreshData() {
   const { signal } = state.controller;
   markCurrentScenario();
   say(`Loading ${scenarioLabel(currentScenario())}…`);
+  state.names = new Map();
+  const team = loadTeam(currentScenario(), {
+    signal,
+    names: state.names,
+    isCurrent: () => generation === state.loads,
+  }); // shows its own errors in its panel: the charts do not wait for it nor fail with it
   try {
-    await Promise.all([loadCharts(generation, signal), loadActivity(generation, signal), refreshClock()]);
+    await Promise.all([loadCharts(generation, signal), loadActivity(generation, signal), refreshClock(), team]);
   } catch (error) {
     if (generation === state.loads && error.name !== "AbortError") {
       $("#usage").dataset.state = "error";
@@ -863,7 +873,7 @@ async function selectEntry(id) {
       response,
     ),
   );
-  if (entry.method !== "GET" || !api.API_PATHS.has(entry.path)) {
+  if (entry.method !== "GET" || !api.isApiPath(entry.path)) {
     fill(response, h("p", { class: "muted" }, "Not a GET of the API: there is no response to send again."));
     return;
   }
@@ -1044,4 +1054,6 @@ async function startData() {
 wireForms();
 wireControls();
 wireFlowDialog();
+wireDetail();
+wireActivity();
 start();

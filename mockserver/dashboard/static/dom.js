@@ -61,3 +61,8 @@ export function formatTime(iso, { ms = false } = {}) {
 export function shortId(id, keep = 14) {
   return typeof id === "string" && id.length > keep + 1 ? id.slice(0, keep) + "…" : String(id ?? "");
 }
+
+/** A status as a coloured badge (`st-<status>` picks the colour; the status itself is the text). */
+export function statusBadge(status) {
+  return h("span", { class: `badge st-${String(status).replace(/[^a-z-]/gi, "")}` }, String(status ?? ""));
+}

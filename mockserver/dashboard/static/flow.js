@@ -1,6 +1,8 @@
 // A workflow job's flow drawn as a graph: nodes in layers by `dependsOn` (longest path), edges as SVG paths with
 // arrows, for-each bodies and their iterations boxed together, if-else branches labelled, nodes coloured by status.
-// Built with createElementNS and textContent only: no flow value is ever parsed as markup.
+// Built with createElementNS and textContent only: no flow value is ever parsed as markup. Also the flow as a list.
+
+import { h, statusBadge } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 export const STATUSES = ["success", "failure", "pending", "processing", "rejected", "skipped"];
@@ -266,4 +268,32 @@ export function flowLegend() {
     item("branch-swatch", "if-else branch (condition or default)"),
   );
   return list;
+}
+
+/** The same flow as an ordered list (text only): each node with its type, status, dependencies and loop. */
+export function flowList(flow) {
+  return h(
+    "ol",
+    { class: "flow" },
+    flow.map((node) =>
+      h(
+        "li",
+        { class: node.loopNodeId ? "in-loop" : "" },
+        h("code", {}, node.id),
+        " ",
+        h("span", { class: "muted" }, node.type + (node.logicType ? ` (${node.logicType})` : "")),
+        " ",
+        statusBadge(node.status),
+        node.dependsOn && node.dependsOn.length
+          ? h("span", { class: "muted" }, ` after ${node.dependsOn.join(", ")}`)
+          : null,
+        node.loopNodeId !== undefined && node.iterationIndex !== undefined
+          ? h("span", { class: "muted" }, ` · iteration ${node.iterationIndex} of ${node.loopNodeId}`)
+          : null,
+        node.error
+          ? h("div", { class: "error-text" }, typeof node.error === "string" ? node.error : JSON.stringify(node.error))
+          : null,
+      ),
+    ),
+  );
 }

@@ -61,3 +61,31 @@ export async function usages(pairs, scenario, options) {
   }
   return api.usages(pairs, scenario, options);
 }
+
+/** `api.getApi` with the preloaded answer (of any status: the server sent it with the dashboard's own headers, which
+ * pass every fault, so the fetch would get the same) when it was asked for with the same scenario and credentials. */
+export async function apiGet(path, pairs, scenario, options) {
+  const query = new URLSearchParams(pairs).toString();
+  const url = path + (query ? "?" + query : "");
+  const entry = take(url);
+  if (
+    entry &&
+    entry.body !== null &&
+    entry.scenario === (scenario || "") &&
+    api.credentials() === api.DEFAULT_CREDENTIALS
+  ) {
+    const text = JSON.stringify(entry.body);
+    return {
+      status: entry.status,
+      ok: entry.status >= 200 && entry.status < 300,
+      json: entry.body,
+      text,
+      bytes: entry.bytes,
+      ms: 0,
+      contentType: "application/json",
+      url,
+      preloaded: true,
+    };
+  }
+  return api.getApi(path, pairs, scenario, options);
+}
