@@ -288,14 +288,14 @@ class Scenario(Spec):
     name: Identifier = "default"
     description: str = ""
     seed: int = 0
-    clock: ClockSpec = ClockSpec()
+    clock: ClockSpec = ClockSpec.model_validate({})
     contract: str | None = Field(
         None, description="Pin responses to the contract of this published scenario-sdk version, e.g. `2.0.0`."
     )
     drift: bool = Field(False, description="Mix in enum values and keys newer than the pinned contract.")
-    settings: SettingsSpec = SettingsSpec()
-    team: TeamSpec = TeamSpec()
-    billing: BillingSpec = BillingSpec()
+    settings: SettingsSpec = SettingsSpec.model_validate({})
+    team: TeamSpec = TeamSpec.model_validate({})
+    billing: BillingSpec = BillingSpec.model_validate({})
     projects: list[ProjectSpec] | int = 3
     people: list[PersonSpec] | int = 12
     api_keys: list[ApiKeySpec] = Field(default_factory=list, alias="apiKeys")
