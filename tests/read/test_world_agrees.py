@@ -110,6 +110,14 @@ def test_every_entity_usages_names_is_retrievable_and_agrees(server: str, scenar
     assert checked > 0 or scenario == "empty-team"
 
 
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 2**31), scenario=st.sampled_from(["default", "workflow-jobs", "edge-cases"]))
+def test_random_worlds(seed: int, scenario: str) -> None:
+    """Other worlds of the same scenarios (`--seed` replaces each scenario's seed): the same rules hold."""
+    with serving(Settings(now=NOW, seed=seed, log_requests=False)) as url:
+        check_world(url, scenario)
+
+
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scenario=st.sampled_from(["default", "workflow-jobs", "edge-cases"]), days_back=st.floats(0, 20))
 def test_at_random_instants(server: str, scenario: str, days_back: float) -> None:
