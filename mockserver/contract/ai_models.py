@@ -529,30 +529,14 @@ def parse_model_list_query(reader: QueryReader) -> ModelListQuery:
     """Read the query of `GET /v1/models`; the contract's combination rules are 400s (dropped when lenient)."""
     privacy = reader.choice("privacy", LIST_PRIVACIES) or "private"
     status = reader.choice("status", MODEL_STATUS_FILTERS)
-    one_type = reader.choice("type", MODEL_TYPES)
-    many_types = reader.choices("types", MODEL_TYPES)
-    if one_type is not None and many_types is not None:
-        reader.fail("type and types cannot be used together")
-        one_type = None
-    types = tuple(many_types) if many_types else ((one_type,) if one_type else None)
+    types = reader.one_of_types(MODEL_TYPES)
     sort_by = reader.choice("sortBy", MODEL_SORTS)
     if sort_by == "score" and privacy == "private" and (not reader.has("privacy") or status is None):
         reader.fail("sortBy=score needs both privacy and status")
         sort_by = None
     sort_by = sort_by or ("score" if privacy == "public" else "createdAt")
     direction = reader.choice("sortDirection", SORT_DIRECTIONS) or "desc"
-    dates: dict[str, int | None] = {}
-    for name, needs in (
-        ("createdAfter", "createdAt"),
-        ("createdBefore", "createdAt"),
-        ("updatedAfter", "updatedAt"),
-        ("updatedBefore", "updatedAt"),
-    ):
-        value = reader.instant(name)
-        if value is not None and sort_by != needs:
-            reader.fail(f"{name} requires sortBy={needs} (sortBy is {sort_by})")
-            value = None
-        dates[name] = value
+    dates = reader.sorted_bounds(sort_by)
     collection_ids = reader.texts("collectionIds")
     tags = reader.texts("tags")
     return ModelListQuery(

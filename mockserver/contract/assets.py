@@ -364,24 +364,8 @@ def parse_asset_list_query(reader: QueryReader) -> AssetListQuery:
     """Read `assets.list`'s query; the contract's rules are 400s (or, when lenient, the offending value is absent)."""
     sort_by = reader.choice("sortBy", ASSET_SORT_FIELDS)
     direction = reader.choice("sortDirection", SORT_DIRECTIONS)
-    one_type = reader.choice("type", ASSET_TYPES)
-    many_types = reader.choices("types", ASSET_TYPES)
-    if one_type is not None and many_types is not None:
-        reader.fail('the parameters "type" and "types" cannot be used together')
-        one_type = None
-    types = tuple(sorted(set([one_type] if one_type is not None else many_types or ()))) or None
-    bounds: dict[str, int | None] = {}
-    for name, needs in (
-        ("createdAfter", "createdAt"),
-        ("createdBefore", "createdAt"),
-        ("updatedAfter", "updatedAt"),
-        ("updatedBefore", "updatedAt"),
-    ):
-        value = reader.instant(name)
-        if value is not None and (sort_by or "createdAt") != needs:
-            reader.fail(f'{name} requires the sortBy parameter to be "{needs}"')
-            value = None
-        bounds[name] = value
+    types = reader.one_of_types(ASSET_TYPES)
+    bounds = reader.sorted_bounds(sort_by or "createdAt")
     deleted = bool(reader.boolean("deleted"))
     if deleted:
         others = [name for name in NOT_WITH_DELETED if reader.has(name)]

@@ -18,6 +18,12 @@ MAX_PAGE_SIZE = 100
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
 _TRUE = frozenset({"true", "1"})
 _FALSE = frozenset({"false", "0"})
+_BOUND_SORTS = (
+    ("createdAfter", "createdAt"),
+    ("createdBefore", "createdAt"),
+    ("updatedAfter", "updatedAt"),
+    ("updatedBefore", "updatedAt"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,26 @@ class QueryReader:
             self.fail(f"{name} must be among {', '.join(allowed)}; got {bad[0]!r}")
             values = [v for v in values if v in allowed]
         return values or None
+
+    def one_of_types(self, allowed: Collection[str]) -> tuple[str, ...] | None:
+        """`type` or `types` (a 400 when both are given), as a sorted tuple of distinct values (None: no filter)."""
+        one = self.choice("type", allowed)
+        many = self.choices("types", allowed)
+        if one is not None and many is not None:
+            self.fail('the parameters "type" and "types" cannot be used together')
+            one = None
+        return tuple(sorted(set([one] if one is not None else many or ()))) or None
+
+    def sorted_bounds(self, sort_by: str) -> dict[str, int | None]:
+        """`createdAfter/Before` and `updatedAfter/Before`: each needs the list sorted by its date (else a 400)."""
+        bounds: dict[str, int | None] = {}
+        for name, needs in _BOUND_SORTS:
+            value = self.instant(name)
+            if value is not None and sort_by != needs:
+                self.fail(f"{name} requires sortBy={needs} (sortBy is {sort_by})")
+                value = None
+            bounds[name] = value
+        return bounds
 
     def instant(self, name: str) -> int | None:
         """An ISO 8601 date or instant, as epoch milliseconds."""

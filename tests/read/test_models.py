@@ -189,7 +189,7 @@ def test_filters(live_server: LiveServer) -> None:
 @pytest.mark.parametrize(
     ("params", "fragment"),
     [
-        pytest.param({"type": "flux.1", "types": "flux.1-lora"}, "type and types", id="type-and-types"),
+        pytest.param({"type": "flux.1", "types": "flux.1-lora"}, '"type" and "types"', id="type-and-types"),
         pytest.param({"status": "sleeping"}, "status", id="bad-status"),
         pytest.param({"type": "sdxl"}, "type", id="bad-type"),
         pytest.param({"privacy": "unlisted"}, "privacy", id="bad-privacy"),
