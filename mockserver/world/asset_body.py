@@ -7,8 +7,9 @@ the asset id and the event.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
+from mockserver.contract.enums import EditCapability
 from mockserver.generate import make_id, stable_seed
 from mockserver.world.clock import format_ms
 from mockserver.world.membership import asset_collections
@@ -78,18 +79,8 @@ _KIND_MIME = {
     "json": "application/json",
     "document": "application/pdf",
 }
-_IMAGE_EDITS = (
-    "DETECTION",
-    "GENERATIVE_FILL",
-    "PIXELATE",
-    "PROMPT_EDITING",
-    "REFINE",
-    "REFRAME",
-    "REMOVE_BACKGROUND",
-    "SEGMENTATION",
-    "UPSCALE",
-    "VECTORIZATION",
-)
+# Every edit but the skybox's own (`UPSCALE_360`) applies to an image.
+_IMAGE_EDITS = tuple(c for c in get_args(EditCapability) if c != "UPSCALE_360")
 _SKYBOX_TYPES = frozenset({"skybox-base-360", "upscale-skybox", "skybox-hdri"})
 # Job input fields copied into the metadata, wire name -> metadata name.
 _INPUT_FIELDS = {
