@@ -22,9 +22,10 @@ from mockserver.api.errors import error_response
 from mockserver.contract.query import EARLIEST_MS, LATEST_MS
 from mockserver.controls.faults import FaultRule, Faults, declared_rules
 from mockserver.controls.journal import Journal
-from mockserver.errors import NotFoundError, QueryError
+from mockserver.errors import ConflictError, NotFoundError, QueryError
 from mockserver.offload import in_daemon_thread
 from mockserver.scenario.spec import Spec
+from mockserver.settings import Settings
 from mockserver.world.clock import format_ms, parse_duration, parse_instant
 from mockserver.world.world import World
 from mockserver.worlds import Worlds
@@ -56,6 +57,44 @@ def guarded(handler: Handler) -> Handler:
 
     check.__name__ = handler.__name__
     return check
+
+
+# The run-time state the state store shares between the processes of a fleet (none yet: every control below is
+# refused in a fleet). `reset` touches every area.
+SHARED_AREAS: frozenset[str] = frozenset()
+AREAS = ("clock", "default scenario", "faults", "journal")
+
+
+def fleet_control(area: str) -> Callable[[Handler], Handler]:
+    """Refuse a control of `area` (409) in a process that is one of several, unless the store shares `area`:
+    the change would reach this process only, and the fleet's answers would silently diverge."""
+
+    def wrap(handler: Handler) -> Handler:
+        async def check(request: Request) -> Response:
+            settings = request.app.state.settings
+            touched = AREAS if area == "reset" else (area,)
+            if settings.in_fleet and not SHARED_AREAS.issuperset(touched):
+                raise ConflictError(_not_shared(settings, area), code="STATE_NOT_SHARED")
+            return await handler(request)
+
+        check.__name__ = handler.__name__
+        return check
+
+    return wrap
+
+
+def _not_shared(settings: Settings, area: str) -> str:
+    if settings.state is None:
+        return (
+            f"This server runs {settings.workers} worker processes that share no state: a change of the {area} "
+            "would reach one of them only. Pass `--state redis://HOST:PORT/DB` (or MOCK_STATE) to share run-time "
+            "state between them, or declare it in the scenario file"
+        )
+    missing = ", ".join(a for a in AREAS if a not in SHARED_AREAS) if area == "reset" else f"the {area}"
+    return (
+        f"The state store does not share {missing} yet: a change here would reach this process only, and the "
+        "processes sharing the store would diverge. Declare it in the scenario file instead"
+    )
 
 
 async def _body(request: Request) -> Any:
@@ -350,14 +389,14 @@ ROUTES = [
     Route("/__admin/scenarios", guarded(scenarios), methods=["GET"]),
     Route("/__admin/memory", guarded(memory), methods=["GET"]),
     Route("/__admin/scenarios/reload", guarded(reload_scenarios), methods=["POST"]),
-    Route("/__admin/scenarios/default", guarded(set_default), methods=["PUT"]),
+    Route("/__admin/scenarios/default", guarded(fleet_control("default scenario")(set_default)), methods=["PUT"]),
     Route("/__admin/journal", guarded(journal_entries), methods=["GET"]),
-    Route("/__admin/journal", guarded(clear_journal), methods=["DELETE"]),
+    Route("/__admin/journal", guarded(fleet_control("journal")(clear_journal)), methods=["DELETE"]),
     Route("/__admin/clock", guarded(get_clock), methods=["GET"]),
-    Route("/__admin/clock", guarded(set_clock), methods=["POST"]),
+    Route("/__admin/clock", guarded(fleet_control("clock")(set_clock)), methods=["POST"]),
     Route("/__admin/faults", guarded(list_faults), methods=["GET"]),
-    Route("/__admin/faults", guarded(add_faults), methods=["POST"]),
-    Route("/__admin/faults", guarded(clear_faults), methods=["DELETE"]),
-    Route("/__admin/faults/{rule_id:int}", guarded(remove_fault), methods=["DELETE"]),
-    Route("/__admin/reset", guarded(reset), methods=["POST"]),
+    Route("/__admin/faults", guarded(fleet_control("faults")(add_faults)), methods=["POST"]),
+    Route("/__admin/faults", guarded(fleet_control("faults")(clear_faults)), methods=["DELETE"]),
+    Route("/__admin/faults/{rule_id:int}", guarded(fleet_control("faults")(remove_fault)), methods=["DELETE"]),
+    Route("/__admin/reset", guarded(fleet_control("reset")(reset)), methods=["POST"]),
 ]
