@@ -26,6 +26,7 @@ from mockserver.errors import ConflictError, NotFoundError, QueryError
 from mockserver.offload import in_daemon_thread
 from mockserver.scenario.spec import Spec
 from mockserver.settings import Settings
+from mockserver.state.store import BUILT, RUNNING, ClockState, StateStore
 from mockserver.world.clock import format_ms, parse_duration, parse_instant
 from mockserver.world.world import World
 from mockserver.worlds import Worlds
@@ -59,10 +60,7 @@ def guarded(handler: Handler) -> Handler:
     return check
 
 
-# The run-time state the state store shares between the processes of a fleet (none yet: every control below is
-# refused in a fleet). `reset` touches every area.
-SHARED_AREAS: frozenset[str] = frozenset()
-AREAS = ("clock", "default scenario", "faults", "journal")
+AREAS = ("clock", "default scenario", "faults", "journal")  # what run-time controls change; `reset` touches all
 
 
 def fleet_control(area: str) -> Callable[[Handler], Handler]:
@@ -72,9 +70,10 @@ def fleet_control(area: str) -> Callable[[Handler], Handler]:
     def wrap(handler: Handler) -> Handler:
         async def check(request: Request) -> Response:
             settings = request.app.state.settings
+            shared: frozenset[str] = request.app.state.store.shared
             touched = AREAS if area == "reset" else (area,)
-            if settings.in_fleet and not SHARED_AREAS.issuperset(touched):
-                raise ConflictError(_not_shared(settings, area), code="STATE_NOT_SHARED")
+            if settings.in_fleet and not shared.issuperset(touched):
+                raise ConflictError(_not_shared(settings, shared, area), code="STATE_NOT_SHARED")
             return await handler(request)
 
         check.__name__ = handler.__name__
@@ -83,14 +82,14 @@ def fleet_control(area: str) -> Callable[[Handler], Handler]:
     return wrap
 
 
-def _not_shared(settings: Settings, area: str) -> str:
+def _not_shared(settings: Settings, shared: frozenset[str], area: str) -> str:
     if settings.state is None:
         return (
             f"This server runs {settings.workers} worker processes that share no state: a change of the {area} "
             "would reach one of them only. Pass `--state redis://HOST:PORT/DB` (or MOCK_STATE) to share run-time "
             "state between them, or declare it in the scenario file"
         )
-    missing = ", ".join(a for a in AREAS if a not in SHARED_AREAS) if area == "reset" else f"the {area}"
+    missing = ", ".join(f"the {a}" for a in AREAS if a not in shared) if area == "reset" else f"the {area}"
     return (
         f"The state store does not share {missing} yet: a change here would reach this process only, and the "
         "processes sharing the store would diverge. Declare it in the scenario file instead"
@@ -189,7 +188,9 @@ async def set_default(request: Request) -> Response:
         command = DefaultCommand.model_validate(await _body(request))
     except ValidationError as exc:
         return _validation_error(exc)
-    worlds.set_default(command.name)  # NotFoundError listing the known names
+    worlds.get(command.name)  # NotFoundError listing the known names
+    store: StateStore = request.app.state.store
+    await store.set_default(worlds, command.name)  # StoreUnavailableError: a 503 naming the store
     return _json({"default": command.name})
 
 
@@ -306,18 +307,22 @@ async def set_clock(request: Request) -> Response:
         moved = at if at is not None else world.clock.now() + by if by is not None else None
         if moved is not None and not EARLIEST_MS <= moved < LATEST_MS:
             raise QueryError(f"Invalid clock value: {format_ms(moved)} is not between 1970-01-01 and 9999-12-31")
+    # As states, not operations, so that every process of a fleet lands on the same instant (an advance is computed
+    # here, from the clock this process last synced; two advances racing on two processes: the last one wins).
+    states: dict[str, ClockState] = {}
     for world in targets:
-        clock = world.clock
         if at is not None:
-            clock.freeze(at)
+            states[world.name] = at
         elif by is not None:
-            clock.advance(by)
+            states[world.name] = world.clock.now() + by
         elif command.freeze:
-            clock.freeze()
+            states[world.name] = world.clock.now()
         elif command.unfreeze:
-            clock.unfreeze()
+            states[world.name] = RUNNING
         elif command.reset:
-            clock.reset()
+            states[world.name] = BUILT
+    store: StateStore = request.app.state.store
+    await store.set_clocks(worlds, states)  # StoreUnavailableError: a 503 naming the store
     return _json(_clock_listing(targets))
 
 
