@@ -115,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive,
         default=os.environ.get("MOCK_WORKERS", "1"),
-        help="worker processes (each serves the same worlds; journal and faults are per process)",
+        help="worker processes (each serves the same worlds; run-time controls need --state to reach them all)",
     )
     serve.add_argument(
         "--allow-host",
@@ -154,6 +154,22 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("MOCK_CACHE_MB", "24"),  # a string default goes through `type` too
         metavar="MB",
         help="memory for the caches of all worlds together (default: 24); more keeps varied queries fast",
+    )
+    serve.add_argument(
+        "--state",
+        type=_state_url,
+        default=os.environ.get("MOCK_STATE") or None,
+        metavar="redis://HOST:PORT/DB",
+        help="keep run-time state (clocks, default scenario, fault rules) in this Redis, shared by every process "
+        "that names it (default: in this process only)",
+    )
+    serve.add_argument(
+        "--state-namespace",
+        type=_namespace,
+        default=os.environ.get("MOCK_STATE_NAMESPACE", "mockserver"),
+        metavar="NAME",
+        help="prefix of the keys in --state: fleets sharing one Redis under other names never see each other "
+        "(default: mockserver)",
     )
     serve.add_argument("--quiet", action="store_true", help="no log line per request")
 
@@ -285,6 +301,31 @@ _megabytes = _number(
     "expected a whole number of megabytes (1 or more), found {text!r}",
     "expected a whole number of megabytes (1 or more), found {text!r}",
 )
+
+
+def _checked(check: Callable[[str], str], name: str) -> Callable[[str], str]:
+    """An argparse type from a `check` that raises ValueError (for the `MOCK_...` defaults too)."""
+
+    def parse(text: str) -> str:
+        try:
+            return check(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = name
+    return parse
+
+
+def _state_url(text: str) -> str:
+    from mockserver.state.url import check_state_url
+
+    return _checked(check_state_url, "Redis URL")(text)
+
+
+def _namespace(text: str) -> str:
+    from mockserver.state.url import check_namespace
+
+    return _checked(check_namespace, "namespace")(text)
 
 
 def _non_negative(kind: type[int] | type[float]) -> Callable[[str], Any]:
@@ -429,6 +470,10 @@ def _serve(args: argparse.Namespace) -> int:
     allow_hosts = _allowed_hosts(args)
     now = _parse_now(args.now)
     _check_address(args.host, args.port)
+    if args.state is not None:
+        from mockserver.state.redis_store import check_reachable
+
+        check_reachable(args.state)  # StateError: one line naming the URL, exit 1
     settings = Settings(
         scenarios_dir=_scenario_dir(args.scenarios),
         scenario=args.scenario,
@@ -445,6 +490,9 @@ def _serve(args: argparse.Namespace) -> int:
         max_connections_per_client=args.max_connections_per_client,
         render_timeout=args.render_timeout,
         cache_bytes=args.cache_mb * 1024 * 1024,
+        state=args.state,
+        state_namespace=args.state_namespace,
+        workers=args.workers,
     )
     app = build_app(settings)
     worlds = app.state.worlds
@@ -452,6 +500,10 @@ def _serve(args: argparse.Namespace) -> int:
     everywhere = f" (listening on all interfaces: {args.host})" if args.host in WILDCARD_HOSTS else ""
     print(f"mockserver {__version__} listening on {base}/v1/usages{everywhere}", file=sys.stderr)
     print(f"  dashboard: {base}/", file=sys.stderr)
+    if settings.state is not None:
+        from mockserver.state.url import shown
+
+        print(f"  state: {shown(settings.state)} (namespace {settings.state_namespace})", file=sys.stderr)
     for name, world in sorted(worlds.worlds.items()):
         marker = " (default)" if name == worlds.default_name else ""
         print(f"  scenario {name}{marker}: {world.scenario.description}", file=sys.stderr)

@@ -3,12 +3,15 @@
 MockServerError
 ├── ScenarioError      a scenario file is wrong (carries every problem, each with file:line:col)
 ├── SetupError         what the server is asked to serve cannot be served (no such scenario, no default)
+├── StateError         the shared state store (`--state redis://...`) cannot be reached at start
 └── RequestError       a request cannot be answered; carries the HTTP status and the API's error code
     ├── QueryError     400: malformed query parameters
     ├── AuthError      401: missing, malformed, unknown or revoked credentials
     ├── ForbiddenError 403: a project-scoped API key asking for team data
     ├── NotFoundError  404: unknown path, scenario or entity id
+    ├── ConflictError  409: a run-time control this server cannot apply coherently (several workers, no --state)
     └── UnavailableError  503: the answer is not ready yet (a render past its deadline); says when to retry
+        └── StoreUnavailableError  503: a control, while the shared state store does not answer
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ class ScenarioError(MockServerError):
 
 class SetupError(MockServerError):
     """The scenarios load, but the server cannot start as asked: e.g. no scenario to serve by default."""
+
+
+class StateError(MockServerError):
+    """The shared state store cannot be reached (at start: the CLI exits 1 with this one line)."""
 
 
 class RequestError(MockServerError):
@@ -82,6 +89,13 @@ class NotFoundError(RequestError):
     code = "NOT_FOUND"
 
 
+class ConflictError(RequestError):
+    """409: e.g. a run-time control on one of several workers that share no state store."""
+
+    status = 409
+    code = "CONFLICT"
+
+
 class UnavailableError(RequestError):
     """503 with `Retry-After`: e.g. a render still running past the deadline (it lands in the cache)."""
 
@@ -91,3 +105,9 @@ class UnavailableError(RequestError):
     def __init__(self, message: str, *, retry_after: int = 1) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class StoreUnavailableError(UnavailableError):
+    """503 on a control while the shared state store does not answer; API responses never raise it."""
+
+    code = "STATE_STORE_UNAVAILABLE"

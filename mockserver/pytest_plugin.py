@@ -2,12 +2,14 @@
 
 Fixtures: `mockserver` (the per-test handle), `mockserver_session` (the running server), `mockserver_settings`
 (override it to configure). Marker: `@pytest.mark.mockserver(scenario=..., now=..., contract=..., drift=...)`.
-Ini options: `mockserver_scenarios`, `mockserver_scenario`, `mockserver_seed`, `mockserver_now`.
+Ini options: `mockserver_scenarios`, `mockserver_scenario`, `mockserver_seed`, `mockserver_now`, `mockserver_state`,
+`mockserver_state_namespace`.
 Built only on the public API: `build_app`, `Settings`, the app's worlds, journal and faults.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -20,6 +22,7 @@ import pytest
 from mockserver.controls.faults import FaultRule
 from mockserver.controls.journal import Journal, JournalEntry
 from mockserver.settings import Settings
+from mockserver.state.url import check_namespace, check_state_url
 from mockserver.world.clock import parse_duration, parse_instant
 
 if TYPE_CHECKING:
@@ -43,6 +46,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("mockserver_seed", "override every scenario's seed", default="")
     parser.addini("mockserver_now", "freeze every world's clock at this ISO 8601 instant", default="")
+    parser.addini(
+        "mockserver_state",
+        "keep run-time state in this Redis (redis://HOST:PORT/DB), shared with the servers that name it "
+        "(default: the MOCK_STATE environment variable, else in the session's server only)",
+        default="",
+    )
+    parser.addini(
+        "mockserver_state_namespace",
+        "the prefix of the state's keys in Redis (default: MOCK_STATE_NAMESPACE, else mockserver)",
+        default="",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -244,18 +258,37 @@ def mockserver_settings(pytestconfig: pytest.Config) -> Settings:
     directory = _ini(pytestconfig, "mockserver_scenarios")
     seed = _ini(pytestconfig, "mockserver_seed")
     now = _ini(pytestconfig, "mockserver_now")
+    state = _ini(pytestconfig, "mockserver_state") or os.environ.get("MOCK_STATE") or None
+    namespace = _ini(pytestconfig, "mockserver_state_namespace") or os.environ.get("MOCK_STATE_NAMESPACE")
+    try:
+        if state is not None:
+            check_state_url(state)
+        if namespace:
+            check_namespace(namespace)
+    except ValueError as exc:
+        pytest.fail(f"mockserver_state / mockserver_state_namespace: {exc}", pytrace=False)
     return Settings(
         scenarios_dir=Path(pytestconfig.rootpath, directory) if directory else None,
         scenario=_ini(pytestconfig, "mockserver_scenario") or None,
         seed=int(seed) if seed else None,
         now=parse_instant(now) if now else None,
         log_requests=False,
+        state=state,
+        state_namespace=namespace or "mockserver",
     )
 
 
 @pytest.fixture(scope="session")
 def mockserver_session(mockserver_settings: Settings) -> Iterator[MockServerSession]:
     """The server, started on first use and stopped at the end of the session."""
+    if mockserver_settings.state is not None:
+        from mockserver.errors import StateError
+        from mockserver.state.redis_store import check_reachable
+
+        try:
+            check_reachable(mockserver_settings.state)
+        except StateError as exc:
+            pytest.fail(f"mockserver_state: {exc}", pytrace=False)
     session = MockServerSession(mockserver_settings)
     yield session
     session.stop()

@@ -38,6 +38,16 @@ class Settings:
     render_timeout: float = 10.0  # seconds a request waits for an uncached render, then a 503 (the render goes on)
     journal_bytes: int = 8 * 1024 * 1024  # estimated bytes the journal keeps (oldest dropped; entries cut at 8 KB)
     cache_bytes: int = 24 * 1024 * 1024  # estimated bytes all worlds' caches keep together (least recently used out)
+    # Where run-time state (faults, clocks, default scenario) lives: a Redis URL shared by every process of a fleet;
+    # None: in this process only
+    state: str | None = None
+    state_namespace: str = "mockserver"  # the prefix of every key in the store: fleets sharing one Redis stay apart
+    workers: int = 1  # processes `serve --workers` runs with these settings (over 1: run-time state must be shared)
+
+    @property
+    def in_fleet(self) -> bool:
+        """True when other processes serve beside this one: several workers, or a shared state store."""
+        return self.workers > 1 or self.state is not None
 
     def to_json(self) -> str:
         """These settings as JSON (for `serve --workers`, whose worker processes rebuild them)."""

@@ -22,9 +22,11 @@ from mockserver.api.errors import error_response
 from mockserver.contract.query import EARLIEST_MS, LATEST_MS
 from mockserver.controls.faults import FaultRule, Faults, declared_rules
 from mockserver.controls.journal import Journal
-from mockserver.errors import NotFoundError, QueryError
+from mockserver.errors import ConflictError, NotFoundError, QueryError
 from mockserver.offload import in_daemon_thread
 from mockserver.scenario.spec import Spec
+from mockserver.settings import Settings
+from mockserver.state.store import BUILT, RUNNING, ClockState, StateStore
 from mockserver.world.clock import format_ms, parse_duration, parse_instant
 from mockserver.world.world import World
 from mockserver.worlds import Worlds
@@ -56,6 +58,42 @@ def guarded(handler: Handler) -> Handler:
 
     check.__name__ = handler.__name__
     return check
+
+
+AREAS = ("clock", "default scenario", "faults", "journal")  # what run-time controls change; `reset` touches all
+
+
+def fleet_control(area: str) -> Callable[[Handler], Handler]:
+    """Refuse a control of `area` (409) in a process that is one of several, unless the store shares `area`:
+    the change would reach this process only, and the fleet's answers would silently diverge."""
+
+    def wrap(handler: Handler) -> Handler:
+        async def check(request: Request) -> Response:
+            settings = request.app.state.settings
+            shared: frozenset[str] = request.app.state.store.shared
+            touched = AREAS if area == "reset" else (area,)
+            if settings.in_fleet and not shared.issuperset(touched):
+                raise ConflictError(_not_shared(settings, shared, area), code="STATE_NOT_SHARED")
+            return await handler(request)
+
+        check.__name__ = handler.__name__
+        return check
+
+    return wrap
+
+
+def _not_shared(settings: Settings, shared: frozenset[str], area: str) -> str:
+    if settings.state is None:
+        return (
+            f"This server runs {settings.workers} worker processes that share no state: a change of the {area} "
+            "would reach one of them only. Pass `--state redis://HOST:PORT/DB` (or MOCK_STATE) to share run-time "
+            "state between them, or declare it in the scenario file"
+        )
+    missing = ", ".join(f"the {a}" for a in AREAS if a not in shared) if area == "reset" else f"the {area}"
+    return (
+        f"The state store does not share {missing} yet: a change here would reach this process only, and the "
+        "processes sharing the store would diverge. Declare it in the scenario file instead"
+    )
 
 
 async def _body(request: Request) -> Any:
@@ -150,7 +188,9 @@ async def set_default(request: Request) -> Response:
         command = DefaultCommand.model_validate(await _body(request))
     except ValidationError as exc:
         return _validation_error(exc)
-    worlds.set_default(command.name)  # NotFoundError listing the known names
+    worlds.get(command.name)  # NotFoundError listing the known names
+    store: StateStore = request.app.state.store
+    await store.set_default(worlds, command.name)  # StoreUnavailableError: a 503 naming the store
     return _json({"default": command.name})
 
 
@@ -267,18 +307,22 @@ async def set_clock(request: Request) -> Response:
         moved = at if at is not None else world.clock.now() + by if by is not None else None
         if moved is not None and not EARLIEST_MS <= moved < LATEST_MS:
             raise QueryError(f"Invalid clock value: {format_ms(moved)} is not between 1970-01-01 and 9999-12-31")
+    # As states, not operations, so that every process of a fleet lands on the same instant (an advance is computed
+    # here, from the clock this process last synced; two advances racing on two processes: the last one wins).
+    states: dict[str, ClockState] = {}
     for world in targets:
-        clock = world.clock
         if at is not None:
-            clock.freeze(at)
+            states[world.name] = at
         elif by is not None:
-            clock.advance(by)
+            states[world.name] = world.clock.now() + by
         elif command.freeze:
-            clock.freeze()
+            states[world.name] = world.clock.now()
         elif command.unfreeze:
-            clock.unfreeze()
+            states[world.name] = RUNNING
         elif command.reset:
-            clock.reset()
+            states[world.name] = BUILT
+    store: StateStore = request.app.state.store
+    await store.set_clocks(worlds, states)  # StoreUnavailableError: a 503 naming the store
     return _json(_clock_listing(targets))
 
 
@@ -350,14 +394,14 @@ ROUTES = [
     Route("/__admin/scenarios", guarded(scenarios), methods=["GET"]),
     Route("/__admin/memory", guarded(memory), methods=["GET"]),
     Route("/__admin/scenarios/reload", guarded(reload_scenarios), methods=["POST"]),
-    Route("/__admin/scenarios/default", guarded(set_default), methods=["PUT"]),
+    Route("/__admin/scenarios/default", guarded(fleet_control("default scenario")(set_default)), methods=["PUT"]),
     Route("/__admin/journal", guarded(journal_entries), methods=["GET"]),
-    Route("/__admin/journal", guarded(clear_journal), methods=["DELETE"]),
+    Route("/__admin/journal", guarded(fleet_control("journal")(clear_journal)), methods=["DELETE"]),
     Route("/__admin/clock", guarded(get_clock), methods=["GET"]),
-    Route("/__admin/clock", guarded(set_clock), methods=["POST"]),
+    Route("/__admin/clock", guarded(fleet_control("clock")(set_clock)), methods=["POST"]),
     Route("/__admin/faults", guarded(list_faults), methods=["GET"]),
-    Route("/__admin/faults", guarded(add_faults), methods=["POST"]),
-    Route("/__admin/faults", guarded(clear_faults), methods=["DELETE"]),
-    Route("/__admin/faults/{rule_id:int}", guarded(remove_fault), methods=["DELETE"]),
-    Route("/__admin/reset", guarded(reset), methods=["POST"]),
+    Route("/__admin/faults", guarded(fleet_control("faults")(add_faults)), methods=["POST"]),
+    Route("/__admin/faults", guarded(fleet_control("faults")(clear_faults)), methods=["DELETE"]),
+    Route("/__admin/faults/{rule_id:int}", guarded(fleet_control("faults")(remove_fault)), methods=["DELETE"]),
+    Route("/__admin/reset", guarded(fleet_control("reset")(reset)), methods=["POST"]),
 ]

@@ -32,6 +32,8 @@ from mockserver.errors import RequestError
 from mockserver.offload import Renderer
 from mockserver.reload import watch_scenarios
 from mockserver.settings import Settings
+from mockserver.state import open_store
+from mockserver.state.store import StateStore
 from mockserver.worlds import Worlds
 
 log = logging.getLogger("mockserver.requests")
@@ -108,6 +110,20 @@ class RequestLog:
             )
 
 
+class StateSync:
+    """ASGI middleware: bring the worlds up to the shared store's state (clocks, default) before each request."""
+
+    def __init__(self, app: ASGIApp, *, store: StateStore, worlds: Worlds) -> None:
+        self.app = app
+        self.store = store
+        self.worlds = worlds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.store.sync(self.worlds)  # never raises; waits at most the store's short timeout
+        await self.app(scope, receive, send)
+
+
 def build_app(settings: Settings | None = None) -> Starlette:
     """Build the ASGI app serving the worlds that `settings` name."""
     settings = settings or Settings()
@@ -127,20 +143,24 @@ def build_app(settings: Settings | None = None) -> Starlette:
         Exception: _server_error,
     }
     worlds = Worlds(settings)
+    store = open_store(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if not settings.reload:
-            yield
-            return
-        stop = asyncio.Event()
-        watcher = asyncio.create_task(watch_scenarios(worlds, stop))
         try:
-            yield
+            if not settings.reload:
+                yield
+                return
+            stop = asyncio.Event()
+            watcher = asyncio.create_task(watch_scenarios(worlds, stop))
+            try:
+                yield
+            finally:
+                stop.set()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(watcher, 5)
         finally:
-            stop.set()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(watcher, 5)
+            await store.close()
 
     app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
     app.router.redirect_slashes = False
@@ -149,7 +169,10 @@ def build_app(settings: Settings | None = None) -> Starlette:
     app.state.journal = Journal(settings.journal_size, settings.journal_bytes)
     app.state.faults = Faults()
     app.state.renderer = Renderer(settings.render_timeout)
+    app.state.store = store
     app.add_middleware(controls.ControlsMiddleware, worlds=worlds, journal=app.state.journal, faults=app.state.faults)
+    if store.shared:  # outside the controls: a fault's `after`/`before` and the chosen world see the fleet's state
+        app.add_middleware(StateSync, store=store, worlds=worlds)
     # Outside the controls (a refused admin request never reaches them), inside the log (it shows the refusal).
     app.add_middleware(OriginGuard, allow_hosts=settings.allow_hosts)
     if settings.log_requests:
