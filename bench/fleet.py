@@ -1,6 +1,7 @@
 """The fleet: throughput with 1, 2 and 4 server processes, and the Redis state backend against the in-process one.
 
-    python bench/fleet.py [--quick] [--duration S] [--processes 1,2,4] [--code DIR] [--out bench/RESULTS-fleet.md]
+    python bench/fleet.py [--quick] [--duration S] [--rounds R] [--processes 1,2,4] [--no-ports] [--code DIR]
+                          [--out bench/RESULTS-fleet.md]
 
 Two loads on 127.0.0.1, with the benchmarks' frozen clock: the cached default query (`GET /v1/usages` of `default`)
 and bench/mixed.lua. Fleets: `mockserver serve --workers N` on one port, and N `serve` processes on N ports (wrk's
@@ -13,8 +14,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -109,7 +112,7 @@ class Outcome:
     runs: list[Run] = field(default_factory=list)
     identical: bool = True  # every process of every fleet answered the default query with the same bytes
     body_bytes: int = 0
-    settle: dict[str, float] = field(default_factory=dict)  # fleet label -> seconds from launch to all warmed up
+    settle: dict[str, float] = field(default_factory=dict)  # fleet label -> seconds from launch to all up and idle
 
 
 # -- processes ------------------------------------------------------------------------------------------------------
@@ -132,8 +135,8 @@ def serve_argv(code: Path | None, port: int, workers: int | None, state: str | N
     return argv
 
 
-def redis_skip_reason(code: Path | None) -> str | None:
-    """None when the Redis part can run; otherwise why not, in one sentence."""
+def has_state_option(code: Path | None) -> bool:
+    """Whether this tree's `serve` takes `--state` (the Redis state backend)."""
     done = subprocess.run(
         [*launcher(code), "serve", "--help"],
         capture_output=True,
@@ -142,7 +145,12 @@ def redis_skip_reason(code: Path | None) -> str | None:
         check=False,
         env={**os.environ, **code_env(code)},
     )
-    if "--state" not in done.stdout:
+    return "--state" in done.stdout
+
+
+def redis_skip_reason(state_option: bool) -> str | None:
+    """None when the Redis part can run; otherwise why not, in one sentence."""
+    if not state_option:
         return "`mockserver serve --help` does not mention `--state`: the Redis state backend is not in this tree"
     missing = [name for name in ("redis-server", "redis-cli") if shutil.which(name) is None]
     if missing:
@@ -219,8 +227,6 @@ def wait_redis(proc: subprocess.Popen[bytes], port: int, log: Path, timeout: flo
 
 def free_ports(count: int) -> list[int]:
     """`count` distinct free ports (held open together while chosen, so no two are the same)."""
-    import socket
-
     with contextlib.ExitStack() as stack:
         socks = [stack.enter_context(socket.socket()) for _ in range(count)]
         for sock in socks:
@@ -234,7 +240,7 @@ def record(report: Report, argv: list[str], labels: dict[int, str], env: dict[st
 
     def named(text: str) -> str:
         for port, name in labels.items():
-            text = text.replace(str(port), name)
+            text = re.sub(rf"(?<!\d){port}(?!\d)", name, text)  # whole numbers only: not inside NOW_S
         return text
 
     report.command([named(arg) for arg in argv], {k: named(v) for k, v in (env or {}).items()} or None)
@@ -419,7 +425,7 @@ def runs_table(outcome: Outcome) -> list[str]:
     return lines
 
 
-def facts(code: Path | None, skip: str | None) -> list[tuple[str, str]]:
+def facts(code: Path | None, state_option: bool) -> list[tuple[str, str]]:
     rows = [(k, v) for k, v in machine() if not k.startswith(("node", "Pinning"))]
     if code:
         git = subprocess.run(
@@ -432,7 +438,7 @@ def facts(code: Path | None, skip: str | None) -> list[tuple[str, str]]:
     rows.append(
         ("redis-server / redis (Python)", f"{tool_version(['redis-server', '--version'])} / {version('redis')}")
     )
-    rows.append(("`serve --state`", "available" if skip is None or "redis-server" in skip else "not in this tree"))
+    rows.append(("`serve --state`", "available" if state_option else "not in this tree"))
     rows.append(("Placement", PLACEMENT if pinned(LOAD_CPU) else "none (fewer than 2 CPUs, or no taskset)"))
     return rows
 
@@ -509,7 +515,8 @@ def main(argv: list[str] | None = None) -> int:
     counts = sorted({int(n) for n in args.processes.split(",")})
     code = args.code.resolve() if args.code else None
     report = Report()
-    skip = redis_skip_reason(code)
+    state_option = has_state_option(code)
+    skip = redis_skip_reason(state_option)
     if skip:
         report.notes.append(f"Redis part skipped: {skip}.")
     report.notes.append(PLACEMENT)
@@ -538,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
         report.notes.append(f"No Redis commands during the loads of {', '.join(idle)}: is `--state` in effect?")
     elapsed = time.perf_counter() - began
     rows = [
-        *facts(code, skip),
+        *facts(code, state_option),
         ("Load average (1 min) at each fleet, and after", " / ".join([*report.loads, load_average()])),
     ]
     write_results(args.out, outcome, report, rows, skip, sys.argv[1:] if argv is None else argv, elapsed)
