@@ -106,6 +106,11 @@ class Run:
     redis_commands: float | None = None  # Redis commands per API request
     round: int = 1
 
+    @property
+    def cpu_ms(self) -> float:
+        """CPU milliseconds per request of the servers and redis-server together: what the state backend adds."""
+        return (self.server_cores + (self.redis_cores or 0.0)) * 1000 / max(self.result.rps, 1e-9)
+
 
 @dataclass
 class Outcome:
@@ -383,7 +388,10 @@ def summary(outcome: Outcome, counts: list[int], skip: str | None) -> list[str]:
                 for n in counts:
                     run = find(runs, Fleet(layout, n, state), load) or (base if n == 1 and layout == "ports" else None)
                     if run and base:
-                        cells.append(f"{n}: {run.result.rps:,.0f} req/s ({run.result.rps / base.result.rps:.2f}x)")
+                        cells.append(
+                            f"{n}: {run.result.rps:,.0f} req/s ({run.result.rps / base.result.rps:.2f}x, "
+                            f"servers {run.server_cores:.2f} cores)"
+                        )
                 if len(cells) > 1:
                     shape = "`serve --workers N`, one port" if layout == "workers" else "N `serve` processes, N ports"
                     lines.append(f"| Fleet, {shape}, {state}: {what} | {'; '.join(cells)} | reported | |")
@@ -396,7 +404,8 @@ def summary(outcome: Outcome, counts: list[int], skip: str | None) -> list[str]:
                     share = redis.result.rps / memory.result.rps
                     lines.append(
                         f"| Redis state / in-process, {redis.fleet.shape}: {what} | "
-                        f"{share:.2f}x ({redis.result.rps:,.0f} vs {memory.result.rps:,.0f} req/s) | "
+                        f"{share:.2f}x ({redis.result.rps:,.0f} vs {memory.result.rps:,.0f} req/s; CPU per "
+                        f"request {redis.cpu_ms:.2f} vs {memory.cpu_ms:.2f} ms with redis-server's) | "
                         f">= {REDIS_SHARE}x | {'yes' if share >= REDIS_SHARE else '**no**'} |"
                     )
     if skip:
@@ -407,8 +416,8 @@ def summary(outcome: Outcome, counts: list[int], skip: str | None) -> list[str]:
 def runs_table(outcome: Outcome) -> list[str]:
     lines = [
         "| Fleet | Round | Load | Requests | req/s | vs 1 process | p50 | p99 | Non-2xx | Timeouts | Server CPU | "
-        "wrk CPU | redis-server CPU | Other CPU | Redis cmds/request |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "wrk CPU | redis-server CPU | Other CPU | CPU ms/request | Redis cmds/request |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in outcome.runs:
         load = run.result
@@ -420,7 +429,7 @@ def runs_table(outcome: Outcome) -> list[str]:
             f"| {run.fleet.label} | {run.round} | {LOADS[run.load]} | {load.requests:,} in {load.seconds:.1f} s | "
             f"{load.rps:,.0f} | {scale} | {load.p50_ms:.2f} ms | {load.p99_ms:.2f} ms | {load.non_2xx:,} | "
             f"{load.timeouts} | {run.server_cores:.2f} | {run.wrk_cores:.2f} | {redis_cpu} | {run.others_cores:.2f} | "
-            f"{commands} |"
+            f"{run.cpu_ms:.2f} | {commands} |"
         )
     return lines
 
@@ -461,7 +470,8 @@ def write_results(
         f"`GET {REPEATED_DEFAULT}` of `default` ({outcome.body_bytes / 1024:.0f} KB), clock frozen at {NOW}; "
         f"the mixed load is `mixed.lua`. wrk: -t<N> -c{WRK_CONNECTIONS} after a warm-up run; "
         "CPU columns are CPU seconds per second of the measured run (1.00 = one core busy; 2 cores in all); "
-        "Other CPU is what the rest of the machine used meanwhile.",
+        "Other CPU is what the rest of the machine used meanwhile; CPU ms/request is the servers' and "
+        "redis-server's CPU time per request, less sensitive to other work than req/s.",
         "",
         "## Summary",
         "",
