@@ -328,13 +328,16 @@ def wrk(
     return parse_wrk(output, argv)
 
 
-def run_wrk(argv: list[str], timeout: float) -> tuple[int, str]:
+def run_wrk(argv: list[str], timeout: float, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run wrk; when its script prints the DONE_MARKER line, interrupt it (SIGINT: it stops and reports).
 
     A script's `wrk.thread:stop()` ends the requests but not wrk, which sleeps out `-d` and then reports that whole
-    time; the interrupt ends the run when the requests do, so the reported time and rate are the real ones.
+    time; the interrupt ends the run when the requests do, so the reported time and rate are the real ones. `env`
+    adds to wrk's environment (what a script reads with `os.getenv`).
     """
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})}
+    )
     lines: list[str] = []
 
     def read() -> None:
