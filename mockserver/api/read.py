@@ -20,6 +20,7 @@ from starlette.routing import Route
 from mockserver.api.auth import authenticate, parse_authorization
 from mockserver.contract.lists import QueryReader
 from mockserver.controls.journal import JOB_STATUS_HEADER
+from mockserver.controls.routes import ENDPOINT_PATHS
 from mockserver.world import ai_models, assets, collections, jobs, team
 from mockserver.world.access import ReadContext, access_of
 from mockserver.world.world import World
@@ -42,20 +43,25 @@ class Endpoint:
         return "{id}" not in self.path
 
 
-ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("teams.list", "/teams", team.list_teams, team_data=True),
-    Endpoint("teams.retrieve", "/teams/{id}", team.retrieve_team, team_data=True),
-    Endpoint("teams.retrieve_limits", "/teams/{id}/limits", team.retrieve_limits, team_data=True),
-    Endpoint("projects.list", "/projects", team.list_projects),
-    Endpoint("projects.retrieve", "/projects/{id}", team.retrieve_project),
-    Endpoint("jobs.list", "/jobs", jobs.list_jobs),
-    Endpoint("jobs.retrieve", "/jobs/{id}", jobs.retrieve_job),
-    Endpoint("assets.list", "/assets", assets.list_assets),
-    Endpoint("assets.retrieve", "/assets/{id}", assets.retrieve_asset),
-    Endpoint("models.list", "/models", ai_models.list_models),
-    Endpoint("models.retrieve", "/models/{id}", ai_models.retrieve_model),
-    Endpoint("collections.list", "/collections", collections.list_collections),
-    Endpoint("collections.retrieve", "/collections/{id}", collections.retrieve_collection),
+# The views by SDK call; the paths are the controls' table (`ENDPOINT_PATHS`), the one list of the API's routes.
+_VIEWS: dict[str, tuple[View, bool]] = {
+    "teams.list": (team.list_teams, True),
+    "teams.retrieve": (team.retrieve_team, True),
+    "teams.retrieve_limits": (team.retrieve_limits, True),
+    "projects.list": (team.list_projects, False),
+    "projects.retrieve": (team.retrieve_project, False),
+    "jobs.list": (jobs.list_jobs, False),
+    "jobs.retrieve": (jobs.retrieve_job, False),
+    "assets.list": (assets.list_assets, False),
+    "assets.retrieve": (assets.retrieve_asset, False),
+    "models.list": (ai_models.list_models, False),
+    "models.retrieve": (ai_models.retrieve_model, False),
+    "collections.list": (collections.list_collections, False),
+    "collections.retrieve": (collections.retrieve_collection, False),
+}
+ENDPOINTS: tuple[Endpoint, ...] = tuple(
+    Endpoint(name, ENDPOINT_PATHS[name], view, team_data=team_data)  # type: ignore[index]
+    for name, (view, team_data) in _VIEWS.items()
 )
 # The first segment of each read path: requests under these (with or without `/v1`) are API requests.
 READ_ROOTS = tuple(sorted({"/" + e.path.split("/")[1] for e in ENDPOINTS}))

@@ -22,8 +22,7 @@ EndpointName = Literal[
     "collections.list",
     "collections.retrieve",
 ]
-# The path templates of `mockserver.api.read.ENDPOINTS`, written out here because the API imports the controls
-# (`mockserver.api.read` imports the world; a test checks that the two tables agree).
+# The path of each endpoint under `/v1`: the one table of the API's routes (`mockserver.api.read` serves these).
 ENDPOINT_PATHS: dict[EndpointName, str] = {
     "usages.list": "/usages",
     "teams.list": "/teams",
