@@ -3,17 +3,18 @@
 Fixtures: `mockserver` (the per-test handle), `mockserver_session` (the running server), `mockserver_settings`
 (override it to configure). Marker: `@pytest.mark.mockserver(scenario=..., now=..., contract=..., drift=...)`.
 Ini options: `mockserver_scenarios`, `mockserver_scenario`, `mockserver_seed`, `mockserver_now`, `mockserver_state`,
-`mockserver_state_namespace`.
+`mockserver_state_namespace`, `mockserver_url`.
 Built only on the public API: `build_app`, `Settings`, the app's worlds, journal and faults.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ import pytest
 from mockserver.controls.faults import FaultRule
 from mockserver.controls.journal import Journal, JournalEntry
 from mockserver.settings import Settings
+from mockserver.state.store import ClockState
 from mockserver.state.url import check_namespace, check_state_url
 from mockserver.world.clock import parse_duration, parse_instant
 
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
 MARKER = "mockserver"
+_URL = pytest.StashKey[str]()
 START_TIMEOUT_S = 30.0
 
 
@@ -53,6 +56,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="",
     )
     parser.addini(
+        "mockserver_url",
+        "send the fixture's clients here (e.g. a load balancer in front of a fleet sharing mockserver_state) "
+        "instead of the session's own server (default: MOCK_URL, else the session's server)",
+        default="",
+    )
+    parser.addini(
         "mockserver_state_namespace",
         "the prefix of the state's keys in Redis (default: MOCK_STATE_NAMESPACE, else mockserver)",
         default="",
@@ -69,7 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
 class MockServerSession:
     """The server started once per session: a uvicorn thread serving `build_app(settings)` on a free port."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, url: str | None = None) -> None:
         import uvicorn
 
         from mockserver.api import build_app
@@ -90,16 +99,26 @@ class MockServerSession:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("mockserver did not start")
             time.sleep(0.005)
+        self.loop: asyncio.AbstractEventLoop = self.app.state.loop
+        self.store = self.app.state.store
+        self.own_url = self.url
+        if url:
+            self.url = url.rstrip("/")  # the fleet's address: the fixture's clients go there
 
     @property
     def base_url(self) -> str:
         return self.url + "/v1"
 
+    def call(self, work: Coroutine[Any, Any, Any]) -> Any:
+        """Run a store call on the server's event loop (where its connections live) and return its result."""
+        return asyncio.run_coroutine_threadsafe(work, self.loop).result(START_TIMEOUT_S)
+
     def reset(self) -> None:
-        """World state, clocks, fault rules and sequences, journal, default scenario: all back to the start."""
+        """World state, clocks, fault rules and sequences, journal, default scenario: all back to the start
+        (with `mockserver_state`: for every process of the fleet)."""
         from mockserver.api.admin import reset_state
 
-        reset_state(self.app, clear_faults=True)
+        self.call(reset_state(self.app, clear_faults=True))
 
     def stop(self) -> None:
         self._server.should_exit = True
@@ -110,11 +129,14 @@ class Clock:
     """The clock of every world (or of one scenario): frozen, set, advanced."""
 
     def __init__(self, session: MockServerSession) -> None:
+        self._session = session
         self._worlds = session.app.state.worlds
 
-    def _clocks(self, scenario: str | None) -> list[Any]:
-        worlds = self._worlds.worlds
-        return [worlds[scenario].clock] if scenario else [w.clock for w in worlds.values()]
+    def _set(self, scenario: str | None, state: Callable[[Any], ClockState]) -> None:
+        """Give the clocks of every world (or of `scenario`) a state, through the store (a fleet's: everywhere)."""
+        worlds = [self._worlds.get(scenario)] if scenario else list(self._worlds.worlds.values())
+        states = {world.name: state(world.clock) for world in worlds}
+        self._session.call(self._session.store.set_clocks(self._worlds, states))
 
     def now(self, scenario: str | None = None) -> int:
         """The current time of a world (the default one) in epoch milliseconds."""
@@ -129,18 +151,15 @@ class Clock:
     def set(self, instant: str | int, scenario: str | None = None) -> None:
         """Freeze the clock at an ISO instant or epoch ms."""
         at = parse_instant(instant) if isinstance(instant, str) else instant
-        for clock in self._clocks(scenario):
-            clock.freeze(at)
+        self._set(scenario, lambda clock: at)
 
     def freeze(self, scenario: str | None = None) -> None:
-        for clock in self._clocks(scenario):
-            clock.freeze()
+        self._set(scenario, lambda clock: clock.now())
 
     def advance(self, by: str | int, scenario: str | None = None) -> None:
         """Move the clock on by a duration (`"90s"`, `"2h"`) or milliseconds."""
         ms = parse_duration(by) if isinstance(by, str) else by
-        for clock in self._clocks(scenario):
-            clock.advance(ms)
+        self._set(scenario, lambda clock: clock.now() + ms)
 
 
 class MockServer:
@@ -157,7 +176,9 @@ class MockServer:
     # -- scenario and contract -----------------------------------------------------------------------------
     def use(self, scenario: str) -> None:
         """Serve `scenario` by default for the rest of this test."""
-        self.app.state.worlds.set_default(scenario)
+        worlds = self.app.state.worlds
+        worlds.get(scenario)  # an unknown name: the error lists the known ones
+        self._session.call(self._session.store.set_default(worlds, scenario))
 
     @property
     def scenario(self) -> str:
@@ -172,7 +193,8 @@ class MockServer:
         """Add a fault rule (a `FaultRule`, a dict as in a scenario file, or keyword fields); return its id."""
         if not isinstance(rule, FaultRule):
             rule = FaultRule.model_validate({**(rule or {}), **fields})
-        return int(self.app.state.faults.add(rule))
+        ids = self._session.call(self._session.store.add_faults([rule]))
+        return int(ids[0])
 
     @property
     def faults(self) -> Any:
@@ -181,7 +203,8 @@ class MockServer:
     # -- journal -------------------------------------------------------------------------------------------
     @property
     def journal(self) -> Journal:
-        journal: Journal = self.app.state.journal
+        """The journal as it is now (with `mockserver_state`: the fleet's, every process's requests in order)."""
+        journal: Journal = self._session.call(self._session.store.journal())[0]
         return journal
 
     def requests(self, **match: Any) -> list[JournalEntry]:
@@ -259,6 +282,7 @@ def mockserver_settings(pytestconfig: pytest.Config) -> Settings:
     seed = _ini(pytestconfig, "mockserver_seed")
     now = _ini(pytestconfig, "mockserver_now")
     state = _ini(pytestconfig, "mockserver_state") or os.environ.get("MOCK_STATE") or None
+    pytestconfig.stash[_URL] = _ini(pytestconfig, "mockserver_url") or os.environ.get("MOCK_URL") or ""
     namespace = _ini(pytestconfig, "mockserver_state_namespace") or os.environ.get("MOCK_STATE_NAMESPACE")
     try:
         if state is not None:
@@ -279,7 +303,7 @@ def mockserver_settings(pytestconfig: pytest.Config) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def mockserver_session(mockserver_settings: Settings) -> Iterator[MockServerSession]:
+def mockserver_session(mockserver_settings: Settings, pytestconfig: pytest.Config) -> Iterator[MockServerSession]:
     """The server, started on first use and stopped at the end of the session."""
     if mockserver_settings.state is not None:
         from mockserver.errors import StateError
@@ -289,7 +313,7 @@ def mockserver_session(mockserver_settings: Settings) -> Iterator[MockServerSess
             check_reachable(mockserver_settings.state)
         except StateError as exc:
             pytest.fail(f"mockserver_state: {exc}", pytrace=False)
-    session = MockServerSession(mockserver_settings)
+    session = MockServerSession(mockserver_settings, pytestconfig.stash.get(_URL, "") or None)
     yield session
     session.stop()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from mockserver.offload import in_daemon_thread
@@ -12,9 +13,11 @@ from mockserver.worlds import SCENARIO_SUFFIXES, Worlds
 log = logging.getLogger("mockserver")
 
 
-async def watch_scenarios(worlds: Worlds, stop: asyncio.Event) -> None:
+async def watch_scenarios(
+    worlds: Worlds, stop: asyncio.Event, on_reload: Callable[[], Awaitable[None]] | None = None
+) -> None:
     """Rebuild each changed scenario file's world until `stop` is set; a broken edit keeps the old world, a
-    deleted file's world goes (the default's stays, with a warning)."""
+    deleted file's world goes (the default's stays, with a warning); `on_reload` runs after each round of changes."""
     from watchfiles import awatch
 
     location = worlds.settings.scenario_directory()
@@ -36,3 +39,7 @@ async def watch_scenarios(worlds: Worlds, stop: asyncio.Event) -> None:
             # In a daemon thread, which a SIGTERM does not wait for.
             if path.is_file() and await in_daemon_thread(worlds.load_file, path):
                 log.info("reloaded scenario %s", path)
+        if paths:
+            worlds.generation += 1
+            if on_reload is not None:
+                await on_reload()

@@ -80,6 +80,7 @@ class Worlds:
         # One byte budget for the caches of every world, reloaded ones included (a replaced world's go with it).
         self.cache_budget = CacheBudget(settings.cache_bytes)
         self.load_all(require_default)
+        self.generation = 1  # reloads completed, plus one: `/__admin/scenarios` shows it for every process
         if settings.contract:
             self.set_contract(settings.contract)
 
@@ -114,7 +115,9 @@ class Worlds:
         present = scenario_files(self.settings.scenario_directory())
         for path in sorted({*self.files, *self.errors} - {str(p) for p in present}):
             self.remove_file(Path(path))  # first: a moved file's new path can then claim its scenario name
-        return [str(path) for path in present if not self.load_file(path)]
+        failed = [str(path) for path in present if not self.load_file(path)]
+        self.generation += 1
+        return failed
 
     def load_file(self, path: Path) -> bool:
         """(Re)load one file; on error keep the last good world and record the error. True if it loaded."""

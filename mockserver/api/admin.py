@@ -20,9 +20,9 @@ from starlette.routing import Route
 from mockserver import __version__
 from mockserver.api.errors import error_response
 from mockserver.contract.query import EARLIEST_MS, LATEST_MS
-from mockserver.controls.faults import FaultRule, Faults, declared_rules
+from mockserver.controls.faults import FaultRule, declared_rules
 from mockserver.controls.journal import Journal
-from mockserver.errors import ConflictError, NotFoundError, QueryError
+from mockserver.errors import ConflictError, NotFoundError, QueryError, StoreUnavailableError
 from mockserver.offload import in_daemon_thread
 from mockserver.scenario.spec import Spec
 from mockserver.settings import Settings
@@ -82,10 +82,14 @@ def fleet_control(area: str) -> Callable[[Handler], Handler]:
     return wrap
 
 
+def _change_of(area: str) -> str:
+    return "a reload of the scenarios" if area == "reload" else f"a change of the {area}"
+
+
 def _not_shared(settings: Settings, shared: frozenset[str], area: str) -> str:
     if settings.state is None:
         return (
-            f"This server runs {settings.workers} worker processes that share no state: a change of the {area} "
+            f"This server runs {settings.workers} worker processes that share no state: {_change_of(area)} "
             "would reach one of them only. Pass `--state redis://HOST:PORT/DB` (or MOCK_STATE) to share run-time "
             "state between them, or declare it in the scenario file"
         )
@@ -133,6 +137,7 @@ def _scenario_listing(worlds: Worlds) -> dict[str, Any]:
     files = {name: path for path, name in worlds.files.items()}
     return {
         "default": worlds.default_name,
+        "generation": worlds.generation,
         "scenarios": [
             {
                 "name": name,
@@ -156,8 +161,21 @@ def _scenario_listing(worlds: Worlds) -> dict[str, Any]:
     }
 
 
+async def _processes(request: Request) -> dict[str, Any]:
+    """This process and (in a fleet) every process sharing the store, each with its loaded generation."""
+    store: StateStore = request.app.state.store
+    worlds: Worlds = request.app.state.worlds
+    try:
+        listed = await store.processes(worlds)
+    except StoreUnavailableError as exc:
+        listed, problem = [{"process": store.process, "generation": worlds.generation}], str(exc)
+    else:
+        problem = None
+    return {"process": store.process, "processes": listed, **({"processesError": problem} if problem else {})}
+
+
 async def scenarios(request: Request) -> Response:
-    return _json(_scenario_listing(request.app.state.worlds))
+    return _json({**_scenario_listing(request.app.state.worlds), **await _processes(request)})
 
 
 async def memory(request: Request) -> Response:
@@ -174,7 +192,10 @@ async def reload_scenarios(request: Request) -> Response:
     # Building worlds is CPU work: off the event loop, so requests keep flowing (as live reload does); in a daemon
     # thread, so that a SIGTERM does not wait for it.
     failed = await in_daemon_thread(worlds.reload_all)
-    return _json({"reloaded": not failed, "failed": failed, **_scenario_listing(worlds)})
+    store: StateStore = request.app.state.store
+    await store.announce_reload()  # every other process rebuilds from its own files (StoreUnavailableError: 503)
+    listing = {**_scenario_listing(worlds), **await _processes(request)}
+    return _json({"reloaded": not failed, "failed": failed, **listing})
 
 
 class DefaultCommand(Spec):
@@ -209,7 +230,8 @@ async def journal_entries(request: Request) -> Response:
     """Recorded requests, oldest first: filters `method`, `path` (or a template: `/v1/jobs/{id}`), `endpoint` (an SDK
     call name: `jobs.retrieve`), `scenario`, `status`, `query=name=value` (repeatable), `since` (entries after this
     id) and `limit` (the newest ones; default 1000)."""
-    journal: Journal = request.app.state.journal
+    store: StateStore = request.app.state.store
+    journal, unwritten = await store.journal()  # a fleet's: every process's entries, in the order written
     params = request.query_params
     query = {}
     for item in params.getlist("query"):
@@ -241,12 +263,15 @@ async def journal_entries(request: Request) -> Response:
     assert limit is not None
     matched = len(entries)
     entries = entries[-limit:] if limit > 0 else []
-    return _json({"total": len(journal), "matched": matched, "entries": [e.to_json() for e in entries]})
+    listing = {"total": len(journal), "matched": matched, "entries": [e.to_json() for e in entries]}
+    if store.shared:
+        listing["unwritten"] = unwritten  # per process: entries it could not write while the store was away
+    return _json(listing)
 
 
 async def clear_journal(request: Request) -> Response:
-    journal: Journal = request.app.state.journal
-    return _json({"cleared": journal.clear()})
+    store: StateStore = request.app.state.store
+    return _json({"cleared": await store.clear_journal()})
 
 
 # -- clock ---------------------------------------------------------------------------------------------------------
@@ -328,19 +353,19 @@ async def set_clock(request: Request) -> Response:
 
 # -- faults ---------------------------------------------------------------------------------------------------------
 async def list_faults(request: Request) -> Response:
-    faults: Faults = request.app.state.faults
+    store: StateStore = request.app.state.store
     worlds: Worlds = request.app.state.worlds
     declared = [
         {"scenario": name, "rules": [r.model_dump(mode="json", by_alias=True, exclude_unset=True) for r in rules]}
         for name, world in sorted(worlds.worlds.items())
         if (rules := declared_rules(world))
     ]
-    return _json({"rules": faults.describe(), "scenarioRules": declared})
+    return _json({"rules": await store.describe_faults(), "scenarioRules": declared})
 
 
 async def add_faults(request: Request) -> Response:
     """Install one rule (a JSON object) or several (a list); 201 with their ids."""
-    faults: Faults = request.app.state.faults
+    store: StateStore = request.app.state.store
     body = await _body(request)
     items = body if isinstance(body, list) else [body]
     try:
@@ -348,43 +373,40 @@ async def add_faults(request: Request) -> Response:
     except ValidationError as exc:
         return _validation_error(exc)
     try:
-        ids = [faults.add(rule) for rule in rules]
+        ids = await store.add_faults(rules)
     except ValueError as exc:
         raise QueryError(str(exc)) from None
     return _json({"ids": ids, "id": ids[0] if len(ids) == 1 else None}, status=201)
 
 
 async def clear_faults(request: Request) -> Response:
-    faults: Faults = request.app.state.faults
-    faults.clear()
+    store: StateStore = request.app.state.store
+    await store.clear_faults()
     return _json({"rules": []})
 
 
 async def remove_fault(request: Request) -> Response:
-    faults: Faults = request.app.state.faults
+    store: StateStore = request.app.state.store
     rule_id = request.path_params["rule_id"]
     try:
-        faults.remove(rule_id)
+        await store.remove_fault(rule_id)
     except KeyError:
         raise NotFoundError(f"No fault rule with id {rule_id}", code="UNKNOWN_FAULT_RULE") from None
     return _json({"removed": rule_id})
 
 
 # -- reset ----------------------------------------------------------------------------------------------------------
-def reset_state(app: Starlette, *, clear_faults: bool = False) -> None:
+async def reset_state(app: Starlette, *, clear_faults: bool = False) -> None:
     """Back to the state after start: worlds (clocks, default scenario, contract), rule counters and sequences,
-    the journal; installed fault rules stay unless `clear_faults` (the pytest plugin clears them per test)."""
-    faults: Faults = app.state.faults
-    app.state.worlds.reset()
-    if clear_faults:
-        faults.clear()
-    faults.reset()
-    app.state.journal.clear()
+    the journal; installed fault rules stay unless `clear_faults` (the pytest plugin clears them per test).
+    In a fleet, for every process (a pinned contract is this process's own)."""
+    store: StateStore = app.state.store
+    await store.reset(app.state.worlds, clear_faults=clear_faults)
 
 
 async def reset(request: Request) -> Response:
     """`POST /__admin/reset` (installed fault rules stay: `DELETE /__admin/faults` removes them)."""
-    reset_state(request.app)
+    await reset_state(request.app)
     return _json({"reset": True})
 
 
@@ -393,7 +415,7 @@ ROUTES = [
     Route("/__admin/health", health, methods=["GET"]),
     Route("/__admin/scenarios", guarded(scenarios), methods=["GET"]),
     Route("/__admin/memory", guarded(memory), methods=["GET"]),
-    Route("/__admin/scenarios/reload", guarded(reload_scenarios), methods=["POST"]),
+    Route("/__admin/scenarios/reload", guarded(fleet_control("reload")(reload_scenarios)), methods=["POST"]),
     Route("/__admin/scenarios/default", guarded(fleet_control("default scenario")(set_default)), methods=["PUT"]),
     Route("/__admin/journal", guarded(journal_entries), methods=["GET"]),
     Route("/__admin/journal", guarded(fleet_control("journal")(clear_journal)), methods=["DELETE"]),

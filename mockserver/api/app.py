@@ -143,34 +143,41 @@ def build_app(settings: Settings | None = None) -> Starlette:
         Exception: _server_error,
     }
     worlds = Worlds(settings)
-    store = open_store(settings)
+    journal = Journal(settings.journal_size, settings.journal_bytes)
+    faults = Faults()
+    store = open_store(settings, faults, journal)
+
+    async def announce_reload() -> None:
+        try:
+            await store.announce_reload()
+        except RequestError as exc:  # the store is away: the other processes reload on their own edits only
+            log.warning("%s", exc)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.loop = asyncio.get_running_loop()  # the pytest plugin runs store calls on it
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(store.run(worlds, stop))]
+        if settings.reload:
+            tasks.append(asyncio.create_task(watch_scenarios(worlds, stop, announce_reload)))
         try:
-            if not settings.reload:
-                yield
-                return
-            stop = asyncio.Event()
-            watcher = asyncio.create_task(watch_scenarios(worlds, stop))
-            try:
-                yield
-            finally:
-                stop.set()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(watcher, 5)
+            yield
         finally:
+            stop.set()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(task, 5)
             await store.close()
 
     app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
     app.router.redirect_slashes = False
     app.state.worlds = worlds
     app.state.settings = settings
-    app.state.journal = Journal(settings.journal_size, settings.journal_bytes)
-    app.state.faults = Faults()
+    app.state.journal = journal  # this process's own journal (the fleet's is the store's: `store.journal()`)
+    app.state.faults = faults
     app.state.renderer = Renderer(settings.render_timeout)
     app.state.store = store
-    app.add_middleware(controls.ControlsMiddleware, worlds=worlds, journal=app.state.journal, faults=app.state.faults)
+    app.add_middleware(controls.ControlsMiddleware, worlds=worlds, store=store)
     if store.shared:  # outside the controls: a fault's `after`/`before` and the chosen world see the fleet's state
         app.add_middleware(StateSync, store=store, worlds=worlds)
     # Outside the controls (a refused admin request never reaches them), inside the log (it shows the refusal).

@@ -442,7 +442,7 @@ def declared_rules(world: World) -> Sequence[FaultRule]:
     return world.scenario.__dict__.get("faults") or ()
 
 
-class _RuleState:
+class RuleState:
     """One rule and its progress: matching calls seen, calls it fired on, its rng."""
 
     def __init__(self, rule: FaultRule, source: str) -> None:
@@ -517,9 +517,9 @@ class Faults:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._rules: dict[int, _RuleState] = {}
+        self._rules: dict[int, RuleState] = {}
         self._next_id = 1
-        self._scenario_rules: dict[str, tuple[object, list[_RuleState]]] = {}
+        self._scenario_rules: dict[str, tuple[object, list[RuleState]]] = {}
         self._rng = random.Random(0)  # latency ranges forced by header
 
     def add(self, rule: FaultRule) -> int:
@@ -530,7 +530,7 @@ class Faults:
             rule_id = self._next_id
             self._next_id += 1
             label = f"rule {rule_id}" + (f" {rule.name!r}" if rule.name else "")
-            self._rules[rule_id] = _RuleState(rule, label)
+            self._rules[rule_id] = RuleState(rule, label)
             return rule_id
 
     def remove(self, rule_id: int) -> None:
@@ -564,39 +564,54 @@ class Faults:
         """True if any rule could fire for a request of this world (the middleware's fast path skips the rest)."""
         return bool(self._rules) or (world is not None and bool(declared_rules(world)))
 
-    def _scenario_states(self, world: World) -> list[_RuleState]:
+    def _scenario_states(self, world: World) -> list[RuleState]:
         declared = declared_rules(world)
         if not declared:
             return []
         cached = self._scenario_rules.get(world.name)
         # A reloaded scenario is a new object: its rules start over.
         if cached is None or cached[0] is not world.scenario:
-            states = [_RuleState(rule, f"scenario {world.name} rule {i + 1}") for i, rule in enumerate(declared)]
+            states = [RuleState(rule, f"scenario {world.name} rule {i + 1}") for i, rule in enumerate(declared)]
             cached = (world.scenario, states)
             self._scenario_rules[world.name] = cached
         return cached[1]
+
+    def scenario_states(self, world: World) -> list[RuleState]:
+        """The states of the rules `world`'s scenario declares (started over when the scenario is reloaded)."""
+        with self._lock:
+            return self._scenario_states(world)
+
+    def forced(self, fault_header: str) -> FaultAction:
+        """The action an `X-Mock-Fault` header asks for; QueryError if it is malformed."""
+        with self._lock:
+            return build_action(parse_fault_header(fault_header), self._rng, "X-Mock-Fault")
+
+    def with_latency(self, action: FaultAction | None, latency_header: str | None) -> FaultAction | None:
+        """`action` (None: the normal answer) delayed as an `X-Mock-Latency` header asks; QueryError if malformed."""
+        if latency_header is None:
+            return action
+        latency = parse_latency_header(latency_header)
+        with self._lock:
+            latency_ms = sample_latency(latency, self._rng)
+        if action is None:
+            action = FaultAction(kind="pass", label=f"pass +{latency_ms:.0f}ms (X-Mock-Latency)")
+        else:
+            action = replace(action, label=f"{action.label} +{latency_ms:.0f}ms (X-Mock-Latency)")
+        return replace(action, latency_ms=latency_ms)
 
     def decide(
         self, request: FaultRequest, fault_header: str | None = None, latency_header: str | None = None
     ) -> FaultAction | None:
         """What to do with a request: None to answer it normally. QueryError for a malformed control header."""
+        if fault_header is not None:
+            return self.with_latency(self.forced(fault_header), latency_header)
         action: FaultAction | None = None
         with self._lock:
-            if fault_header is not None:
-                action = build_action(parse_fault_header(fault_header), self._rng, "X-Mock-Fault")
-            else:
-                states = list(self._rules.values())
-                if request.world is not None:
-                    states += self._scenario_states(request.world)
-                for state in states:
-                    action = state.decide(request)
-                    if action is not None:
-                        break
-            if latency_header is not None:
-                latency_ms = sample_latency(parse_latency_header(latency_header), self._rng)
-                if action is None:
-                    action = FaultAction(kind="pass", label=f"pass +{latency_ms:.0f}ms (X-Mock-Latency)")
-                else:
-                    action = replace(action, label=f"{action.label} +{latency_ms:.0f}ms (X-Mock-Latency)")
-                action = replace(action, latency_ms=latency_ms)
-        return action
+            states = list(self._rules.values())
+            if request.world is not None:
+                states += self._scenario_states(request.world)
+            for state in states:
+                action = state.decide(request)
+                if action is not None:
+                    break
+        return self.with_latency(action, latency_header)

@@ -105,6 +105,7 @@ class JournalEntry:
     monotonic: float = field(default=0.0, compare=False)  # arrival on the server's monotonic clock, seconds
     truncated: bool = False  # something was cut to keep the entry to about ENTRY_BYTES (values end with a mark)
     job_status: str | None = None  # the job's status in a `jobs.retrieve` answer
+    process: str | None = None  # in a fleet's journal (`serve --state`): the process that served it, `host:pid`
 
     @property
     def endpoint(self) -> str | None:
@@ -122,6 +123,7 @@ class JournalEntry:
             f"retry {self.retry_count}" if self.retry_count is not None else None,
             f"scenario {self.scenario}" if self.scenario else None,
             f"fault {self.fault}" if self.fault else None,
+            f"process {self.process}" if self.process else None,
         ]
         shown = ", ".join(d for d in details if d)
         status = str(self.status) if self.status else "no response"
@@ -147,6 +149,7 @@ class JournalEntry:
             "truncated": self.truncated,
             "endpoint": self.endpoint,
             "jobStatus": self.job_status,
+            "process": self.process,
         }
 
     @classmethod
@@ -169,6 +172,7 @@ class JournalEntry:
             monotonic=data.get("monotonic", 0.0),
             truncated=data.get("truncated", False),
             job_status=data.get("jobStatus"),
+            process=data.get("process"),
         )
 
 

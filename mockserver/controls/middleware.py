@@ -21,12 +21,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.api.auth import parse_authorization
 from mockserver.api.errors import error_response, request_error_response
-from mockserver.controls.faults import FAULT_HEADER, LATENCY_HEADER, FaultAction, FaultRequest, Faults
+from mockserver.controls.faults import FAULT_HEADER, LATENCY_HEADER, FaultAction, FaultRequest
 from mockserver.controls.journal import (
     ACTIVITY_COUNT_HEADER,
     INTERNAL_HEADERS,
     JOB_STATUS_HEADER,
-    Journal,
     RawRequest,
 )
 from mockserver.controls.masking import parse_query
@@ -35,6 +34,7 @@ from mockserver.errors import QueryError, RequestError
 from mockserver.worlds import SCENARIO_HEADER, WORLD_SCOPE_KEY
 
 if TYPE_CHECKING:
+    from mockserver.state.store import StateStore
     from mockserver.world.world import World
     from mockserver.worlds import Worlds
 
@@ -73,21 +73,21 @@ class _Exchange:
         "activity_count",
         "arrived",
         "job_status",
-        "journal",
         "label",
         "recorded",
         "retry_after_ms",
         "scenario",
         "scope",
         "status",
+        "store",
         "unusable",
         "wall",
     )
 
-    def __init__(self, journal: Journal, scope: Scope) -> None:
+    def __init__(self, store: StateStore, scope: Scope) -> None:
         self.arrived = time.perf_counter()
         self.wall = time.time_ns() // 1_000_000
-        self.journal = journal
+        self.store = store
         self.scope = scope
         self.scenario: str | None = None
         self.label: str | None = None
@@ -122,14 +122,15 @@ class _Exchange:
             return message
         return {**message, "headers": [(n, v) for n, v in headers if n not in INTERNAL_HEADER_BYTES]}
 
-    def finish(self) -> None:
+    def finish(self) -> asyncio.Future[None] | None:
+        """Record the entry (once); a future when it is being written to a shared store."""
         if self.recorded:
-            return
+            return None
         self.recorded = True
         scope = self.scope
-        self.journal.record(
+        return self.store.record(
             RawRequest(
-                self.journal.next_id(),
+                self.store.next_id(),
                 self.wall,
                 self.arrived,
                 (time.perf_counter() - self.arrived) * 1000,
@@ -158,24 +159,26 @@ def _float(raw: bytes) -> float | None:
 class ControlsMiddleware:
     """ASGI middleware: fault and latency decisions for API requests, and a journal entry for every request."""
 
-    def __init__(self, app: ASGIApp, *, worlds: Worlds, journal: Journal, faults: Faults) -> None:
+    def __init__(self, app: ASGIApp, *, worlds: Worlds, store: StateStore) -> None:
         self.app = app
         self.worlds = worlds
-        self.journal = journal
-        self.faults = faults
+        self.store = store
         self._keys: dict[bytes, str | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
             await self.app(scope, receive, send)
             return
-        exchange = _Exchange(self.journal, scope)
+        store = self.store
+        exchange = _Exchange(store, scope)
 
         async def observed_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message = exchange.observe(message)
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
-                exchange.finish()
+                pending = exchange.finish()
+                if pending is not None:  # the fleet's journal: the call is in it before the client has its answer
+                    await store.wait_recorded(pending)
             await send(message)
 
         try:
@@ -188,10 +191,10 @@ class ControlsMiddleware:
                 if world is not None:
                     scope[WORLD_SCOPE_KEY] = world  # the handler serves the same world, selected once
                 fault_header, latency_header = headers.get(FAULT_HEADER_BYTES), headers.get(LATENCY_HEADER_BYTES)
-                if fault_header is not None or latency_header is not None or self.faults.could_apply(world):
+                if fault_header is not None or latency_header is not None or store.could_apply(world):
                     query = parse_query(scope.get("query_string", b""))
                     try:
-                        action = self.faults.decide(
+                        action = await store.decide(
                             FaultRequest(path, query, api_key, world), _text(fault_header), _text(latency_header)
                         )
                     except QueryError as exc:
