@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import free_port, serve_process, stop_process
 
 pytest_plugins = ["pytester"]
 
@@ -48,3 +48,55 @@ def test_a_bad_state_url_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*mockserver_state *: expected a Redis URL such as redis://*"])
+
+
+FLEET = """
+import os
+
+import httpx
+
+OTHER = os.environ["OTHER_PROCESS"]
+AUTH = ("test-key", "test-secret")
+
+
+def test_controls_reach_the_other_process(mockserver):
+    mockserver.fault(endpoint="usages.list", sequence=[503])
+    mockserver.clock.set("2027-01-15T08:00:00Z")
+    mockserver.use("empty-team")
+    assert httpx.get(OTHER + "/v1/usages", auth=AUTH).status_code == 503
+    assert httpx.get(OTHER + "/v1/usages", auth=AUTH).status_code == 200
+    clock = httpx.get(OTHER + "/__admin/clock", params={"scenario": "default"}).json()["clocks"][0]
+    assert clock["now"] == "2027-01-15T08:00:00.000Z"
+    assert httpx.get(OTHER + "/__admin/scenarios").json()["default"] == "empty-team"
+    # The fixture's journal is the fleet's: the other process's requests, naming it.
+    entries = mockserver.requests(endpoint="usages.list")
+    assert [e.status for e in entries] == [503, 200]
+    assert len({e.process for e in entries}) == 1 and entries[0].process
+    mockserver.assert_called(2, endpoint="usages.list")
+
+
+def test_the_next_test_starts_clean_everywhere(mockserver):
+    assert httpx.get(OTHER + "/v1/usages", auth=AUTH).status_code == 200
+    assert httpx.get(OTHER + "/__admin/scenarios").json()["default"] == "default"
+    assert len(mockserver.requests()) == 1
+
+
+def test_the_fixture_clients_can_go_to_the_fleet_address(mockserver):
+    assert mockserver.url == OTHER
+    mockserver.fault(endpoint="teams.list", status=503)
+    assert mockserver.http().get("/v1/teams").status_code == 503
+"""
+
+
+def test_the_fixture_drives_a_fleet_through_the_store(
+    pytester: pytest.Pytester, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    process, url = serve_process("--state", redis_url, "--quiet")
+    monkeypatch.setenv("OTHER_PROCESS", url)
+    try:
+        pytester.makeini(f"[pytest]\nmockserver_state = {redis_url}\nmockserver_url = {url}\n")
+        pytester.makepyfile(test_inner=FLEET)
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    finally:
+        stop_process(process)
+    result.assert_outcomes(passed=3)
