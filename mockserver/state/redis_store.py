@@ -46,6 +46,8 @@ CONTROL_TIMEOUT_S = 1.0  # the longest a control (admin API) waits for the store
 RETRY_AFTER_S = 1.0  # after a failed read, requests go on without asking the store for this long
 DECIDE_TIMEOUT_S = 0.1  # the longest a request waits for the fleet's fault counters (then: no fault)
 SYNC_EVERY_S = 1.0  # a process with no requests still syncs (and reloads when told) this often
+HEARTBEAT_EVERY = 10  # syncs between two writes of this process's entry in `NS:processes`
+GONE_AFTER_S = 35.0  # a process whose entry is older than this is no longer listed
 _FAILURES = (redis.RedisError, OSError, TimeoutError)
 log = logging.getLogger("mockserver.state")
 
@@ -371,13 +373,19 @@ class RedisStore:
                 listed = await self.client.hgetall(self.processes_key)
         except _FAILURES as exc:
             raise self._unavailable(exc) from None
-        return sorted((orjson.loads(text) for text in listed.values()), key=lambda info: info["process"])
+        # A process that went without a clean stop (killed) stops being listed once its heartbeats stop.
+        alive = time.time() * 1000 - GONE_AFTER_S * 1000
+        found = (orjson.loads(text) for text in listed.values())
+        return sorted((info for info in found if info["updated"] >= alive), key=lambda info: info["process"])
 
     async def run(self, worlds: Worlds, stop: asyncio.Event) -> None:
         """Sync every SYNC_EVERY_S (a process with no requests still reloads when told) and publish the generation."""
+        beats = 0
         while not stop.is_set():
             await self.sync(worlds)
-            if worlds.generation != self._published_generation and not self._lost:
+            beats += 1
+            heartbeat = beats % HEARTBEAT_EVERY == 0
+            if (heartbeat or worlds.generation != self._published_generation) and not self._lost:
                 try:
                     async with asyncio.timeout(SYNC_TIMEOUT_S * 5):
                         await self._publish(worlds)

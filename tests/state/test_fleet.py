@@ -20,6 +20,7 @@ CHANGES = [
     pytest.param("PUT", "/__admin/scenarios/default", {"name": "empty-team"}, "default scenario", id="default"),
     pytest.param("POST", "/__admin/reset", None, "reset", id="reset"),
     pytest.param("DELETE", "/__admin/journal", None, "journal", id="clear-journal"),
+    pytest.param("POST", "/__admin/scenarios/reload", None, "reload", id="reload"),
 ]
 
 
@@ -39,7 +40,8 @@ def test_two_workers_without_state_refuse_run_time_changes(
     assert answer.headers["content-type"] == "application/json"
     error = answer.json()
     assert error["code"] == "STATE_NOT_SHARED" and error["traceId"]
-    assert "2 worker processes" in error["message"] and f"change of the {area}" in error["message"]
+    change = "a reload of the scenarios" if area == "reload" else f"change of the {area}"
+    assert "2 worker processes" in error["message"] and change in error["message"]
     assert "--state redis://" in error["message"]
 
 
