@@ -150,7 +150,7 @@ def fleet(
         port = free_port()
         conf = directory / "nginx.conf"
         conf.write_text(nginx_conf(replicas, port, directory))
-        # As root, nginx would run its workers as `nobody`; the current user keeps them inside `directory`.
+        # Started as root, nginx runs its workers as `nobody`: keep them the current user, who owns `directory`.
         user = f" user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
         command = [nginx, "-p", str(directory), "-c", str(conf), "-e", str(directory / "error.log")]
         command += ["-g", f"daemon off; pid {directory / 'nginx.pid'};{user}"]
