@@ -118,3 +118,11 @@ def test_quickstart_has_two_commands_and_ci_runs_the_second_verbatim() -> None:
     assert test.startswith("python3 -m venv .venv && . .venv/bin/activate && ") and test.endswith("python -m pytest")
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert ci.rstrip().splitlines()[-1] == test
+
+
+def test_the_fleet_examples_are_the_files_the_fleet_test_runs() -> None:
+    fleet = README.parent / "docs" / "fleet"
+    (compose,) = blocks("yaml", "fleet-compose")
+    assert compose.removeprefix("# example: fleet-compose\n") in (fleet / "compose.yaml").read_text()
+    (nginx,) = blocks("nginx")
+    assert nginx == (fleet / "nginx.conf").read_text()
