@@ -12,7 +12,6 @@ counted, and the count is written (and logged) once the store answers again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import Any
@@ -22,10 +21,11 @@ import redis.asyncio
 from redis.exceptions import NoScriptError
 
 from mockserver.controls.journal import JournalEntry, RawRequest
+from mockserver.controls.masking import MAX_PATH, QUERY_BYTES, mask_query, parse_query
 
 WRITE_TIMEOUT_S = 0.1  # the longest a response waits for its journal entry to be written
 MAX_BATCH = 500
-PARTS_CACHED = 512  # the masked header sets and request targets kept encoded (wrk and SDK clients repeat theirs)
+PARTS_CACHED = 256  # the masked header sets kept encoded (wrk and SDK clients repeat theirs)
 log = logging.getLogger("mockserver.state")
 
 # KEYS: the stream, the id counter, the unwritten-count hash, the store's version. ARGV[1]: the stream's length cap;
@@ -65,23 +65,27 @@ class JournalWriter:
         self._wall_offset = time.time() - time.perf_counter()
         # Encoded fields (JSON members, no braces) and whether they were cut: most requests repeat their headers
         self._header_parts: dict[tuple[tuple[bytes, bytes], ...], tuple[bytes, bool]] = {}
-        self._target_parts: dict[tuple[str, str, bytes], tuple[bytes, bool]] = {}
 
     def encode(self, raw: RawRequest) -> bytes:
         """The entry as the stream keeps it: masked and cut, with the process that served it.
 
-        What the headers and the target give is masked and encoded once per distinct value (`RawRequest.entry`
-        does each from its own inputs); the rest is encoded each time. Fields that `JournalEntry` derives
+        What the headers give is masked and encoded once per distinct set (`RawRequest.entry` does it from the
+        headers alone); a target too long to keep whole goes through `entry` too. Fields that `JournalEntry` derives
         (`time`, `endpoint`) and the id (the stream's) are left out.
         """
         headers_key = tuple(raw.headers)
         headers = self._header_parts.get(headers_key)
         if headers is None:
-            headers = _cached(self._header_parts, headers_key, raw._replace(path="", query_string=b""), _HEADER_FIELDS)
-        target_key = (raw.method, raw.path, raw.query_string)
-        target = self._target_parts.get(target_key)
-        if target is None:
-            target = _cached(self._target_parts, target_key, raw._replace(headers=()), _TARGET_FIELDS)
+            headers = _encoded(raw._replace(path="", query_string=b""), _HEADER_FIELDS)
+            if not headers[1]:  # cut ones are big: not kept
+                if len(self._header_parts) >= PARTS_CACHED:
+                    self._header_parts.clear()  # a client sending ever new values: start again rather than grow
+                self._header_parts[headers_key] = headers
+        if len(raw.query_string) <= QUERY_BYTES and len(raw.path) <= MAX_PATH:  # nothing to cut (see `entry`)
+            query = [[name, value] for name, value in mask_query(parse_query(raw.query_string))]
+            target = orjson.dumps({"method": raw.method, "path": raw.path, "query": query})[1:-1], False
+        else:
+            target = _encoded(raw._replace(headers=()), _TARGET_FIELDS)
         rest = orjson.dumps(
             {
                 "timeMs": raw.time,
@@ -100,18 +104,24 @@ class JournalWriter:
         return b"".join((rest[:-1], b",", headers[0], b",", target[0], b"}"))
 
     def record(self, raw: RawRequest) -> asyncio.Future[None]:
-        """Queue an entry; the future is done once its batch is written (or could not be)."""
+        """Queue an entry; the future is done once its batch is written (or could not be), or WRITE_TIMEOUT_S
+        after the batch began, whichever comes first."""
         self._pending.append(self.encode(raw))
         if self._batch is None:
-            self._batch = asyncio.get_running_loop().create_future()
+            # One timer per batch rather than one wait_for per request: the response goes out either way.
+            loop = asyncio.get_running_loop()
+            self._batch = loop.create_future()
+            loop.call_later(WRITE_TIMEOUT_S, _settle, self._batch, None)
         self._start()
         return self._batch
 
-    def version(self) -> asyncio.Future[int]:
+    def version(self, timeout: float) -> asyncio.Future[int]:
         """The store's version, read by the next call to Redis (one not sent yet: it sees every change made before
-        this); the call carries the entries recorded meanwhile."""
+        this); the call carries the entries recorded meanwhile. TimeoutError past `timeout` (from the first ask)."""
         if self._version is None:
-            self._version = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            self._version = loop.create_future()
+            loop.call_later(timeout, _settle, self._version, TimeoutError("no answer in time"))
         self._start()
         return self._version
 
@@ -129,14 +139,10 @@ class JournalWriter:
                 read: int | BaseException = 0
                 for start in range(0, max(len(entries), 1), MAX_BATCH):
                     read = await self._write(entries[start : start + MAX_BATCH])
-                if batch is not None and not batch.done():
-                    batch.set_result(None)
-                if version is not None and not version.done():
-                    if isinstance(read, BaseException):
-                        version.set_exception(read)
-                        version.exception()  # retrieved: the requests waiting for it may have given up
-                    else:
-                        version.set_result(read)
+                if batch is not None:
+                    _settle(batch, None)
+                if version is not None:
+                    _settle(version, read)
         finally:
             self._writing = False
 
@@ -166,8 +172,8 @@ class JournalWriter:
 
     async def wait(self, batch: asyncio.Future[None]) -> None:
         """Wait for a batch to be written, at most WRITE_TIMEOUT_S (the response goes out either way)."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(batch), WRITE_TIMEOUT_S)
+        if not batch.done():
+            await asyncio.shield(batch)  # shielded: a request cancelled meanwhile leaves the others waiting
 
     async def read(self) -> tuple[list[JournalEntry], dict[str, int]]:
         """Every entry of the fleet's stream, in the order written, and the entries each process could not write."""
@@ -184,14 +190,19 @@ class JournalWriter:
         return entries, {name: int(count) for name, count in unwritten.items()}
 
 
-def _cached(
-    parts: dict[Any, tuple[bytes, bool]], key: Any, raw: RawRequest, fields: tuple[str, ...]
-) -> tuple[bytes, bool]:
-    """Encode `fields` of the masked entry of `raw` (JSON members without braces) and whether it was cut; keep it."""
+def _settle(future: asyncio.Future[Any], outcome: Any) -> None:
+    """Give `future` its result (or exception), unless it has one already: the write's or the timer's."""
+    if future.done():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+        future.exception()  # retrieved: the requests waiting for it may have given up
+    else:
+        future.set_result(outcome)
+
+
+def _encoded(raw: RawRequest, fields: tuple[str, ...]) -> tuple[bytes, bool]:
+    """`fields` of the masked entry of `raw`, encoded (JSON members without braces), and whether it was cut."""
     entry = raw.entry()
     data = entry.to_json()
-    encoded = orjson.dumps({name: data[name] for name in fields})[1:-1], entry.truncated
-    if len(parts) >= PARTS_CACHED:
-        parts.clear()  # a client sending ever new values: start again rather than grow
-    parts[key] = encoded
-    return encoded
+    return orjson.dumps({name: data[name] for name in fields})[1:-1], entry.truncated

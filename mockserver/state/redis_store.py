@@ -140,9 +140,9 @@ class RedisStore:
             try:
                 # Shielded: concurrent requests share one read, and a request that stops waiting leaves it running.
                 # The version is read by a call sent after this request arrived, never by one already under way.
-                async with asyncio.timeout(SYNC_TIMEOUT_S):
-                    version = await asyncio.shield(self.writer.version())
-                    if version != self._version:
+                version = await asyncio.shield(self.writer.version(SYNC_TIMEOUT_S))
+                if version != self._version:
+                    async with asyncio.timeout(SYNC_TIMEOUT_S):
                         await asyncio.shield(self._load())
                         if self._version < version:  # it joined a read begun before this version was written
                             await asyncio.shield(self._load())
@@ -180,7 +180,7 @@ class RedisStore:
             self._store(*await pipe.execute())
 
     async def _read(self) -> None:
-        if await self.writer.version() != self._version:
+        if await self.writer.version(CONTROL_TIMEOUT_S) != self._version:
             await self._load()
 
     def _queue_reads(self, pipe: Any) -> None:
