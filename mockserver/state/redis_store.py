@@ -180,8 +180,9 @@ class RedisStore:
             self._store(*await pipe.execute())
 
     async def _read(self) -> None:
-        if await self.writer.version(CONTROL_TIMEOUT_S) != self._version:
-            await self._load()
+        # Shielded: a control that gives up must not cancel the read the requests share.
+        if await asyncio.shield(self.writer.version(CONTROL_TIMEOUT_S)) != self._version:
+            await asyncio.shield(self._load())
 
     def _queue_reads(self, pipe: Any) -> None:
         pipe.hgetall(self.clock_key)
