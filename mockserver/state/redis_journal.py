@@ -2,31 +2,35 @@
 
 Entries are written by group commit: a request's entry joins the batch being written and the response's last
 byte waits for it (at most `WRITE_TIMEOUT_S`), so a test that reads the journal once its call has returned finds
-the call there, whichever process served it; concurrent requests share one round trip. Ids come from one counter
-in the same script, so the fleet's entries are numbered in the order they were written. Credentials are masked
-before an entry leaves the process. An entry that cannot be written is counted, and the count is written (and
-logged) once the store answers again.
+the call there, whichever process served it; concurrent requests share one round trip. The same round trip reads
+the store's version for the requests that arrived meanwhile (`RedisStore.sync`): one call to Redis per batch
+carries both. Ids come from one counter in the same script, so the fleet's entries are numbered in the order they
+were written. Credentials are masked before an entry leaves the process. An entry that cannot be written is
+counted, and the count is written (and logged) once the store answers again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import Any
 
 import orjson
 import redis.asyncio
+from redis.exceptions import NoScriptError
 
 from mockserver.controls.journal import JournalEntry, RawRequest
+from mockserver.controls.masking import MAX_PATH, QUERY_BYTES, mask_query, parse_query
 
 WRITE_TIMEOUT_S = 0.1  # the longest a response waits for its journal entry to be written
 MAX_BATCH = 500
+PARTS_CACHED = 256  # the masked header sets kept encoded (wrk and SDK clients repeat theirs)
 log = logging.getLogger("mockserver.state")
 
-# KEYS: the stream, the id counter, the unwritten-count hash. ARGV[1]: the stream's length cap; ARGV[2], [3]: the
-# process and the entries it could not write before; then one JSON entry each.
+# KEYS: the stream, the id counter, the unwritten-count hash, the store's version. ARGV[1]: the stream's length cap;
+# ARGV[2], [3]: the process and the entries it could not write before; then one JSON entry each. Returns the
+# store's version, read after the entries were written.
 APPEND_SCRIPT = """
 local cap = ARGV[1]
 if tonumber(ARGV[3]) > 0 then redis.call('HINCRBY', KEYS[3], ARGV[2], ARGV[3]) end
@@ -34,77 +38,142 @@ for i = 4, #ARGV do
   local id = redis.call('INCR', KEYS[2])
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', cap, '*', 'id', id, 'e', ARGV[i])
 end
-return #ARGV - 3
+return redis.call('GET', KEYS[4]) or '0'
 """
+# The fields of an entry that come from its headers alone, and from its method, path and query alone.
+_HEADER_FIELDS = ("headers", "retryCount")
+_TARGET_FIELDS = ("method", "path", "query")
 
 
 class JournalWriter:
     """Ships this process's journal entries to the fleet's stream, in batches, in the order they were recorded."""
 
-    def __init__(self, client: redis.asyncio.Redis, namespace: str, process: str, cap: int) -> None:
+    def __init__(self, client: redis.asyncio.Redis, namespace: str, process: str, cap: int, version_key: str) -> None:
         self.client = client
         self.process = process
         self.cap = cap
         self.keys = [f"{namespace}:journal", f"{namespace}:journal:id", f"{namespace}:journal:unwritten"]
         self._script = client.register_script(APPEND_SCRIPT)
+        self._keys = [*self.keys, version_key]
         self._pending: list[bytes] = []
         self._batch: asyncio.Future[None] | None = None  # done when the pending entries are written
+        self._version: asyncio.Future[int] | None = None  # the version read by the next call, not yet sent
         self._writing = False
         self._task: asyncio.Future[None] | None = None
         self.unwritten = 0  # entries lost since the store last answered (written into the store when it does)
         # Arrival times on the wall clock, comparable between processes (a process's monotonic clock is not).
         self._wall_offset = time.time() - time.perf_counter()
+        # Encoded fields (JSON members, no braces) and whether they were cut: most requests repeat their headers
+        self._header_parts: dict[tuple[tuple[bytes, bytes], ...], tuple[bytes, bool]] = {}
 
     def encode(self, raw: RawRequest) -> bytes:
-        """The entry as the stream keeps it: masked and cut, with the process that served it."""
-        entry = raw.entry()
-        data: dict[str, Any] = entry.to_json()
-        data["monotonic"] = entry.monotonic + self._wall_offset
-        data["process"] = self.process
-        return orjson.dumps(data)
+        """The entry as the stream keeps it: masked and cut, with the process that served it.
+
+        What the headers give is masked and encoded once per distinct set (`RawRequest.entry` does it from the
+        headers alone); a target too long to keep whole goes through `entry` too. Fields that `JournalEntry` derives
+        (`time`, `endpoint`) and the id (the stream's) are left out.
+        """
+        headers_key = tuple(raw.headers)
+        headers = self._header_parts.get(headers_key)
+        if headers is None:
+            headers = _encoded(raw._replace(path="", query_string=b""), _HEADER_FIELDS)
+            if not headers[1]:  # cut ones are big: not kept
+                if len(self._header_parts) >= PARTS_CACHED:
+                    self._header_parts.clear()  # a client sending ever new values: start again rather than grow
+                self._header_parts[headers_key] = headers
+        if len(raw.query_string) <= QUERY_BYTES and len(raw.path) <= MAX_PATH:  # nothing to cut (see `entry`)
+            query = [[name, value] for name, value in mask_query(parse_query(raw.query_string))]
+            target = orjson.dumps({"method": raw.method, "path": raw.path, "query": query})[1:-1], False
+        else:
+            target = _encoded(raw._replace(headers=()), _TARGET_FIELDS)
+        rest = orjson.dumps(
+            {
+                "timeMs": raw.time,
+                "scenario": raw.scenario,
+                "status": raw.status,
+                "durationMs": round(raw.duration_ms, 3),
+                "fault": raw.fault,
+                "retryAfterMs": raw.retry_after_ms,
+                "activityCount": raw.activity_count,
+                "monotonic": raw.monotonic + self._wall_offset,
+                "truncated": headers[1] or target[1],
+                "jobStatus": raw.job_status,
+                "process": self.process,
+            }
+        )
+        return b"".join((rest[:-1], b",", headers[0], b",", target[0], b"}"))
 
     def record(self, raw: RawRequest) -> asyncio.Future[None]:
-        """Queue an entry; the future is done once its batch is written (or could not be)."""
+        """Queue an entry; the future is done once its batch is written (or could not be), or WRITE_TIMEOUT_S
+        after the batch began, whichever comes first."""
         self._pending.append(self.encode(raw))
         if self._batch is None:
-            self._batch = asyncio.get_running_loop().create_future()
-        batch = self._batch
+            # One timer per batch rather than one wait_for per request: the response goes out either way.
+            loop = asyncio.get_running_loop()
+            self._batch = loop.create_future()
+            loop.call_later(WRITE_TIMEOUT_S, _settle, self._batch, None)
+        self._start()
+        return self._batch
+
+    def version(self, timeout: float) -> asyncio.Future[int]:
+        """The store's version, read by the next call to Redis (one not sent yet: it sees every change made before
+        this); the call carries the entries recorded meanwhile. TimeoutError past `timeout` (from the first ask)."""
+        if self._version is None:
+            loop = asyncio.get_running_loop()
+            self._version = loop.create_future()
+            loop.call_later(timeout, _settle, self._version, TimeoutError("no answer in time"))
+        self._start()
+        return self._version
+
+    def _start(self) -> None:
         if not self._writing:
             self._writing = True
             # A task, not a write now: the entries recorded before it runs go out in the same round trip.
             self._task = asyncio.ensure_future(self._write_all())
-        return batch
 
     async def _write_all(self) -> None:
         try:
-            while self._pending:
-                entries, batch = self._pending, self._batch
-                self._pending, self._batch = [], None
-                for start in range(0, len(entries), MAX_BATCH):
-                    await self._write(entries[start : start + MAX_BATCH])
-                if batch is not None and not batch.done():
-                    batch.set_result(None)
+            while self._pending or self._version is not None:
+                entries, batch, version = self._pending, self._batch, self._version
+                self._pending, self._batch, self._version = [], None, None
+                read: int | BaseException = 0
+                for start in range(0, max(len(entries), 1), MAX_BATCH):
+                    read = await self._write(entries[start : start + MAX_BATCH])
+                if batch is not None:
+                    _settle(batch, None)
+                if version is not None:
+                    _settle(version, read)
         finally:
             self._writing = False
 
-    async def _write(self, entries: list[bytes]) -> None:
+    async def _write(self, entries: list[bytes]) -> int | BaseException:
+        """Write entries (maybe none); the store's version after them, or why it could not be read."""
         lost_before = self.unwritten
         try:
             async with asyncio.timeout(WRITE_TIMEOUT_S * 5):
-                await self._script(keys=self.keys, args=[self.cap, self.process, lost_before, *entries])
+                version = await self._call([self.cap, self.process, lost_before, *entries])
         except Exception as exc:
-            if not self.unwritten:
+            if entries and not self.unwritten:
                 log.warning("state store does not answer (%s): journal entries are not written", exc)
             self.unwritten += len(entries)
-            return
+            return exc
         if lost_before:
             log.warning("state store answers again: %d journal entries could not be written meanwhile", lost_before)
             self.unwritten -= lost_before
+        return int(version)
+
+    async def _call(self, args: list[Any]) -> Any:
+        # EVALSHA straight through the client: the script object's own call does more work per call than the
+        # round trip's share of a request can afford; the script is loaded when Redis does not have it (yet).
+        try:
+            return await self.client.execute_command("EVALSHA", self._script.sha, len(self._keys), *self._keys, *args)
+        except NoScriptError:
+            return await self._script(keys=self._keys, args=args)
 
     async def wait(self, batch: asyncio.Future[None]) -> None:
         """Wait for a batch to be written, at most WRITE_TIMEOUT_S (the response goes out either way)."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(batch), WRITE_TIMEOUT_S)
+        if not batch.done():
+            await asyncio.shield(batch)  # shielded: a request cancelled meanwhile leaves the others waiting
 
     async def read(self) -> tuple[list[JournalEntry], dict[str, int]]:
         """Every entry of the fleet's stream, in the order written, and the entries each process could not write."""
@@ -119,3 +188,21 @@ class JournalWriter:
             data["id"] = int(fields["id"])
             entries.append(JournalEntry.from_json(data))
         return entries, {name: int(count) for name, count in unwritten.items()}
+
+
+def _settle(future: asyncio.Future[Any], outcome: Any) -> None:
+    """Give `future` its result (or exception), unless it has one already: the write's or the timer's."""
+    if future.done():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+        future.exception()  # retrieved: the requests waiting for it may have given up
+    else:
+        future.set_result(outcome)
+
+
+def _encoded(raw: RawRequest, fields: tuple[str, ...]) -> tuple[bytes, bool]:
+    """`fields` of the masked entry of `raw`, encoded (JSON members without braces), and whether it was cut."""
+    entry = raw.entry()
+    data = entry.to_json()
+    return orjson.dumps({name: data[name] for name in fields})[1:-1], entry.truncated

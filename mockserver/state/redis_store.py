@@ -5,7 +5,8 @@ Keys: `NS:clock` (a hash: world name -> frozen epoch ms or `running`; no field: 
 from `NS:fault-ids`), `NS:fault-counts` (every rule's matching calls and firings, see `redis_faults`), `NS:reload`
 (reloads announced), `NS:processes` (each process's generation) and `NS:version`, incremented in the same
 transaction as every change of the first four, so that a process reads one short key per request and the rest
-only when it moved. The journal is a stream, `NS:journal` (see `redis_journal`).
+only when it moved. The journal is a stream, `NS:journal` (see `redis_journal`), and the version is read by the
+call that writes the journal entries, so that a request costs a share of one round trip.
 
 Timeouts: an API request waits at most `SYNC_TIMEOUT_S` for the store, then goes on with the state last seen (and
 the store is not asked again for `RETRY_AFTER_S`); a control waits at most `CONTROL_TIMEOUT_S`, then answers 503.
@@ -117,7 +118,7 @@ class RedisStore:
         self.rule_ids_key = f"{namespace}:fault-ids"
         self.counts_key = f"{namespace}:fault-counts"
         self.processes_key = f"{namespace}:processes"
-        self.writer = JournalWriter(self.client, namespace, self.process, journal_size)
+        self.writer = JournalWriter(self.client, namespace, self.process, journal_size, self.version_key)
         self._count = self.client.register_script(redis_faults.COUNT_SCRIPT)
         self._fire = self.client.register_script(redis_faults.FIRE_SCRIPT)
         self._add_rules = self.client.register_script(ADD_RULES_SCRIPT)
@@ -128,7 +129,7 @@ class RedisStore:
         # afresh (compared by identity: a dict comparison would compare every world)
         self._applied_reads = -1
         self._applied_worlds: object = None
-        self._reading: asyncio.Task[None] | None = None
+        self._loading: asyncio.Task[None] | None = None  # reading everything, the version having moved
         self._quiet_until = 0.0
         self._lost = False
         self._reloads_seen: int | None = None  # reloads announced that this process has done (None: not read yet)
@@ -138,14 +139,19 @@ class RedisStore:
     # -- reading the shared state
     async def sync(self, worlds: Worlds) -> None:
         if time.monotonic() >= self._quiet_until:
-            if self._reading is None:
-                self._reading = asyncio.ensure_future(self._read())
-                self._reading.add_done_callback(self._read_done)
             try:
                 # Shielded: concurrent requests share one read, and a request that stops waiting leaves it running.
-                await asyncio.wait_for(asyncio.shield(self._reading), SYNC_TIMEOUT_S)
+                # The version is read by a call sent after this request arrived, never by one already under way.
+                version = await asyncio.shield(self.writer.version(SYNC_TIMEOUT_S))
+                if version != self._version:
+                    async with asyncio.timeout(SYNC_TIMEOUT_S):
+                        await asyncio.shield(self._load())
+                        if self._version < version:  # it joined a read begun before this version was written
+                            await asyncio.shield(self._load())
             except _FAILURES as exc:
                 self._lose(exc)
+            else:
+                self._found()
         self._apply(worlds)
 
     def _lose(self, exc: BaseException) -> None:
@@ -155,19 +161,30 @@ class RedisStore:
             self._lost = True
             log.warning("state store %s does not answer (%s): serving the state last seen", self, _reason(exc))
 
-    def _read_done(self, task: asyncio.Task[None]) -> None:
-        self._reading = None
-        if not task.cancelled() and task.exception() is None and self._lost:
+    def _found(self) -> None:
+        if self._lost:
             self._lost = False
             log.warning("state store %s answers again", self)
 
-    async def _read(self) -> None:
-        version = int(await self.client.get(self.version_key) or 0)
-        if version == self._version:
-            return
+    def _load(self) -> asyncio.Task[None]:
+        """The read of everything under way (one for all the requests that found the version moved)."""
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(self._read_all())
+            self._loading.add_done_callback(self._loaded)
+        return self._loading
+
+    def _loaded(self, task: asyncio.Task[None]) -> None:
+        self._loading = None
+
+    async def _read_all(self) -> None:
         async with self.client.pipeline(transaction=True) as pipe:
             self._queue_reads(pipe)
             self._store(*await pipe.execute())
+
+    async def _read(self) -> None:
+        # Shielded: a control that gives up must not cancel the read the requests share.
+        if await asyncio.shield(self.writer.version(CONTROL_TIMEOUT_S)) != self._version:
+            await asyncio.shield(self._load())
 
     def _queue_reads(self, pipe: Any) -> None:
         pipe.hgetall(self.clock_key)
