@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 import orjson
+import redis
 import redis.asyncio
 
 from mockserver.controls.journal import JournalEntry, RawRequest
@@ -96,6 +97,12 @@ class JournalWriter:
             if not self.unwritten:
                 log.warning("state store does not answer (%s): journal entries are not written", exc)
             self.unwritten += len(entries)
+            if isinstance(exc, redis.ConnectionError | OSError):
+                # The pool's idle connections lead to the same lost server, and redis-py finds one dead only when a
+                # command fails on it: after a restart the first write on each would fail too, losing its entries.
+                # Dropped now, every later command connects afresh.
+                with contextlib.suppress(Exception):
+                    await self.client.connection_pool.disconnect(inuse_connections=False)
             return
         if lost_before:
             log.warning("state store answers again: %d journal entries could not be written meanwhile", lost_before)
