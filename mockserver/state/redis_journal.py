@@ -12,11 +12,13 @@ counted, and the count is written (and logged) once the store answers again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
 
 import orjson
+import redis
 import redis.asyncio
 from redis.exceptions import NoScriptError
 
@@ -156,6 +158,12 @@ class JournalWriter:
             if entries and not self.unwritten:
                 log.warning("state store does not answer (%s): journal entries are not written", exc)
             self.unwritten += len(entries)
+            if isinstance(exc, redis.ConnectionError | OSError):
+                # The pool's idle connections lead to the same lost server, and redis-py finds one dead only when a
+                # command fails on it: after a restart the first write on each would fail too, losing its entries.
+                # Dropped now, every later command connects afresh.
+                with contextlib.suppress(Exception):
+                    await self.client.connection_pool.disconnect(inuse_connections=False)
             return exc
         if lost_before:
             log.warning("state store answers again: %d journal entries could not be written meanwhile", lost_before)

@@ -53,6 +53,13 @@ class RedisServer:
         finally:
             client.close()
 
+    def kill(self) -> None:
+        """End the server as a crash would (SIGKILL: no shutdown, nothing saved); `start()` brings it back empty."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
@@ -64,13 +71,18 @@ class RedisServer:
             self.process = None
 
 
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """A redis-server for the session (each test gets it flushed through `redis_url`)."""
+def require_redis_server() -> None:
+    """Skip the test without a redis-server binary (fail instead under REDIS_REQUIRED=1)."""
     if shutil.which("redis-server") is None:
         if os.environ.get("REDIS_REQUIRED") == "1":
             pytest.fail(f"REDIS_REQUIRED=1 but no redis-server binary: {MISSING}", pytrace=False)
         pytest.skip(MISSING)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A redis-server for the session (each test gets it flushed through `redis_url`)."""
+    require_redis_server()
     server = RedisServer(tmp_path_factory.mktemp("redis"))
     server.start()
     yield server
