@@ -4,6 +4,7 @@ MockServerError
 ├── ScenarioError      a scenario file is wrong (carries every problem, each with file:line:col)
 ├── SetupError         what the server is asked to serve cannot be served (no such scenario, no default)
 ├── StateError         the shared state store (`--state redis://...`) cannot be reached at start
+├── CaptureError       a capture file (`proxy --record`, or written by hand) cannot be read; names file and path
 └── RequestError       a request cannot be answered; carries the HTTP status and the API's error code
     ├── QueryError     400: malformed query parameters
     ├── AuthError      401: missing, malformed, unknown or revoked credentials
@@ -51,6 +52,16 @@ class SetupError(MockServerError):
 
 class StateError(MockServerError):
     """The shared state store cannot be reached (at start: the CLI exits 1 with this one line)."""
+
+
+class CaptureError(MockServerError):
+    """A capture file is not what `mockserver import` and `proxy report` read: `file`, JSON `path`, `message`."""
+
+    def __init__(self, file: str, path: str, message: str) -> None:
+        self.file = file
+        self.path = path
+        self.message = message
+        super().__init__(f"{file}: {path}: {message}" if path else f"{file}: {message}")
 
 
 class RequestError(MockServerError):
