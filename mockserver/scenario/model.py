@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -108,6 +108,9 @@ class PersonSpec(Spec):
     name: str | None = None
     email: str | None = None
     avatar: bool | str = Field(True, description="true: a generated avatar; false: none; a string: its URL.")
+    avatar_asset_id: Identifier | None = Field(
+        None, alias="avatarAssetId", description="The asset id of the avatar (default: generated)."
+    )
     left: bool | TimeSpec = Field(False, description="Left the platform (true, or since when).")
     projects: list[str] | None = Field(None, description="Project ids this person works in (default: all).")
     role: TeamRole | None = Field(None, description="Team role (default: the first person `admin`, others `member`).")
@@ -140,7 +143,9 @@ class ApiKeySpec(Spec):
 class ModelSpec(Spec):
     id: Identifier | None = None
     name: str | None = None
-    short_description: str | None = Field(None, alias="shortDescription")
+    short_description: str | Literal[False] | None = Field(
+        None, alias="shortDescription", description="Default: generated; false: none."
+    )
 
 
 class CollectionSpec(Spec):
@@ -277,6 +282,49 @@ class BillingSpec(Spec):
     )
 
 
+class ByokSpec(Spec):
+    id: str
+    display_name: str = Field(alias="displayName")
+
+
+class RecordedEventSpec(Spec):
+    """One event exactly as a capture shows it (or as `mockserver import` made it up to match the series): nothing
+    about it is derived, defaulted from the catalog or checked against who was active when."""
+
+    time: str = Field(description="ISO 8601 instant (milliseconds kept).")
+    action: Action
+    user: str = Field(description="A person id, or an API key's `apiu_...` id.")
+    project: str
+    cost: float = Field(0, ge=0, description="Compute Units charged (`creativeUnitsCost`).")
+    discount: float = Field(0, ge=0, description="Compute Units waived.")
+    model: str | None = None
+    collection: str | None = None
+    job: str | None = Field(None, description="The job id (`data.jobId`); needs jobType.")
+    job_type: JobType | None = Field(None, alias="jobType")
+    job_status: JobStatus = Field("success", alias="jobStatus")
+    asset: str | None = Field(None, description="The asset id (`data.assetId`).")
+    asset_kind: AssetKind = Field("image", alias="assetKind")
+    asset_source: str | None = Field(None, alias="assetSource")
+    asset_type: str | None = Field(None, alias="assetType")
+    created: bool = Field(False, description="The event created its asset (counted in assetUsages).")
+    verdict: Literal["pass", "warn", "fail"] | None = Field(None, description="The quality gate's verdict.")
+    quality_gate_cost: float = Field(0, ge=0, alias="qualityGateCost", description="Part of `cost` for the gate.")
+    nsfw: str | None = Field(None, description="The NSFW label of its asset (one of nsfwLabels).")
+    byok: ByokSpec | None = None
+
+
+class RecordedSpec(Spec):
+    """What captures showed verbatim (written by `mockserver import`): events, and entity bodies by id."""
+
+    events: list[RecordedEventSpec] = Field(default_factory=list)
+    jobs: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="`entities.jobs[]` bodies by job id, served as they are."
+    )
+    assets: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="`entities.assets[]` bodies by asset id, served as they are."
+    )
+
+
 class ActivitySpec(Spec):
     generators: list[GeneratorSpec] = Field(default_factory=list)
     events: list[EventSpec] = Field(default_factory=list)
@@ -324,3 +372,6 @@ class Scenario(Spec):
     assets: list[AssetSpec] = Field(default_factory=list)
     jobs: list[JobSpec] = Field(default_factory=list)
     activity: ActivitySpec = ActivitySpec()
+    recorded: RecordedSpec = Field(
+        RecordedSpec(), description="Events and entities exactly as captured (`mockserver import` writes it)."
+    )

@@ -212,6 +212,9 @@ class World:
         assert event.job is not None
         status = self.job_status(event, now)
         cache_key = (event.job, status)
+        recorded = self.scenario.recorded.jobs.get(event.job)
+        if recorded is not None:
+            return recorded
         job = self._jobs.get(cache_key)
         if job is None:
             job = self._build_job(event, status)
@@ -299,6 +302,9 @@ class World:
     def asset_entity(self, event: Event) -> dict[str, Any]:
         """The `entities.assets[]` entry of the asset an event created or acted on (a function of its id)."""
         assert event.asset is not None
+        recorded = self.scenario.recorded.assets.get(event.asset)
+        if recorded is not None:
+            return recorded
         asset = self._assets.get(event.asset)
         if asset is None:
             kind = event.asset_kind or "image"
@@ -373,7 +379,7 @@ def build_world(
         generated = values.person(("person", i))
         pid = (spec.id if spec else None) or person_id(seed, "person", i)
         avatar_url: str | None = generated["avatarUrl"]
-        avatar_asset: str | None = generated["avatarAssetId"]
+        avatar_asset: str | None = (spec.avatar_asset_id if spec else None) or generated["avatarAssetId"]
         left_at: int | None = None
         projects_of = project_ids
         role = "admin" if i == 0 else "member"
@@ -447,7 +453,13 @@ def build_world(
             Model(
                 m.id or make_id("model_", seed, "model", i),
                 m.name or values.model_name(("model", i)),
-                m.short_description if m.short_description is not None else values.short_description(("model", i)),
+                (
+                    None
+                    if m.short_description is False
+                    else m.short_description
+                    if m.short_description is not None
+                    else values.short_description(("model", i))
+                ),
             )
             for i, m in enumerate(scenario.models)
         ]
@@ -472,6 +484,7 @@ def build_world(
         for i, spec_gen in enumerate(scenario.activity.generators)
     ]
     fixed, job_specs = _explicit_events(scenario, anchor, people, keys, models, collections, byok_providers)
+    fixed.extend(_recorded_events(scenario, people, keys, [p.id for p in projects], models, collections))
     return World(
         scenario,
         clock,
@@ -686,6 +699,87 @@ def _explicit_events(
             event.byok = byok_providers[0]
         events.append(event)
     return events, job_specs
+
+
+# The fields of a recorded entity that the read endpoints build on, and their JSON types.
+_RECORDED_JOB: dict[str, type] = {"id": str, "jobType": str, "status": str, "metadata": dict}
+_RECORDED_ASSET: dict[str, type] = {"id": str, "kind": str, "metadata": dict, "properties": dict, "source": str}
+
+
+def _recorded_events(
+    scenario: Scenario,
+    people: list[Person],
+    keys: list[ApiKey],
+    project_ids: list[str],
+    models: list[Model],
+    collections: list[Collection],
+) -> list[Event]:
+    """The events of `recorded.events`, exactly as written; their order breaks ties between events of one instant."""
+    users = {p.id: False for p in people} | {k.user_id: True for k in keys}
+    model_ids = [m.id for m in models]
+    collection_ids = [c.id for c in collections]
+    labels = set(scenario.nsfw_labels)
+    for section, required in (("jobs", _RECORDED_JOB), ("assets", _RECORDED_ASSET)):
+        for entity_id, body in getattr(scenario.recorded, section).items():
+            missing = [k for k, kind in required.items() if not isinstance(body.get(k), kind)]
+            if body.get("id") != entity_id:
+                missing.insert(0, "id")
+            if missing:
+                raise WorldError(
+                    f"recorded.{section}.{entity_id}",
+                    f"a recorded entity has {', '.join(required)} (its id is its key); wrong or missing: "
+                    f"{missing[0]!r}",
+                )
+    events = []
+    for i, spec in enumerate(scenario.recorded.events):
+        field = f"recorded.events[{i}]"
+        if spec.user not in users:
+            known = ", ".join(list(users)[:10]) or "none"
+            raise WorldError(f"{field}.user", f"unknown person or API-key user {spec.user!r}; known: {known}")
+        _check_refs(f"{field}.project", [spec.project], project_ids)
+        if spec.model is not None:
+            _check_refs(f"{field}.model", [spec.model], model_ids)
+        if spec.collection is not None:
+            _check_refs(f"{field}.collection", [spec.collection], collection_ids)
+        if spec.job is not None and spec.job_type is None:
+            raise WorldError(f"{field}.jobType", "an event with a job names its jobType")
+        if spec.nsfw is not None and spec.nsfw not in labels:
+            raise WorldError(f"{field}.nsfw", f"{spec.nsfw!r} is not one of nsfwLabels: {', '.join(labels)}")
+        if (spec.created or spec.verdict or spec.nsfw) and spec.asset is None:
+            raise WorldError(f"{field}.asset", "an event that creates or judges an asset names it")
+        try:
+            t = parse_instant(spec.time)
+        except ValueError:
+            raise WorldError(f"{field}.time", f"expected an ISO 8601 instant, found {spec.time!r}") from None
+        events.append(
+            Event(
+                t=t,
+                seq=0,
+                action=spec.action,
+                usage_row=CATALOG[spec.action].usage_row,
+                user=spec.user,
+                api=users[spec.user],
+                project=spec.project,
+                cost=round(spec.cost * 1000),
+                discount=round(spec.discount * 1000),
+                qg_cost=round(spec.quality_gate_cost * 1000),
+                model=spec.model,
+                job=spec.job,
+                job_type=spec.job_type if spec.job is not None else None,
+                job_status=spec.job_status if spec.job is not None else None,
+                asset=spec.asset,
+                asset_kind=spec.asset_kind if spec.asset is not None else None,
+                asset_source=spec.asset_source,
+                asset_type=spec.asset_type,
+                created=spec.created,
+                collection=spec.collection,
+                byok=(spec.byok.id, spec.byok.display_name) if spec.byok is not None else None,
+                nsfw=spec.nsfw,
+                verdict=spec.verdict,
+                key=i - len(scenario.recorded.events),  # below every generated key: list order within an instant
+            )
+        )
+    return events
 
 
 def _minimal_keys(scenario: Scenario) -> frozenset[int]:
