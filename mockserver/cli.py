@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -236,7 +237,61 @@ def _parser() -> argparse.ArgumentParser:
     )
     vocabulary.add_argument("name", nargs="?", metavar="LIST", help="the list to print (default: an index of them)")
     vocabulary.add_argument("--json", action="store_true", help="print JSON: values and their notes")
+    importer = commands.add_parser(
+        "import",
+        help="turn captured /v1/usages answers into a scenario whose world gives them back",
+        epilog="examples:\n  mockserver import captures/ --name prod-incident\n"
+        "  mockserver import bug-report.json --output scenarios/bug-1234.yaml\n\n"
+        "It prints what it could not reproduce exactly, with the reason; the scenario validates and serves anyway.\n"
+        "exit status: 0 when the scenario was written, 1 when a capture cannot be read (nothing is written)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    importer.add_argument(
+        "captures", nargs="+", type=Path, metavar="CAPTURE", help="a capture file, or a directory of them (*.json)"
+    )
+    importer.add_argument(
+        "--name", type=_checked(_scenario_name, "--name"), help=f"the scenario's name (default: {DEFAULT_IMPORT_NAME})"
+    )
+    importer.add_argument("--output", "-o", help="the file to write (default: NAME.yaml here; `-`: stdout)")
+    importer.add_argument("--force", action="store_true", help="overwrite an existing file")
     return parser
+
+
+DEFAULT_IMPORT_NAME = "imported"
+
+
+def _scenario_name(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}", text):
+        raise ValueError("letters, digits, `_`, `.` and `-`, starting with a letter or digit")
+    return text
+
+
+def _import(args: argparse.Namespace) -> int:
+    from mockserver.proxy.importer import import_captures, write_scenario
+
+    missing = [str(p) for p in args.captures if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {missing[0]}")
+    name = args.name or DEFAULT_IMPORT_NAME
+    target = None if args.output == "-" else Path(args.output or f"{name}.yaml")
+    if target is not None and target.exists() and not args.force:
+        raise UsageError(f"{target} exists; use --force to overwrite it")
+    imported = import_captures(args.captures, name)
+    if target is None:
+        sys.stdout.write(imported.text)
+    else:
+        write_scenario(imported, target)
+    events = imported.document["recorded"]["events"]
+    where = "stdout" if target is None else str(target)
+    print(
+        f"wrote {where}: scenario {imported.name!r}, clock frozen at {imported.document['clock']['now']}, "
+        f"{_plural(len(events), 'event')}; {imported.equal} of {_plural(imported.compared, 'captured answer')} "
+        "served back JSON-equal",
+        file=sys.stderr,
+    )
+    for note in imported.notes:
+        print(f"  not reproduced: {note}", file=sys.stderr)
+    return 0
 
 
 def _vocabulary(args: argparse.Namespace) -> int:
@@ -617,6 +672,8 @@ def _run(args: argparse.Namespace) -> int:
             return _validate(args)
         if args.command == "vocabulary":
             return _vocabulary(args)
+        if args.command == "import":
+            return _import(args)
         if args.command == "scenario-schema":
             from mockserver.scenario.schema import scenario_json_schema
 

@@ -1,0 +1,191 @@
+"""`mockserver import`: captures of a world the importer never sees become a scenario that gives them back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mockserver.api import build_app
+from mockserver.cli import main
+from mockserver.errors import CaptureError
+from mockserver.proxy.capture import Capture, CaptureWriter
+from mockserver.proxy.importer import first_difference, import_captures
+from mockserver.settings import Settings
+from tests.conftest import BASIC, NOW, NOW_TEXT
+
+# The round trip's queries: the issue's list (a custom window overlapping the relative one, two activity pages).
+ROUND_TRIP = (
+    "timeRange=last-seven-days",
+    "startDate=2026-11-01&endDate=2026-11-27",
+    "type=activity",
+    "type=activity&activityOffset=100",
+    "timeRange=last-day&type=usages,consumption,model-usages",
+)
+
+
+def upstream_answers(scenario: str, queries: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """What a mockserver upstream (frozen at NOW) answers to each query: (query, body)."""
+    app = build_app(Settings(now=NOW, log_requests=False))
+    transport = httpx.ASGITransport(app=app)
+
+    async def fetch() -> list[tuple[str, Any]]:
+        async with httpx.AsyncClient(transport=transport, base_url="http://upstream") as http:
+            answers = []
+            for query in queries:
+                response = await http.get(f"/v1/usages?{query}", headers={**BASIC, "x-mock-scenario": scenario})
+                assert response.status_code == 200, response.text
+                answers.append((query, response.json()))
+            return answers
+
+    import asyncio
+
+    return asyncio.run(fetch())
+
+
+def record(directory: Path, answers: list[tuple[str, Any]]) -> Path:
+    writer = CaptureWriter(directory)
+    for i, (query, body) in enumerate(answers):
+        # The proxy's clock is not the upstream's: captures carry the real time of the exchange, days later.
+        writer.write(Capture(path="/v1/usages", query=query, body=body, time=NOW + 3 * 86_400_000 + i))
+    return directory
+
+
+def served(scenario_file: Path, queries: tuple[str, ...]) -> list[Any]:
+    """Serve a scenario file (its own frozen clock) and ask it each query."""
+    app = build_app(Settings(scenarios_dir=scenario_file, log_requests=False))
+    transport = httpx.ASGITransport(app=app)
+
+    async def fetch() -> list[Any]:
+        async with httpx.AsyncClient(transport=transport, base_url="http://imported") as http:
+            bodies = []
+            for query in queries:
+                response = await http.get(f"/v1/usages?{query}", headers=BASIC)
+                assert response.status_code == 200, response.text
+                bodies.append(response.json())
+            return bodies
+
+    import asyncio
+
+    return asyncio.run(fetch())
+
+
+@pytest.mark.parametrize("scenario", ["default", "workflow-jobs"])
+def test_captured_queries_come_back_json_equal(tmp_path: Path, scenario: str) -> None:
+    answers = upstream_answers(scenario, ROUND_TRIP)
+    captures = record(tmp_path / "captures", answers)
+    imported = import_captures([captures], "round-trip")
+    target = tmp_path / "round-trip.yaml"
+    target.write_text(imported.text, encoding="utf-8")
+    assert imported.document["clock"]["now"] <= NOW_TEXT
+    bodies = served(target, ROUND_TRIP)
+    for (query, captured), body in zip(answers, bodies, strict=True):
+        assert first_difference(captured, body) is None, (query, first_difference(captured, body))
+    assert imported.equal == imported.compared == len(ROUND_TRIP), imported.notes
+
+
+def test_workflow_job_entities_are_served_verbatim(tmp_path: Path) -> None:
+    answers = upstream_answers("workflow-jobs", ("timeRange=last-day&type=activity",))
+    jobs = [j for j in answers[0][1]["entities"]["jobs"] if j["jobType"] == "workflow"]
+    assert jobs and any(j["metadata"].get("flow") for j in jobs)
+    imported = import_captures([record(tmp_path / "c", answers)])
+    recorded = imported.document["recorded"]["jobs"]
+    for job in jobs:
+        assert recorded[job["id"]] == job
+
+
+def test_a_hand_written_capture_imports_and_serves(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capture = tmp_path / "bug-report.json"
+    capture.write_text(
+        json.dumps(
+            {
+                "query": "startDate=2026-11-20&endDate=2026-11-20&type=consumption,activity",
+                "body": {
+                    "consumption": [
+                        {"userId": "apiu_ciBot", "value": 12, "discount": 0, "total": 12},
+                        {"userId": "u_ann", "value": 3.5, "discount": 1, "total": 4.5},
+                    ],
+                    "activity": [
+                        {
+                            "action": "txt2img",
+                            "data": {"isApiKey": True},
+                            "projectId": "proj_web",
+                            "time": "2026-11-20T10:00:00.000Z",
+                            "userId": "apiu_ciBot",
+                            "creativeUnitsCost": 12,
+                        },
+                        {
+                            "action": "upscale",
+                            "data": {},
+                            "projectId": "proj_web",
+                            "time": "2026-11-20T09:00:00.000Z",
+                            "userId": "u_ann",
+                            "creativeUnitsCost": 3.5,
+                        },
+                    ],
+                    "entities": {
+                        "assets": [],
+                        "collections": [],
+                        "jobs": [],
+                        "models": [],
+                        "users": [
+                            {"id": "apiu_ciBot", "isApiKey": True, "apiKeyId": "api_ciBot", "apiKeyStatus": "deleted"},
+                            {"id": "u_ann", "isApiKey": False},
+                        ],
+                    },
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "bug.yaml"
+    assert main(["import", str(capture), "--name", "bug-1234", "--output", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "1 of 1 captured answer served back JSON-equal" in err, err
+    assert main(["validate", str(out)]) == 0
+    (body,) = served(out, ("startDate=2026-11-20&endDate=2026-11-20&type=consumption,activity",))
+    captured = json.loads(capture.read_text())["body"]
+    assert first_difference(captured, body) is None
+
+
+@pytest.mark.parametrize(
+    ("content", "path", "message"),
+    [
+        pytest.param("{not json", "", "not JSON", id="not-json"),
+        pytest.param('{"query": "", "body": {"teams": []}}', "$.body", "not a usages body", id="not-usages"),
+        pytest.param(
+            '{"query": "", "body": {"usages": [{"usageName": "no-such-usage", "granularity": "1h", "points": []}]}}',
+            "$.usages[0].usageName",
+            "contract",
+            id="contract",
+        ),
+        pytest.param('{"request": {"path": 3}, "response": {}}', "$.request.path", "expected a string", id="shape"),
+    ],
+)
+def test_bad_captures_name_the_file_and_the_path_and_write_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, path: str, message: str
+) -> None:
+    capture = tmp_path / "broken.json"
+    capture.write_text(content, encoding="utf-8")
+    with pytest.raises(CaptureError) as raised:
+        import_captures([capture])
+    assert raised.value.file == str(capture) and raised.value.path == path and message in raised.value.message
+    out = tmp_path / "out.yaml"
+    assert main(["import", str(capture), "--output", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert str(capture) in err and message in err
+    assert not out.exists() and not list(tmp_path.glob(".out.yaml*"))
+
+
+def test_import_refuses_to_overwrite_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    answers = upstream_answers("default", ("type=consumption",))
+    captures = record(tmp_path / "c", answers)
+    out = tmp_path / "mine.yaml"
+    out.write_text("keep me", encoding="utf-8")
+    assert main(["import", str(captures), "--output", str(out)]) == 2
+    assert out.read_text() == "keep me"
+    assert main(["import", str(captures), "--output", str(out), "--force"]) == 0
+    assert out.read_text().startswith("# yaml-language-server")
