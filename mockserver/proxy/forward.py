@@ -20,8 +20,9 @@ What the client gets:
   (`upstreamStatus`, `upstreamContentType`); the capture keeps the upstream's status and body as received;
 - a JSON 502 `BAD_GATEWAY` when the upstream cannot be reached (refused, unknown host, TLS failure) or breaks the
   exchange (reset, closed without an answer, invalid HTTP);
-- a JSON 504 `GATEWAY_TIMEOUT` when it does not accept a connection within the connect timeout (5 s) or does not
-  answer completely within the timeout (60 s, as the SDK waits; `--timeout`).
+- a JSON 504 `GATEWAY_TIMEOUT` when it does not accept a connection within the connect timeout (5 s), or its
+  answer has not arrived whole within the timeout (60 s, as the SDK waits; `--timeout`): no byte of the head for
+  that long after the request was sent, or the body not complete that long after the request arrived.
 
 Error messages name the upstream by scheme, host and port only. Credentials are never logged nor recorded: the
 request log masks secret query values and shows no header; captures drop credential headers and mask secret query
@@ -260,12 +261,16 @@ class Forwarder:
             extensions={"timeout": self.timeout.as_dict()},
         )
         try:
-            async with asyncio.timeout(self.settings.timeout):
-                upstream = await self.transport.handle_async_request(outgoing)
-                try:
+            # Up to the answer's head, httpx's own timeouts (connect, write, read) bound each step: cancelling a
+            # connection while TLS is set up would leak its socket. The body must then arrive within what is left of
+            # `timeout` since the request arrived (an upstream that trickles bytes gets a 504 too).
+            upstream = await self.transport.handle_async_request(outgoing)
+            try:
+                deadline = asyncio.get_running_loop().time() + max(self.settings.timeout - _since(started), 0.0)
+                async with asyncio.timeout_at(deadline):
                     raw = b"".join([chunk async for chunk in upstream.aiter_raw()])
-                finally:
-                    await upstream.aclose()
+            finally:
+                await upstream.aclose()
         except (httpx.TransportError, TimeoutError) as exc:
             status, message = self.failure(exc)
             log.warning("%s %s: %s", request.method, request.url.path, message)
@@ -333,6 +338,10 @@ class Forwarder:
                 log.exception("proxy observer %r failed on %s %s", observer, exchange.method, exchange.path)
 
 
+def _since(started: float) -> float:
+    return time.perf_counter() - started
+
+
 def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
     """The first exception of `kind` in the chain of `exc` (httpx wraps the socket's and ssl's errors)."""
     seen: set[int] = set()
@@ -351,7 +360,12 @@ def _with_length(
     """The headers with the Content-Length of the body sent (a chunked upstream answer arrives whole)."""
     if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
         return headers  # no body: the upstream's own Content-Length, if any, describes the GET's
-    return [*(h for h in headers if h[0] != b"content-length"), (b"content-length", str(len(body)).encode())]
+    length = (b"content-length", str(len(body)).encode())
+    kept = [h for h in headers if h[0] != b"content-length"]
+    if len(kept) == len(headers):
+        return [*kept, length]
+    at = next(i for i, h in enumerate(headers) if h[0] == b"content-length")  # in its place: the upstream's order
+    return [*kept[:at], length, *kept[at:]]
 
 
 def recorder(directory: Path) -> Observer:
