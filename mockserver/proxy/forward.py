@@ -54,9 +54,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from mockserver import __version__
 from mockserver.api.app import RequestLog
 from mockserver.api.errors import error_response
-from mockserver.api.origin import OriginGuard
+from mockserver.api.origin import HEALTH_PATH, OriginGuard
 from mockserver.controls.routes import ENDPOINT_PATHS
 from mockserver.proxy.capture import Capture, CaptureWriter, scrub_headers, scrub_query
 
@@ -81,7 +82,6 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
-HEALTH_PATH = "/__admin/proxy/health"
 
 
 def check_upstream(text: str) -> str:
@@ -137,7 +137,7 @@ def target_path(upstream: httpx.URL, raw_path: bytes) -> bytes:
 
 
 def _connection_tokens(headers: Iterable[tuple[bytes, bytes]]) -> set[str]:
-    tokens = set()
+    tokens: set[str] = set()
     for name, value in headers:
         if name.lower() == b"connection":
             tokens.update(t.strip().lower() for t in value.decode("latin-1").split(",") if t.strip())
@@ -381,7 +381,7 @@ def recorder(directory: Path) -> Observer:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     messages = {404: f"Not found: {request.url.path}", 405: f"Method {request.method} not allowed"}
-    return error_response(exc.status_code, messages.get(exc.status_code, exc.detail), headers=exc.headers)
+    return error_response(exc.status_code, messages.get(exc.status_code, exc.detail), headers=dict(exc.headers or {}))
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -411,7 +411,9 @@ def build_proxy_app(
     forwarder = Forwarder(settings, all_observers)
 
     async def health(request: Request) -> Response:
-        return Response(orjson.dumps({"status": "ok", "upstream": settings.upstream}), media_type="application/json")
+        # The mock's health path, which answers any Host (a container's health check calls it by any name).
+        body = {"status": "ok", "version": __version__, "proxy": True, "upstream": settings.upstream}
+        return Response(orjson.dumps(body), media_type="application/json")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

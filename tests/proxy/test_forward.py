@@ -299,8 +299,8 @@ def test_the_proxys_own_errors_are_the_apis_json(proxy: str) -> None:
         body = response.json()
         assert (response.status_code, body["code"]) == (status, code), (method, target)
         assert set(body) == {"reason", "message", "code", "traceId"}
-    health = httpx.get(proxy + "/__admin/proxy/health")
-    assert health.status_code == 200 and health.json()["status"] == "ok"
+    health = httpx.get(proxy + "/__admin/health")
+    assert health.status_code == 200 and health.json()["status"] == "ok" and health.json()["proxy"] is True
 
 
 # -- captures, observers and the log ---------------------------------------------------------------------------------
@@ -595,7 +595,7 @@ def test_mockserver_proxy_runs_as_a_command(upstream: str, tmp_path: Path) -> No
         while True:
             assert time.monotonic() < deadline and process.poll() is None, "the proxy did not start"
             try:
-                if httpx.get(url + "/__admin/proxy/health", timeout=1).status_code == 200:
+                if httpx.get(url + "/__admin/health", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.05)
