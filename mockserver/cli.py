@@ -37,6 +37,9 @@ EPILOG = """examples:
   mockserver validate scenarios/ my-world.yaml     check scenario files, every problem as path:line:col
   mockserver scenario-schema > scenario.schema.json   print the JSON Schema of scenario files
   mockserver vocabulary actions                    the actions a scenario may use, with their usage rows
+  mockserver proxy --upstream https://api.cloud.scenario.com/v1 --record captures/
+                                                   forward to the real API on http://127.0.0.1:4011, recording
+  mockserver proxy report captures/                what the captures say about the mock's fidelity
 """
 
 
@@ -254,6 +257,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("--output", "-o", help="the file to write (default: NAME.yaml here; `-`: stdout)")
     importer.add_argument("--force", action="store_true", help="overwrite an existing file")
+    _proxy_parser(commands)
     return parser
 
 
@@ -292,6 +296,62 @@ def _import(args: argparse.Namespace) -> int:
     for note in imported.notes:
         print(f"  not reproduced: {note}", file=sys.stderr)
     return 0
+
+
+def _proxy_parser(commands: Any) -> None:
+    proxy = commands.add_parser(
+        "proxy",
+        help="forward the API's endpoints to a real upstream, optionally recording each exchange",
+        description="Forward every endpoint mockserver serves to --upstream (path, query and credentials unchanged) "
+        "and answer with the upstream's answer. The upstream URL is the API's base URL, as the SDK's base_url: "
+        "the path below /v1 is appended to it (an upstream without a path means its /v1). Unreachable, failing "
+        "or slow upstreams, and answers that are not JSON, get the API's JSON error with 502 or 504.",
+        epilog="examples:\n  mockserver proxy --upstream https://api.cloud.scenario.com/v1 --record captures/\n"
+        "    then: Scenario(base_url='http://127.0.0.1:4011/v1', ...)\n"
+        "  mockserver proxy report captures/          a Markdown report of the captures\n"
+        "  mockserver proxy report captures/ --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    proxy.add_argument("--upstream", type=_upstream, metavar="URL", help="the API's base URL (required to serve)")
+    proxy.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    proxy.add_argument("--port", type=_port, default="4011", help="1-65535 (default: 4011)")
+    proxy.add_argument("--record", type=Path, metavar="DIR", help="write one capture file per exchange into DIR")
+    proxy.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default="60",
+        metavar="SECONDS",
+        help="a JSON 504 when the upstream has not answered completely within this time (default: 60, as the SDK; "
+        "connecting: at most 5)",
+    )
+    proxy.add_argument(
+        "--insecure", action="store_true", help="do not verify the upstream's TLS certificate (a test upstream only)"
+    )
+    proxy.add_argument(
+        "--allow-host",
+        dest="allow_hosts",
+        action="append",
+        metavar="NAME",
+        help="also answer /__admin/proxy/ requests whose Host is NAME (repeatable; `*`: any)",
+    )
+    proxy.add_argument("--quiet", action="store_true", help="no log line per request")
+    actions = proxy.add_subparsers(dest="proxy_command", metavar="ACTION")
+    report = actions.add_parser(
+        "report",
+        help="report what captures say about the mock: `proxy report DIR [--json]`",
+        epilog="example:\n  mockserver proxy report captures/ --json > report.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument(
+        "paths", nargs="+", type=Path, metavar="DIR|FILE", help="a capture file, or a directory: its *.json files"
+    )
+    report.add_argument("--json", action="store_true", help="print the report as JSON instead of Markdown")
+
+
+def _upstream(text: str) -> str:
+    from mockserver.proxy.forward import check_upstream
+
+    return _checked(check_upstream, "URL")(text)
 
 
 def _vocabulary(args: argparse.Namespace) -> int:
@@ -580,6 +640,57 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _proxy(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mockserver.proxy.forward import ProxySettings, build_proxy_app, proxy_server_options
+
+    if args.upstream is None:
+        raise UsageError("--upstream URL is required (the API's base URL, e.g. https://api.cloud.scenario.com/v1)")
+    allow_hosts = _allowed_hosts(args)
+    _check_address(args.host, args.port)
+    settings = ProxySettings(
+        upstream=args.upstream,
+        timeout=args.timeout,
+        connect_timeout=min(5.0, args.timeout),
+        record=args.record,
+        log_requests=not args.quiet,
+        verify_tls=not args.insecure,
+        allow_hosts=allow_hosts,
+    )
+    app = build_proxy_app(settings)
+    base = browsable(args.host, args.port)
+    print(f"mockserver {__version__} proxy listening on {base}/v1 -> {settings.upstream}", file=sys.stderr)
+    if settings.record is not None:
+        print(f"  recording each exchange into {settings.record}/", file=sys.stderr)
+    if args.insecure:
+        print("  not verifying the upstream's TLS certificate (--insecure)", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, **proxy_server_options())
+    return 0
+
+
+def _proxy_report(args: argparse.Namespace) -> int:
+    files: list[Path] = []
+    for target in args.paths:
+        if target.is_dir():
+            found = sorted(target.glob("*.json"))
+            if not found:
+                raise UsageError(f"no capture (*.json) in {target}")
+            files.extend(found)
+        elif target.is_file():
+            files.append(target)
+        else:
+            raise UsageError(f"no such file or directory: {target}")
+    from mockserver.proxy.report import report_from_captures  # type: ignore[import-not-found,unused-ignore]
+
+    report = report_from_captures(files)
+    if args.json:
+        sys.stdout.write(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        sys.stdout.write(report.to_markdown().rstrip("\n") + "\n")
+    return 0
+
+
 def _check_address(host: str, port: int) -> None:
     """Fail with one line, before saying "listening", when the address cannot be bound (in use, not local)."""
     import socket
@@ -674,6 +785,8 @@ def _run(args: argparse.Namespace) -> int:
             return _vocabulary(args)
         if args.command == "import":
             return _import(args)
+        if args.command == "proxy":
+            return _proxy_report(args) if args.proxy_command == "report" else _proxy(args)
         if args.command == "scenario-schema":
             from mockserver.scenario.schema import scenario_json_schema
 

@@ -7,7 +7,10 @@ A capture file holds::
      "request": {"method": "GET", "path": "/v1/usages", "query": "timeRange=last-seven-days", "headers": {...}},
      "response": {"status": 200, "headers": {...}, "body": {...}}}
 
-`response.body` is the parsed JSON body; a body that is not JSON is kept as `response.text` instead. A hand-written
+`response.body` is the parsed JSON body; a body that is not JSON is kept as `response.text` instead. `error`, when
+present, says that the client did not get this response but the proxy's JSON error with this message: either no
+response came (a timeout, a reset: `response` is then the proxy's 502/504) or it was refused (an answer that is not
+JSON: `response` is the upstream's, as received). A hand-written
 capture (an integration's bug report) may be just `{"query": "...", "body": {...}}`, with optional `path` (default
 `/v1/usages`), `status` (200) and `time` (the instant of the exchange; default: inferred from the body).
 """
@@ -54,6 +57,7 @@ class Capture:
     response_headers: dict[str, str] = field(default_factory=dict)
     upstream: str | None = None
     elapsed_ms: float | None = None
+    error: str | None = None  # the proxy's error message when the client did not get this response (see above)
     source: str = "<capture>"  # the file it was read from, for messages
 
     @property
@@ -79,6 +83,8 @@ class Capture:
             document["upstream"] = self.upstream
         if self.elapsed_ms is not None:
             document["elapsedMs"] = round(self.elapsed_ms, 1)
+        if self.error is not None:
+            document["error"] = self.error
         document["request"] = {
             "method": self.method,
             "path": self.path,
@@ -189,6 +195,7 @@ def _recorded(document: Mapping[str, Any], source: str) -> Capture:
         response_headers=_headers(response.get("headers"), source, "$.response.headers"),
         upstream=document.get("upstream") if isinstance(document.get("upstream"), str) else None,
         elapsed_ms=document.get("elapsedMs") if isinstance(document.get("elapsedMs"), int | float) else None,
+        error=document.get("error") if isinstance(document.get("error"), str) else None,
         source=source,
     )
     if "body" in response:
