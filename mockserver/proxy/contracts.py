@@ -175,7 +175,7 @@ class _Compiler:
             return self._array(schema)
         if kind == "object":
             return self._object(schema)
-        if kind in SCALARS:
+        if isinstance(kind, str) and kind in SCALARS:
             return self._scalar(*SCALARS[kind])
         return None
 

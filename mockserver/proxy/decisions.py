@@ -12,7 +12,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -310,6 +310,8 @@ def _check_usages(checks: _Checks, body: Mapping[str, Any], params: Mapping[str,
 def _check_alignment(
     checks: _Checks, rows: list[tuple[str, int, Mapping[str, Any]]], window: Window, step: int, lo: float, hi: float
 ) -> None:
+    first: float
+    last: float
     if window.start is not None:
         first, last = bucket_start(window.start, step), bucket_start(window.start + window.length - 1, step)
     else:  # any instant of [lo, hi]
@@ -489,7 +491,7 @@ def _check_amounts(checks: _Checks, body: Mapping[str, Any], rows: list[tuple[st
             checks.add("creative-unit-totals", problems, "; ".join(texts))
 
 
-ENTITY_REFERENCES: tuple[tuple[str, str, Callable[[Mapping[str, Any]], Iterator[tuple[str, Any]]]], ...] = (
+ENTITY_REFERENCES: tuple[tuple[str, str, Callable[[Mapping[str, Any]], Iterable[tuple[str, Any]]]], ...] = (
     (
         "users",
         "userId",

@@ -106,13 +106,12 @@ class Report:
                 else:
                     counts.parsed += 1
                 if violations is not None and violations.more:
-                    key = (endpoint, version)
-                    self._truncated[key] = self._truncated.get(key, 0) + violations.more
+                    self._truncated[endpoint, version] = self._truncated.get((endpoint, version), 0) + violations.more
             for (path, _), item in merged.items():
-                key = (endpoint, path_pattern(path), item["kind"])
-                group = self._groups.get(key)
+                group_key = (endpoint, path_pattern(path), item["kind"])
+                group = self._groups.get(group_key)
                 if group is None:
-                    group = self._groups[key] = _Group(endpoint, key[1], item["kind"])
+                    group = self._groups[group_key] = _Group(endpoint, group_key[1], item["kind"])
                 group.count += 1
                 group.versions.update(item["versions"])
                 if len(group.paths) < PATHS_LIMIT:
