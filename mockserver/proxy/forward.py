@@ -51,7 +51,7 @@ from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mockserver import __version__
@@ -60,6 +60,7 @@ from mockserver.api.errors import error_response
 from mockserver.api.origin import HEALTH_PATH, OriginGuard
 from mockserver.controls.routes import ENDPOINT_PATHS
 from mockserver.proxy.capture import Capture, CaptureWriter, scrub_headers, scrub_query
+from mockserver.proxy.report import Report, admin_routes
 
 log = logging.getLogger("mockserver.proxy")
 
@@ -404,8 +405,18 @@ def proxy_routes(forwarder: Forwarder) -> list[Route]:
 def build_proxy_app(
     settings: ProxySettings, observers: Sequence[Observer] = (), extra_routes: Sequence[BaseRoute] = ()
 ) -> Starlette:
-    """Build the ASGI app forwarding the API's endpoints to `settings.upstream` (observers: see the docstring)."""
-    all_observers = list(observers)
+    """Build the ASGI app forwarding the API's endpoints to `settings.upstream` (observers: see the docstring).
+
+    Every exchange is also validated into a `Report` (`app.state.report`), served at `GET /__admin/proxy/report`
+    and shown by the page at `/__admin/proxy/`.
+    """
+    report = Report()
+
+    async def validate(capture: Capture) -> None:
+        # Off the event loop: a default body against nine contracts takes about 0.1 s.
+        await anyio.to_thread.run_sync(report.add, capture)
+
+    all_observers = [*observers, validate]
     if settings.record is not None:
         all_observers.append(recorder(settings.record))
     forwarder = Forwarder(settings, all_observers)
@@ -423,15 +434,26 @@ def build_proxy_app(
             await forwarder.aclose()
 
     handlers: dict[Any, Any] = {HTTPException: _http_error, Exception: _server_error}
-    routes = [*proxy_routes(forwarder), Route(HEALTH_PATH, health, methods=["GET"]), *extra_routes]
+    routes = [
+        *proxy_routes(forwarder),
+        Route(HEALTH_PATH, health, methods=["GET"]),
+        Route("/", _to_report_page, methods=["GET"]),
+        *admin_routes(report),
+        *extra_routes,
+    ]
     app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
     app.router.redirect_slashes = False
     app.state.proxy_settings = settings
     app.state.forwarder = forwarder
+    app.state.report = report
     app.add_middleware(OriginGuard, allow_hosts=settings.allow_hosts)
     if settings.log_requests:
         app.add_middleware(RequestLog)
     return app
+
+
+async def _to_report_page(request: Request) -> Response:
+    return RedirectResponse("/__admin/proxy/", status_code=307)
 
 
 def proxy_server_options() -> dict[str, Any]:
