@@ -223,8 +223,10 @@ class Worlds:
     def set_contract(self, version: str | None, *, drift: bool = False) -> None:
         """Pin every response to a published contract version (None: the newest) until `reset`."""
         from mockserver.contract.adapt import adapter_for
+        from mockserver.contract.versions import LATEST_VERSION
 
-        self.contract = adapter_for(version) if version else None
+        # Drift past the newest contract pins to it: without a pin, the scenario's own contract would decide.
+        self.contract = adapter_for(version or LATEST_VERSION) if version or drift else None
         self.drift = drift
 
     def get(self, name: str) -> World:

@@ -95,3 +95,19 @@ def test_a_polled_job_finishes_between_two_polls(pinned_server: str) -> None:
         admin.post("/reset")
         admin.close()
         client.close()
+
+
+def test_drift_without_a_version_drifts_past_the_newest_contract() -> None:
+    from starlette.testclient import TestClient
+
+    from mockserver.api import build_app
+    from mockserver.proxy.contracts import check_contracts
+    from tests.conftest import BASIC, NOW
+
+    app = build_app(Settings(now=NOW, log_requests=False))
+    with TestClient(app) as http:
+        plain = http.get("/v1/usages?timeRange=last-hour", headers=BASIC).json()
+        app.state.worlds.set_contract(None, drift=True)  # what the plugin's `mockserver.contract(None, drift=True)` does
+        drifted = http.get("/v1/usages?timeRange=last-hour", headers=BASIC).json()
+    assert not check_contracts("usages.list", plain)["2.4.0"]
+    assert check_contracts("usages.list", drifted)["2.4.0"], "drift=True without a version must drift"

@@ -16,7 +16,6 @@ from starlette.applications import Starlette
 
 from mockserver.api import build_app
 from mockserver.api.server import server_config
-from mockserver.contract.versions import LATEST_VERSION
 from mockserver.proxy.capture import Capture
 from mockserver.settings import Settings
 from tests.conftest import BASIC, NOW, free_port
@@ -48,8 +47,7 @@ class Mock:
     client: httpx.Client
 
     def capture(self, target: str, *, source: str | None = None, drift: bool = False) -> Capture:
-        # the newest version by name: `set_contract(None, drift=True)` drops the drift (None means "not pinned")
-        self.app.state.worlds.set_contract(LATEST_VERSION if drift else None, drift=drift)
+        self.app.state.worlds.set_contract(None, drift=drift)
         try:
             response = self.client.get(target, headers=BASIC)
         finally:
