@@ -98,16 +98,23 @@ def test_a_polled_job_finishes_between_two_polls(pinned_server: str) -> None:
 
 
 def test_drift_without_a_version_drifts_past_the_newest_contract() -> None:
-    from starlette.testclient import TestClient
+    import asyncio
+
+    import httpx
 
     from mockserver.api import build_app
     from mockserver.proxy.contracts import check_contracts
     from tests.conftest import BASIC, NOW
 
     app = build_app(Settings(now=NOW, log_requests=False))
-    with TestClient(app) as http:
-        plain = http.get("/v1/usages?timeRange=last-hour", headers=BASIC).json()
-        app.state.worlds.set_contract(None, drift=True)  # what the plugin's `mockserver.contract(None, drift=True)` does
-        drifted = http.get("/v1/usages?timeRange=last-hour", headers=BASIC).json()
+
+    async def ask() -> tuple[object, object]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as http:
+            plain = (await http.get("/v1/usages?timeRange=last-hour", headers=BASIC)).json()
+            app.state.worlds.set_contract(None, drift=True)  # the plugin's `mockserver.contract(None, drift=True)`
+            drifted = (await http.get("/v1/usages?timeRange=last-hour", headers=BASIC)).json()
+            return plain, drifted
+
+    plain, drifted = asyncio.run(ask())
     assert not check_contracts("usages.list", plain)["2.4.0"]
     assert check_contracts("usages.list", drifted)["2.4.0"], "drift=True without a version must drift"
