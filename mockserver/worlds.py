@@ -42,6 +42,9 @@ def build_world_from_file(
 
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 SCENARIO_HEADER = "x-mock-scenario"
+# Every answer of a world says the instant it was answered at (its clock may be frozen, or moved by a test): a
+# validating proxy in front of the mock reads windows against it rather than against its own clock.
+NOW_HEADER = "x-mock-now"
 WORLD_SCOPE_KEY = "mockserver.world"  # the world a request's middleware already selected (ASGI scope)
 
 

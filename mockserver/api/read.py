@@ -23,8 +23,9 @@ from mockserver.controls.journal import JOB_STATUS_HEADER
 from mockserver.controls.routes import ENDPOINT_PATHS
 from mockserver.world import ai_models, assets, collections, jobs, team
 from mockserver.world.access import ReadContext, access_of
+from mockserver.world.clock import format_ms
 from mockserver.world.world import World
-from mockserver.worlds import SCENARIO_HEADER, WORLD_SCOPE_KEY, Worlds
+from mockserver.worlds import NOW_HEADER, SCENARIO_HEADER, WORLD_SCOPE_KEY, Worlds
 
 View = Callable[[World, ReadContext], dict[str, Any]]
 
@@ -96,7 +97,9 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Any]:
             )
         body, job_status = rendered
         # The journal learns a polled job's status from this header (it never parses bodies): see controls.journal.
-        headers = None if job_status is None else {JOB_STATUS_HEADER: job_status}
+        headers = {NOW_HEADER: format_ms(now)}
+        if job_status is not None:
+            headers[JOB_STATUS_HEADER] = job_status
         return Response(body, headers=headers, media_type="application/json")
 
     handle.__name__ = endpoint.name.replace(".", "_")

@@ -19,9 +19,10 @@ from mockserver.contract.query import UsageQuery, parse_usage_query
 from mockserver.contract.versions import LATEST_VERSION
 from mockserver.controls.journal import ACTIVITY_COUNT_HEADER
 from mockserver.offload import Renderer
+from mockserver.world.clock import format_ms
 from mockserver.world.report import Rendered, cached_render, render_key, render_usages
 from mockserver.world.world import World
-from mockserver.worlds import SCENARIO_HEADER, WORLD_SCOPE_KEY, Worlds
+from mockserver.worlds import NOW_HEADER, SCENARIO_HEADER, WORLD_SCOPE_KEY, Worlds
 
 
 async def list_usages(request: Request) -> Response:
@@ -30,16 +31,22 @@ async def list_usages(request: Request) -> Response:
     world = request.scope.get(WORLD_SCOPE_KEY) or worlds.select(request.headers.get(SCENARIO_HEADER), credentials.key)
     authenticate(world, credentials)
     query = parse_usage_query(request.query_params.multi_items(), lenient=worlds.settings.lenient)
-    rendered = await serve_answer(request.app.state.renderer, worlds, world, query)
-    # The journal learns the page size from this header (it never parses bodies): see controls.journal.
-    headers = None if rendered.activity_count is None else {ACTIVITY_COUNT_HEADER: str(rendered.activity_count)}
+    now = world.clock.served_now()
+    rendered = await serve_answer(request.app.state.renderer, worlds, world, query, now)
+    headers = {NOW_HEADER: format_ms(now)}
+    if rendered.activity_count is not None:
+        # The journal learns the page size from this header (it never parses bodies): see controls.journal.
+        headers[ACTIVITY_COUNT_HEADER] = str(rendered.activity_count)
     return Response(rendered.body, headers=headers, media_type="application/json")
 
 
-async def serve_answer(renderer: Renderer, worlds: Worlds, world: World, query: UsageQuery) -> Rendered:
-    """What `answer` returns: from the render cache without leaving the event loop, else from a worker thread."""
+async def serve_answer(
+    renderer: Renderer, worlds: Worlds, world: World, query: UsageQuery, now: int | None = None
+) -> Rendered:
+    """What `answer` returns (at `now`, default the world's): from the render cache without leaving the event loop,
+    else from a worker thread."""
     adapt, variant = _contract(worlds, world)
-    now = world.clock.served_now()
+    now = world.clock.served_now() if now is None else now
     key = render_key(query, now, variant)
     rendered = cached_render(world, key)
     if rendered is None:

@@ -20,6 +20,8 @@ from typing import Any
 
 from mockserver.contract.versions import LATEST_VERSION, load_contract
 from mockserver.proxy.capture import Capture
+from mockserver.world.clock import parse_instant
+from mockserver.worlds import NOW_HEADER
 
 __all__ = ["DECISIONS", "Finding", "check_decisions", "instant_bounds"]
 
@@ -68,7 +70,19 @@ class Finding:
 
 # -- the instant and the window ---------------------------------------------------------------------------------
 def instant_bounds(capture: Capture) -> tuple[float, float]:
-    """The interval (epoch ms) holding the upstream's `now` for this exchange; (-inf, inf) when unknown."""
+    """The interval (epoch ms) holding the upstream's `now` for this exchange; (-inf, inf) when unknown.
+
+    A mockserver upstream says its instant (`x-mock-now`: its clock may be frozen); else the capture's time, else the
+    `Date` header.
+    """
+    announced = capture.response_headers.get(NOW_HEADER)
+    if announced:
+        try:
+            at = parse_instant(announced)
+        except ValueError:
+            pass
+        else:
+            return at, at
     if capture.time is not None:
         spread = (capture.elapsed_ms or 0) + SLACK_MS
         return capture.time - spread, capture.time + spread

@@ -30,6 +30,7 @@ from mockserver.world.catalog import CATALOG
 from mockserver.world.clock import DAY, floor_to, format_ms, parse_instant
 from mockserver.world.timeline import Event
 from mockserver.world.world import COARSEST, DEFAULT_GRANULARITY
+from mockserver.worlds import NOW_HEADER
 
 USAGE_KEYS = frozenset(
     {"usages", "modelUsages", "assetUsages", "nsfwUsages", "qualityGateUsages", "consumption", "activity", "entities"}
@@ -167,6 +168,12 @@ class _Builder:
                 f"{format_ms(low)}, and captures made earlier come out different"
             )
             return low
+        # A mockserver upstream said its instant (its clock may be frozen): that one, if every capture agrees.
+        announced = {ex.capture.response_headers.get(NOW_HEADER) for ex in self.exchanges}
+        if len(announced) == 1 and None not in announced:
+            at = parse_instant(str(announced.pop()))
+            if low <= at <= high:
+                return at
         # The latest exchange that fits: a capture's time is when the request left, its answer came a little later.
         fitting = [
             ex.capture.time for ex in self.exchanges if ex.capture.time is not None and low <= ex.capture.time <= high

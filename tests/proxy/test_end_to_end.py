@@ -1,0 +1,202 @@
+"""The whole loop through real servers: upstream mockservers (a plain one and one with `drift: true`) behind
+`mockserver proxy --record`, the official SDK through the proxy, the report, `proxy report`, and `import`."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from scenario_sdk import APIResponseValidationError, Scenario
+
+from mockserver.cli import main
+from mockserver.contract.versions import available_versions
+from mockserver.proxy.capture import read_capture
+from mockserver.proxy.decisions import DECISIONS
+from mockserver.proxy.forward import ProxySettings
+from mockserver.proxy.importer import first_difference
+from mockserver.settings import Settings
+from tests.conftest import BASIC, NOW, start_server
+from tests.proxy.test_forward import proxying
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def plain_upstream() -> Iterator[str]:
+    server, thread, url = start_server(Settings(now=NOW, log_requests=False))
+    yield url
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def drift_upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A mockserver whose only scenario is the shipped default with `drift: true`."""
+    directory = tmp_path_factory.mktemp("drift-scenarios")
+    text = (SCENARIOS / "default.yaml").read_text(encoding="utf-8")
+    (directory / "default.yaml").write_text(text + "\ndrift: true\n", encoding="utf-8")
+    server, thread, url = start_server(Settings(scenarios_dir=directory, now=NOW, log_requests=False))
+    yield url
+    server.should_exit = True
+    thread.join(10)
+
+
+def sdk(url: str) -> Scenario:
+    return Scenario(
+        base_url=url + "/v1", api_key="test-key", api_secret="test-secret", _strict_response_validation=True
+    )
+
+
+def report_of(proxy: str, exchanges: int) -> dict[str, Any]:
+    """The proxy's report once it has validated `exchanges` exchanges (it validates after answering)."""
+    deadline = time.monotonic() + 20
+    while True:
+        report = httpx.get(proxy + "/__admin/proxy/report", timeout=10).json()
+        if report["exchanges"] >= exchanges or time.monotonic() > deadline:
+            return report
+        time.sleep(0.05)
+
+
+# Every decision of the mock applies to one of these (usages windows and flags, activity paging, read lists with
+# their pages, one retrieve, an error).
+PLAIN_TARGETS = (
+    "/v1/usages",
+    "/v1/usages?timeRange=last-hour",
+    "/v1/usages?timeRange=last-day&dropZeroPoints",
+    "/v1/usages?startDate=2026-10-01&endDate=2026-11-27",
+    "/v1/usages?type=activity&activityOffset=100",
+    "/v1/jobs",
+    "/v1/jobs?pageSize=100",
+    "/v1/assets?pageSize=5",
+    "/v1/models",
+    "/v1/projects",
+    "/v1/collections",
+    "/v1/teams",
+    "/v1/jobs/job_doesNotExist",
+)
+
+
+def test_the_plain_upstream_agrees_with_every_decision_of_the_mock(plain_upstream: str, tmp_path: Path) -> None:
+    record = tmp_path / "captures"
+    with proxying(ProxySettings(plain_upstream, record=record, log_requests=False)) as proxy:
+        for target in PLAIN_TARGETS:
+            direct = httpx.get(plain_upstream + target, headers=BASIC, timeout=30)
+            through = httpx.get(proxy + target, headers=BASIC, timeout=30)
+            assert through.status_code == direct.status_code
+            if direct.status_code == 200:
+                assert through.content == direct.content, target
+        report = report_of(proxy, len(PLAIN_TARGETS))
+    assert report["exchanges"] == len(PLAIN_TARGETS)
+    verdicts = {d["decision"]: d["verdict"] for d in report["decisions"]}
+    assert set(verdicts) == set(DECISIONS)
+    assert all(v == "agrees" for v in verdicts.values()), {k: v for k, v in verdicts.items() if v != "agrees"}
+    # The mock speaks the newest contract: its SDK parses everything; older SDKs meet values newer than them.
+    assert report["sdkVersions"]["2.4.0"]["verdict"] == "parses everything"
+    assert all("2.4.0" not in v["versions"] for v in report["violations"])
+    # The recorded captures give the same report from the command line.
+    files = sorted(record.glob("*.json"))
+    assert len(files) == len(PLAIN_TARGETS)
+    assert [read_capture(f).path + ("?" + read_capture(f).query if read_capture(f).query else "") for f in files] == [
+        t for t in PLAIN_TARGETS
+    ]
+
+
+def changed_paths(plain: Any, drifted: Any, path: str = "$") -> list[tuple[str, Any]]:
+    """Where a drifted body holds another value than the plain one (keys only the drift has are not values)."""
+    if isinstance(plain, dict) and isinstance(drifted, dict):
+        return [p for key in plain if key in drifted for p in changed_paths(plain[key], drifted[key], f"{path}.{key}")]
+    if isinstance(plain, list) and isinstance(drifted, list) and len(plain) == len(drifted):
+        return [
+            p for i, (a, b) in enumerate(zip(plain, drifted, strict=True)) for p in changed_paths(a, b, f"{path}[{i}]")
+        ]
+    return [] if plain == drifted else [(path, drifted)]
+
+
+@pytest.mark.parametrize(
+    ("query", "sdk_query"),
+    [
+        ("timeRange=last-day", {"time_range": "last-day"}),
+        ("type=activity", {"type": ["activity"]}),
+        ("timeRange=last-hour&type=usages%2Cactivity", {"time_range": "last-hour", "type": ["usages", "activity"]}),
+    ],
+)
+def test_the_report_names_every_drifted_value_and_the_sdk_versions_it_breaks(
+    plain_upstream: str,
+    drift_upstream: str,
+    query: str,
+    sdk_query: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plain = httpx.get(f"{plain_upstream}/v1/usages?{query}", headers=BASIC, timeout=30).json()
+    with proxying(ProxySettings(drift_upstream, record=tmp_path, log_requests=False)) as proxy:
+        drifted = httpx.get(f"{proxy}/v1/usages?{query}", headers=BASIC, timeout=30)
+        with pytest.raises(APIResponseValidationError):  # the SDK's strict parsing fails on the drifted body
+            sdk(proxy).usages.list(**sdk_query)
+        report = report_of(proxy, 2)
+    expected = changed_paths(plain, drifted.json())
+    assert expected, "the drift upstream changed no value"
+    named = {(p["path"], json.dumps(p["value"])): p["versions"] for v in report["violations"] for p in v["paths"]}
+    for path, value in expected:
+        versions = named.get((path, json.dumps(value)))
+        assert versions, f"drifted value {value!r} at {path} is not in the report"
+        assert "2.4.0" in versions and set(versions) <= set(available_versions())
+    assert report["sdkVersions"]["2.4.0"]["verdict"] == "fails"
+    # `mockserver proxy report DIR` reads the same from the recorded captures.
+    capsys.readouterr()
+    assert main(["proxy", "report", str(tmp_path), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["violationCount"] == report["violationCount"]
+    assert main(["proxy", "report", str(tmp_path)]) == 0
+    markdown = capsys.readouterr().out
+    assert expected[0][0] in markdown and "2.4.0" in markdown
+
+
+ROUND_TRIP = (
+    "timeRange=last-seven-days",
+    "startDate=2026-11-01&endDate=2026-11-27",
+    "type=activity",
+    "type=activity&activityOffset=100",
+)
+
+
+def test_captures_through_the_proxy_import_into_a_world_that_gives_them_back(
+    plain_upstream: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = tmp_path / "captures"
+    captured = []
+    with proxying(ProxySettings(plain_upstream, record=record, log_requests=False)) as proxy:
+        client = sdk(proxy)
+        for query in ROUND_TRIP:
+            response = httpx.get(f"{proxy}/v1/usages?{query}", headers=BASIC, timeout=30)
+            captured.append(response.json())
+        workflow = httpx.get(
+            f"{proxy}/v1/usages?type=activity&timeRange=last-day",
+            headers={**BASIC, "x-mock-scenario": "workflow-jobs"},
+            timeout=30,
+        )
+        assert client.usages.list(time_range="last-hour") is not None
+    assert workflow.status_code == 200
+    files = sorted(record.glob("*.json"))
+    assert len(files) == len(ROUND_TRIP) + 2
+    out = tmp_path / "imported.yaml"
+    capsys.readouterr()
+    # The workflow-jobs world is another team: import the default world's captures only.
+    default_files = [str(f) for f in files if "x-mock-scenario" not in read_capture(f).request_headers]
+    assert main(["import", *default_files, "--name", "prod-like", "--output", str(out)]) == 0
+    assert "served back JSON-equal" in capsys.readouterr().err
+    server, thread, url = start_server(Settings(scenarios_dir=out, log_requests=False))
+    try:
+        for query, body in zip(ROUND_TRIP, captured, strict=True):
+            served = httpx.get(f"{url}/v1/usages?{query}", headers=BASIC, timeout=30).json()
+            assert first_difference(body, served) is None, (query, first_difference(body, served))
+        # Another query on the imported world answers like any scenario: the SDK parses it strictly.
+        assert sdk(url).usages.list(time_range="last-day", type=["consumption"]) is not None
+    finally:
+        server.should_exit = True
+        thread.join(10)
