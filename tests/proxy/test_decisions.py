@@ -10,7 +10,7 @@ import pytest
 
 from mockserver.proxy.capture import Capture
 from mockserver.proxy.decisions import DECISIONS, check_decisions, instant_bounds
-from tests.conftest import NOW
+from tests.conftest import NOW, NOW_TEXT
 from tests.proxy.conftest import READ_PATHS, USAGES_QUERIES, Mock, doctored
 
 USAGES_DECISIONS = {
@@ -70,6 +70,7 @@ def test_the_instant_is_the_capture_time_else_the_date_header_else_unknown() -> 
 
 def test_an_unknown_instant_accepts_any_consistent_window_and_a_wrong_one_differs(mock: Mock) -> None:
     capture = doctored(mock.capture("/v1/usages?timeRange=last-hour"), "untimed")
+    assert capture.response_headers.pop("x-mock-now") == NOW_TEXT  # a mockserver upstream says its instant
     capture.time = None
     capture.response_headers.pop("date", None)
     assert verdicts(capture)["density"] == "agrees"
