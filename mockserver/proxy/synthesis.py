@@ -1,0 +1,852 @@
+"""The solver of `mockserver import`: events whose served series give back captured `/v1/usages` bodies exactly.
+
+Known events (the captured activity) get their hidden fields (discount, quality-gate verdict and CU, nsfw label);
+everything else the series and consumption rows show is carried by invented filler events, placed only where no
+captured activity listed every event. Targets are solved finest buckets first; a coarser target's residual goes into
+its time that no finer window holds. Pure: the same inputs give the same events.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_NAMES
+from mockserver.generate import make_id, stable_seed
+from mockserver.world.aggregate import CU_DISCOUNT_ROW, CU_ROW, KIND_INDEX, ROW_INDEX, Bucket, bucket_of
+from mockserver.world.catalog import CATALOG, ActionInfo
+from mockserver.world.clock import format_ms
+from mockserver.world.timeline import Event
+
+SERIES_TYPES = ("usages", "model-usages", "asset-usages", "nsfw-usages", "quality-gate-usages", "consumption")
+_BILLING = (CU_ROW, CU_DISCOUNT_ROW)
+_INF = 1 << 62
+# Actions of the filler events that count in no usage row: CU alone, CU on a model, a job of a model, a created asset.
+_ROWLESS = "oscu"
+_ROWLESS_MODEL = "update-model"
+_ROWLESS_JOB = "download-model"
+_ROWLESS_ASSET = "asset"
+
+
+@dataclass
+class Target:
+    """One captured /usages body, reduced to what the events must reproduce."""
+
+    source: str  # the capture file, for messages
+    start: int  # the window [start, end) in epoch ms, clipped to now + 1 (no events after now)
+    end: int
+    step: int  # buckets: `count` buckets of `step` ms from `first` (report.window_of)
+    first: int
+    count: int
+    buckets: list[Bucket]  # the captured totals per bucket
+    types: frozenset[str]  # the series the body has (SERIES_TYPES)
+    consumption: dict[str, tuple[int, int, int]] | None  # user -> (value, discount, quality-gate) milli-CU
+
+
+@dataclass
+class Synthesis:
+    """The events that reproduce the targets, and what could not be reproduced exactly."""
+
+    events: list[Event]  # the known events (hidden fields assigned) followed by the filler events
+    problems: list[str] = field(default_factory=list)
+
+
+# -- parsing a body ---------------------------------------------------------------------------------------------
+
+
+def _milli(value: Any) -> int:
+    """A CU amount of a body (a JSON number or a decimal string) as integer milli-CU."""
+    try:
+        return int((Decimal(str(value)) * 1000).to_integral_value())
+    except InvalidOperation:
+        raise ValueError(f"not a number: {value!r}") from None
+
+
+def target_from_body(
+    source: str, body: dict[str, Any], start: int, end: int, step: int, first: int, count: int
+) -> Target:
+    """Parse a `/v1/usages` body back into per-bucket totals: the inverse of `build_report` for its series."""
+    buckets = [Bucket(format_ms(first + i * step)) for i in range(count)]
+    index = {b.time: i for i, b in enumerate(buckets)}
+    types: set[str] = set()
+
+    def points(series: str, rows: Iterable[dict[str, Any]], name: str) -> Iterable[tuple[Any, Bucket, dict[str, Any]]]:
+        for row in rows:
+            for point in row.get("points", ()):
+                i = index.get(point.get("time"))
+                if i is None:
+                    raise ValueError(f"{series}[{row.get(name)!r}]: a point at {point.get('time')!r}, not a bucket")
+                yield row.get(name), buckets[i], point
+
+    if "usages" in body:
+        types.add("usages")
+        for name, bucket, p in points("usages", body["usages"], "usageName"):
+            r = ROW_INDEX[name]
+            if r in _BILLING:
+                totals = [_milli(p["value"]), _milli(p["apiKey"]), 0, 0, 0, 0]
+            else:
+                totals = [int(p["value"]), int(p["apiKey"])]
+                totals += [_milli(p[k]) for k in ("cost", "discount", "apiKeyCost", "apiKeyDiscount")]
+            if any(totals):
+                bucket.usage[r] = totals
+    if "modelUsages" in body:
+        types.add("model-usages")
+        for model, bucket, p in points("modelUsages", body["modelUsages"], "modelId"):
+            totals = [_milli(p["cost"]), _milli(p["discount"]), int(p["jobs"])]
+            totals += [_milli(p["apiKeyCost"]), _milli(p["apiKeyDiscount"])]
+            if any(totals):
+                bucket.models[model] = totals
+    for key, series, table, name in (
+        ("assetUsages", "asset-usages", "assets", "kind"),
+        ("nsfwUsages", "nsfw-usages", "nsfw", "label"),
+        ("qualityGateUsages", "quality-gate-usages", "verdicts", "verdict"),
+    ):
+        if key not in body:
+            continue
+        types.add(series)
+        for row, bucket, p in points(key, body[key], name):
+            if p["count"] or p["countApiKey"]:
+                if table == "assets":
+                    row = KIND_INDEX[row]
+                elif table == "verdicts":
+                    row = QUALITY_GATE_VERDICTS.index(row)
+                getattr(bucket, table)[row] = [int(p["count"]), int(p["countApiKey"])]
+    consumption = None
+    if "consumption" in body:
+        types.add("consumption")
+        consumption = {
+            row["userId"]: (
+                _milli(row["value"]),
+                _milli(row["discount"]),
+                _milli((row.get("costDetails") or {}).get("quality-gate", 0)),
+            )
+            for row in body["consumption"]
+        }
+    return Target(source, start, end, step, first, count, buckets, frozenset(types), consumption)
+
+
+# -- intervals --------------------------------------------------------------------------------------------------
+
+
+def _subtract(lo: int, hi: int, holes: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of [lo, hi) outside every interval of `holes`."""
+    parts = [(lo, hi)]
+    for a, b in holes:
+        parts = [piece for x, y in parts for piece in ((x, min(y, a)), (max(x, b), y)) if piece[0] < piece[1]]
+    return parts
+
+
+def _inside(t: int, intervals: Sequence[tuple[int, int]]) -> bool:
+    return any(a <= t < b for a, b in intervals)
+
+
+# -- residuals --------------------------------------------------------------------------------------------------
+
+
+def _minus(want: dict[Any, list[int]], have: dict[Any, list[int]], width: int) -> dict[Any, list[int]]:
+    zero = [0] * width
+    out = {}
+    for key in set(want) | set(have):
+        diff = [a - b for a, b in zip(want.get(key, zero), have.get(key, zero), strict=True)]
+        if any(diff):
+            out[key] = diff
+    return out
+
+
+def _residual(want: Bucket, have: Bucket, types: frozenset[str]) -> Bucket:
+    """What the events still have to add to `have` to make `want`, in the series of `types` (others: nothing)."""
+    r = Bucket(want.time)
+    if "usages" in types:
+        r.usage = _minus(want.usage, have.usage, 6)
+    if "model-usages" in types:
+        r.models = _minus(want.models, have.models, 5)
+    if "asset-usages" in types:
+        r.assets = _minus(want.assets, have.assets, 2)
+    if "nsfw-usages" in types:
+        r.nsfw = _minus(want.nsfw, have.nsfw, 2)
+    if "quality-gate-usages" in types:
+        r.verdicts = _minus(want.verdicts, have.verdicts, 2)
+    return r
+
+
+def _part(totals: list[int] | None, i_all: int, i_api: int, api: bool) -> int:
+    """The API-key part (`api`) or the people's part of a total whose API-key part is at `i_api`."""
+    if totals is None:
+        return 0
+    return totals[i_api] if api else totals[i_all] - totals[i_api]
+
+
+# -- filler actions ---------------------------------------------------------------------------------------------
+
+
+def _row_actions() -> dict[str, ActionInfo]:
+    """The action of the filler events of each usage row: the row's own action, else the first one mapping to it."""
+    chosen: dict[str, ActionInfo] = {}
+    for name in sorted(CATALOG):
+        info = CATALOG[name]
+        if info.usage_row is not None:
+            chosen.setdefault(info.usage_row, info)
+    for row in chosen:
+        if row in CATALOG and CATALOG[row].usage_row == row:
+            chosen[row] = CATALOG[row]
+    return chosen
+
+
+ROW_ACTIONS = _row_actions()
+
+
+class _Solver:
+    """One run of `synthesize`: the events so far, the targets' order, the ids and times handed out."""
+
+    def __init__(
+        self,
+        known: list[Event],
+        people: list[str],
+        api_users: list[str],
+        nsfw_labels: list[str],
+        covered: list[tuple[int, int]],
+        projects: list[str],
+        new_user: Callable[[bool], str],
+        seed: int,
+    ) -> None:
+        self.known = known
+        self.fillers: list[Event] = []
+        self.people = list(people)
+        self.api_users = list(api_users)
+        self.api_set = set(api_users)
+        self.nsfw_labels = nsfw_labels
+        self.covered = sorted(covered)
+        self.projects = projects or ["proj_imported"]
+        self.new_user = new_user
+        self.seed = seed
+        self.decided: set[int] = set()  # ids of the known events whose hidden fields are settled
+        self.times: set[int] = {e.t for e in known}
+        self.problems: list[str] = []
+
+    # -- helpers --------------------------------------------------------------------------------------------
+    def is_api(self, user: str) -> bool:
+        return user in self.api_set or user.startswith("apiu_")
+
+    def default_user(self, api: bool) -> str:
+        pool = self.api_users if api else self.people
+        if not pool:
+            user = self.new_user(api)
+            pool.append(user)
+            if api:
+                self.api_set.add(user)
+        return pool[0]
+
+    def filler(self, action: str, api: bool, **fields: Any) -> Event:
+        info = CATALOG[action]
+        i = len(self.fillers)
+        event = Event(
+            t=0,
+            seq=0,
+            action=action,
+            usage_row=info.usage_row,
+            user="",
+            api=api,
+            project=self.projects[i % len(self.projects)],
+            key=stable_seed(self.seed, "filler", i),
+            **fields,
+        )
+        self.fillers.append(event)
+        return event
+
+    def give_job(self, event: Event) -> None:
+        info = CATALOG[event.action]
+        event.job = make_id("job_", self.seed, "filler", event.key)
+        event.job_type = info.job_type or "custom"
+        event.job_status = "success"
+
+    def create_asset(self, event: Event, kind: str) -> None:
+        info = CATALOG[event.action]
+        event.asset = make_id("asset_", self.seed, "filler", event.key)
+        event.asset_kind = kind
+        same = info.asset_kind == kind
+        event.asset_source = info.asset_source if same and info.asset_source else "uploaded"
+        event.asset_type = info.asset_type if same and info.asset_type else "uploaded"
+        event.created = True
+
+    def place(self, events: list[Event], free: list[tuple[int, int]]) -> None:
+        """Give `events` distinct times spread over the `free` intervals, none taken by another event."""
+        total = sum(b - a for a, b in free)
+        n = len(events)
+        for i, event in enumerate(events):
+            offset = (2 * i + 1) * total // (2 * n)
+            for a, b in free:
+                if offset < b - a:
+                    t = a + offset
+                    break
+                offset -= b - a
+            # Step over times already taken, wrapping inside the interval (there are more ms than events).
+            while t in self.times:
+                t = t + 1 if t + 1 < b else a
+            self.times.add(t)
+            event.t = t
+
+    # -- the run --------------------------------------------------------------------------------------------
+    def all_events(self) -> list[Event]:
+        return sorted(self.known + self.fillers, key=lambda e: e.t)
+
+    def solve(self, targets: list[Target]) -> None:
+        processed: list[tuple[int, int]] = []
+        for target in sorted(targets, key=lambda tg: (tg.step, tg.end - tg.start, tg.start)):
+            self.solve_target(target, processed)
+            processed.append((target.start, target.end))
+        for target in targets:
+            self.problems += self.check(target)
+
+    def solve_target(self, target: Target, processed: list[tuple[int, int]]) -> None:
+        events = self.all_events()
+        times = [e.t for e in events]
+        types = target.types
+        holes = sorted(processed + self.covered)
+        in_window = events[bisect_left(times, target.start) : bisect_left(times, target.end)]
+        # Per user, what the window still needs: (value, discount, quality gate).
+        need: dict[str, list[int]] = {}
+        if target.consumption is not None:
+            need = {u: list(v) for u, v in target.consumption.items()}
+            for e in in_window:
+                row = need.setdefault(e.user, [0, 0, 0])
+                row[0] -= e.cost
+                row[1] -= e.discount
+                row[2] -= e.qg_cost
+        open_known: list[Event] = []  # known events this target settles
+        groups: list[_Group] = []
+        for i, want in enumerate(target.buckets):
+            low = target.first + i * target.step
+            lo, hi = max(low, target.start), min(low + target.step, target.end)
+            if lo >= hi:
+                continue
+            inside = events[bisect_left(times, lo) : bisect_left(times, hi)]
+            res = _residual(want, bucket_of(want.time, inside), types)
+            mine = [e for e in inside if id(e) not in self.decided and not _inside(e.t, processed)]
+            open_known += mine
+            free = _subtract(lo, hi, holes)
+            self.settle_known(res, mine, need, types)
+            if free:
+                made = self.fill_bucket(res, i, groups, types)
+                self.place(made, free)
+        self.assign_users(groups, need, types)
+        self.place_quality_gate(target, need, open_known, processed, holes)
+        self.decided.update(id(e) for e in open_known)
+
+    # -- known events ---------------------------------------------------------------------------------------
+    def settle_known(self, res: Bucket, mine: list[Event], need: dict[str, list[int]], types: frozenset[str]) -> None:
+        """Give the bucket's known events discounts, nsfw labels and verdicts, as far as the residual asks."""
+        constrained = "consumption" in types
+        # Discounts go to charged events and refunds first (as the API gives them), then to any event.
+        for e in sorted(mine, key=lambda e: (not (e.cost or e.action == "refunds"), e.t)):
+            room = [self.user_room(need, e.user, 1, constrained)]
+            cu = res.usage.get(CU_DISCOUNT_ROW)
+            room.append(_part(cu, 0, 1, e.api) if "usages" in types else _INF)
+            row = res.usage.get(ROW_INDEX[e.usage_row]) if e.usage_row is not None else None
+            if e.usage_row is not None and "usages" in types:
+                room.append(_part(row, 3, 5, e.api))
+            model = res.models.get(e.model) if e.model is not None else None
+            if e.model is not None and "model-usages" in types:
+                room.append(_part(model, 1, 4, e.api))
+            amount = min(room)
+            if amount <= 0:
+                continue
+            e.discount = amount
+            _take(cu, amount, 0, 1, e.api)
+            _take(row, amount, 3, 5, e.api)
+            _take(model, amount, 1, 4, e.api)
+            if e.user in need:
+                need[e.user][1] -= amount
+        for e in sorted(mine, key=lambda e: (not e.created, e.t)):
+            if e.nsfw is None:
+                for label, counts in sorted(res.nsfw.items()):
+                    if _part(counts, 0, 1, e.api) > 0:
+                        e.nsfw = label
+                        _take(counts, 1, 0, 1, e.api)
+                        break
+        verdict_events = sorted(mine, key=lambda e: (not (e.created and CATALOG[e.action].quality_gate), e.t))
+        for e in verdict_events:
+            if e.verdict is None:
+                for v in (1, 2, 3):
+                    counts = res.verdicts.get(v)
+                    if _part(counts, 0, 1, e.api) > 0:
+                        e.verdict = QUALITY_GATE_VERDICTS[v]
+                        _take(counts, 1, 0, 1, e.api)
+                        _take(res.verdicts.get(0), 1, 0, 1, e.api)
+                        break
+
+    def user_room(self, need: dict[str, list[int]], user: str, i: int, constrained: bool) -> int:
+        if not constrained:
+            return _INF
+        return need.get(user, [0, 0, 0])[i]
+
+    # -- filler events --------------------------------------------------------------------------------------
+    def fill_bucket(self, res: Bucket, bucket: int, groups: list[_Group], types: frozenset[str]) -> list[Event]:
+        """Invent the events of one bucket's residual (users still open: `assign_users` picks them)."""
+        made: list[Event] = []
+        for api in (False, True):
+            made += self.fill_class(res, bucket, api, groups)
+        # Jobs have no API-key split: give them to the fillers that have the model, then to job-only events.
+        for model, totals in sorted(res.models.items()):
+            jobs = totals[2]
+            for e in made:
+                if jobs <= 0:
+                    break
+                if e.model == model and e.job is None:
+                    self.give_job(e)
+                    jobs -= 1
+            for _ in range(jobs):
+                e = self.filler(_ROWLESS_JOB, False, model=model)
+                self.give_job(e)
+                groups.append(_Group(bucket, False, [e], unlimited=True))
+                made.append(e)
+        for api in (False, True):
+            made += self.mark_assets(res, bucket, api, [e for e in made if e.api == api], groups)
+        return made
+
+    def fill_class(self, res: Bucket, bucket: int, api: bool, groups: list[_Group]) -> list[Event]:
+        made: list[Event] = []
+        model_cost = {m: _part(t, 0, 3, api) for m, t in res.models.items()}
+        model_disc = {m: _part(t, 1, 4, api) for m, t in res.models.items()}
+        cu_cost = _part(res.usage.get(CU_ROW), 0, 1, api)
+        cu_disc = _part(res.usage.get(CU_DISCOUNT_ROW), 0, 1, api)
+        rows = []
+        for r in sorted(res.usage):
+            n = _part(res.usage[r], 0, 1, api) if r not in _BILLING else 0
+            if n > 0:
+                totals = res.usage[r]
+                rows.append((r, n, _part(totals, 2, 4, api), _part(totals, 3, 5, api)))
+                cu_cost -= rows[-1][2]
+                cu_disc -= rows[-1][3]
+        need = {m: [max(model_cost[m], 0), max(model_disc[m], 0)] for m in model_cost}
+        for (r, n, _, _), alloc in zip(rows, _allocate(rows, need), strict=True):
+            slots = [self.filler(ROW_ACTIONS[USAGE_NAMES[r]].name, api) for _ in range(n)]
+            made += slots
+            # Each part on its own filler; the row's other fillers help share the parts among users.
+            members: list[list[Event]] = [[] for _ in alloc]
+            for i, slot in enumerate(slots):
+                members[i % len(alloc)].append(slot)
+            for (m, c, d), events in zip(alloc, members, strict=True):
+                for slot in events:
+                    slot.model = m
+                groups.append(_Group(bucket, api, events, carried=(c, d)))
+        model_cost = {m: v[0] for m, v in need.items()}
+        model_disc = {m: v[1] for m, v in need.items()}
+        # What the models still need beyond the rows: model events of no row; then CU of no row and no model.
+        for m in sorted(model_cost):
+            c, d = max(model_cost[m], 0), max(model_disc[m], 0)
+            if c or d:
+                e = self.filler(_ROWLESS_MODEL, api, model=m, cost=c, discount=d)
+                made.append(e)
+                groups.append(_Group(bucket, api, [e], carried=(c, d), unlimited=True))
+                cu_cost -= c
+                cu_disc -= d
+        if cu_cost > 0 or cu_disc > 0:
+            c, d = max(cu_cost, 0), max(cu_disc, 0)
+            e = self.filler(_ROWLESS, api, cost=c, discount=d)
+            made.append(e)
+            groups.append(_Group(bucket, api, [e], carried=(c, d), unlimited=True))
+        return made
+
+    def mark_assets(self, res: Bucket, bucket: int, api: bool, made: list[Event], groups: list[_Group]) -> list[Event]:
+        """Created assets, nsfw labels and verdicts on the bucket's fillers, with more events where they run out."""
+        extra: list[Event] = []
+        for k, counts in sorted(res.assets.items()):
+            kind = ASSET_KINDS[k]
+            n = _part(counts, 0, 1, api)
+            for e in sorted(made, key=lambda e: CATALOG[e.action].asset_kind != kind):
+                if n <= 0:
+                    break
+                if not e.created and CATALOG[e.action].asset_kind in (kind, None):
+                    self.create_asset(e, kind)
+                    n -= 1
+            for _ in range(max(n, 0)):
+                e = self.filler(_ROWLESS_ASSET, api)
+                self.create_asset(e, kind)
+                extra.append(e)
+        pool = made + extra
+        for label, counts in sorted(res.nsfw.items()):
+            n = _part(counts, 0, 1, api)
+            for e in sorted(pool, key=lambda e: not e.created):
+                if n <= 0:
+                    break
+                if e.nsfw is None:
+                    e.nsfw = label
+                    n -= 1
+            for _ in range(max(n, 0)):
+                e = self.filler(_ROWLESS, api, nsfw=label)
+                extra.append(e)
+                pool.append(e)
+        for v in (1, 2, 3):
+            n = _part(res.verdicts.get(v), 0, 1, api)
+            for e in sorted(pool, key=lambda e: not (e.created and CATALOG[e.action].quality_gate)):
+                if n <= 0:
+                    break
+                if e.verdict is None:
+                    e.verdict = QUALITY_GATE_VERDICTS[v]
+                    n -= 1
+            for _ in range(max(n, 0)):
+                e = self.filler(_ROWLESS, api, verdict=QUALITY_GATE_VERDICTS[v])
+                extra.append(e)
+                pool.append(e)
+        if extra:
+            groups.append(_Group(bucket, api, extra))
+        return extra
+
+    # -- users ----------------------------------------------------------------------------------------------
+    def assign_users(self, groups: list[_Group], need: dict[str, list[int]], types: frozenset[str]) -> None:
+        """Split each group's CU over users so that every user's window totals come out (`need`, updated)."""
+        if "consumption" not in types:
+            for group in groups:
+                group.parts = {self.default_user(group.api): list(group.carried)}
+                self.spread(group)
+            return
+        # Groups with a discount need users with a discount to come; then the groups that can split the least.
+        order = sorted(
+            groups,
+            key=lambda g: (not g.carried[1], g.unlimited, len(g.events), -(g.carried[0] + g.carried[1])),
+        )
+        for group in order:
+            self.pour(group, list(group.carried), need)
+        for api in (False, True):
+            mine = [g for g in order if g.api == api]
+            for dim in (0, 1):
+                self.repair(mine, dim, need, api)
+            self.exchange(mine, need, api)
+        for group in groups:
+            if not group.parts:
+                group.parts = {self.default_user(group.api): [0, 0]}
+            self.spread(group)
+
+    def pour(self, group: _Group, amount: list[int], need: dict[str, list[int]]) -> None:
+        """Give a group's (charged, waived) CU to the users that need it: whole to one user where one fits."""
+        parts = group.parts
+        while amount[0] > 0 or amount[1] > 0:
+            last = not group.unlimited and len(parts) >= len(group.events) - 1
+            pool = [u for u, v in need.items() if self.is_api(u) == group.api and (v[0] > 0 or v[1] > 0)]
+            if not group.unlimited and len(parts) >= len(group.events):
+                pool = [u for u in parts if u in need]  # no filler left for another user
+                last = True
+            if not pool:
+                user = next(iter(parts), None) or self.default_user(group.api)
+                need.setdefault(user, [0, 0, 0])
+                give = list(amount)
+            else:
+                exact = [u for u in pool if need[u][:2] == amount]
+                fits = [u for u in pool if need[u][0] >= amount[0] and need[u][1] >= amount[1]]
+                dim = 1 if amount[1] > 0 else 0
+                if exact:
+                    user = exact[0]
+                elif fits:
+                    user = max(fits, key=lambda u: (need[u][dim], need[u][0], u))
+                else:
+                    user = max(pool, key=lambda u: (min(need[u][dim], amount[dim]), need[u][0], u))
+                if last or exact or fits:
+                    give = list(amount)
+                else:
+                    give = [max(min(amount[i], need[user][i]), 0) for i in (0, 1)]
+                    if give == [0, 0]:
+                        give = list(amount)
+            part = parts.setdefault(user, [0, 0])
+            for i in (0, 1):
+                part[i] += give[i]
+                need[user][i] -= give[i]
+                amount[i] -= give[i]
+
+    def repair(self, groups: list[_Group], dim: int, need: dict[str, list[int]], api: bool) -> None:
+        """Move CU between users inside groups until no user has too much or too little (as far as groups allow)."""
+        for _ in range(10 * len(need) + 10):
+            short = sorted(u for u, v in need.items() if v[dim] > 0 and self.is_api(u) == api)
+            over = sorted(u for u, v in need.items() if v[dim] < 0 and self.is_api(u) == api)
+            if not short or not over:
+                return
+            moved = False
+            for x in short:
+                for y in over:
+                    amount = min(need[x][dim], -need[y][dim])
+                    for group in groups:
+                        part = group.parts.get(y)
+                        if part is None or part[dim] <= 0:
+                            continue
+                        if x not in group.parts and not group.unlimited and len(group.parts) >= len(group.events):
+                            continue
+                        give = min(amount, part[dim])
+                        part[dim] -= give
+                        group.parts.setdefault(x, [0, 0])[dim] += give
+                        if not any(part):
+                            del group.parts[y]
+                        need[x][dim] -= give
+                        need[y][dim] += give
+                        moved = True
+                        break
+                    if moved:
+                        break
+                if moved:
+                    break
+            if not moved:
+                return
+
+    def exchange(self, groups: list[_Group], need: dict[str, list[int]], api: bool) -> None:
+        """Hand whole parts from one user to another, or swap two users' parts, while that brings users closer to
+        their totals (what `repair` cannot do: the parts of groups whose every filler has its user)."""
+
+        def off(u: str, delta: Sequence[int] = (0, 0)) -> int:
+            return abs(need[u][0] + delta[0]) + abs(need[u][1] + delta[1])
+
+        for _ in range(4 * len(need) + 4):
+            bad = sorted(u for u, v in need.items() if (v[0] or v[1]) and self.is_api(u) == api)
+            if len(bad) < 2:
+                return
+            holdings: dict[str, list[tuple[_Group, list[int]]]] = {u: [] for u in bad}
+            for group in groups:
+                for u, part in group.parts.items():
+                    if u in holdings:
+                        holdings[u].append((group, part))
+            best = self._best_exchange(bad, holdings, off)
+            if best is None:
+                return
+            for group, giver, taker in best:
+                part = group.parts.pop(giver)
+                mine = group.parts.setdefault(taker, [0, 0])
+                for i in (0, 1):
+                    mine[i] += part[i]
+                    need[giver][i] += part[i]
+                    need[taker][i] -= part[i]
+
+    @staticmethod
+    def _best_exchange(
+        bad: list[str],
+        holdings: dict[str, list[tuple[_Group, list[int]]]],
+        off: Callable[..., int],
+    ) -> list[tuple[_Group, str, str]] | None:
+        """The first move (one part to another user) or swap (two users' parts) that lowers the total error."""
+        for y in bad:
+            for x in bad:
+                if x == y:
+                    continue
+                now = off(x) + off(y)
+                for g1, p in holdings[y]:
+                    if off(y, p) + off(x, (-p[0], -p[1])) < now:
+                        return [(g1, y, x)]
+                for g1, p in holdings[y]:
+                    if x in g1.parts:
+                        continue
+                    for g2, q in holdings[x]:
+                        if g2 is g1 or y in g2.parts:
+                            continue
+                        delta = (p[0] - q[0], p[1] - q[1])
+                        if off(y, delta) + off(x, (-delta[0], -delta[1])) < now:
+                            return [(g1, y, x), (g2, x, y)]
+        return None
+
+    def spread(self, group: _Group) -> None:
+        """Put each user's part of a group on its own event of the group (more events if the group allows)."""
+        events = group.events
+        items = sorted(group.parts.items())
+        while group.unlimited and len(events) < len(items):
+            template = events[0]
+            e = self.filler(template.action, template.api, model=template.model)
+            for name in ("job", "job_type", "job_status", "nsfw", "verdict"):
+                setattr(e, name, getattr(template, name))
+            t = template.t + 1  # a distinct time next to the template's, in the same free interval
+            while t in self.times:
+                t += 1
+            self.times.add(t)
+            e.t = t
+            events.append(e)
+        for e in events:
+            e.cost = e.discount = 0
+        for i, (user, (c, d)) in enumerate(items):
+            e = events[min(i, len(events) - 1)]  # more users than events: `check` reports the users it misses
+            e.user = user
+            e.cost += c
+            e.discount += d
+        fallback = items[0][0] if items else self.default_user(group.api)
+        for e in events[len(items) :]:
+            e.user = fallback
+
+    def place_quality_gate(
+        self,
+        target: Target,
+        need: dict[str, list[int]],
+        open_known: list[Event],
+        processed: list[tuple[int, int]],
+        holes: list[tuple[int, int]],
+    ) -> None:
+        """Put each user's quality-gate CU of the window on one of their events that this target may still set."""
+        if target.consumption is None:
+            return
+        mine = [e for e in self.fillers if target.start <= e.t < target.end and not _inside(e.t, processed)]
+        candidates = open_known + mine
+        for user in sorted(need):
+            gate = need[user][2]
+            if gate <= 0:
+                continue
+            theirs = [e for e in candidates if e.user == user]
+            if theirs:
+                best = min(theirs, key=lambda e: (e.verdict is None, -e.cost, e.t))
+                best.qg_cost += gate
+                need[user][2] = 0
+                continue
+            free = _subtract(target.start, target.end, holes)
+            if free:
+                e = self.filler(_ROWLESS, self.is_api(user), qg_cost=gate)
+                e.user = user
+                self.place([e], free)
+                need[user][2] = 0
+
+    # -- checking -------------------------------------------------------------------------------------------
+    def check(self, target: Target) -> list[str]:
+        """What the events miss of a target: one message per series row and bucket (and per consumption user)."""
+        events = self.all_events()
+        times = [e.t for e in events]
+        holes = sorted(self.covered)
+        problems = []
+        for i, want in enumerate(target.buckets):
+            low = target.first + i * target.step
+            lo, hi = max(low, target.start), min(low + target.step, target.end)
+            inside = events[bisect_left(times, lo) : bisect_left(times, hi)] if lo < hi else []
+            got = bucket_of(want.time, inside)
+            diff = _residual(want, got, target.types)
+            if not any((diff.usage, diff.models, diff.assets, diff.nsfw, diff.verdicts)):
+                continue
+            why = (
+                "the bucket has no uncovered time for filler events"
+                if lo < hi and not _subtract(lo, hi, holes)
+                else "the known events and filler events could not match it"
+            )
+            for series, table, names in (
+                ("usages", diff.usage, USAGE_NAMES),
+                ("modelUsages", diff.models, None),
+                ("assetUsages", diff.assets, ASSET_KINDS),
+                ("nsfwUsages", diff.nsfw, None),
+                ("qualityGateUsages", diff.verdicts, QUALITY_GATE_VERDICTS),
+            ):
+                for key, delta in sorted(table.items(), key=lambda kv: str(kv[0])):
+                    name = names[key] if names is not None else key
+                    problems.append(
+                        f"{target.source}: {series}[{name!r}] at {want.time}: "
+                        f"captured minus reproduced is {delta} ({why})"
+                    )
+        if target.consumption is not None:
+            inside = events[bisect_left(times, target.start) : bisect_left(times, target.end)]
+            got_users: dict[str, list[int]] = {}
+            for e in inside:
+                row = got_users.setdefault(e.user, [0, 0, 0])
+                row[0] += e.cost
+                row[1] += e.discount
+                row[2] += e.qg_cost
+            for user in sorted(set(got_users) | set(target.consumption)):
+                want_user = target.consumption.get(user, (0, 0, 0))
+                have = got_users.get(user, [0, 0, 0])
+                if user not in target.consumption and not (have[0] or have[1]):
+                    continue
+                if list(want_user) != have:
+                    problems.append(
+                        f"{target.source}: consumption[{user!r}] over the window: captured (value, discount, "
+                        f"quality-gate) {_cu3(want_user)}, reproduced {_cu3(have)}"
+                    )
+        return problems
+
+
+def _allocate(
+    rows: list[tuple[int, int, int, int]], need: dict[str, list[int]]
+) -> list[list[tuple[str | None, int, int]]]:
+    """Split each row's (cost, discount) over at most its count of fillers, each with one model or none, so that
+    the models get what they `need` (updated in place: what is left for events of no row).
+
+    Best fit, most constrained rows first: a part that is exactly a model's need, else whole needs that fit, else
+    model-less (while the rows hold more than the models need), else a share of the largest need.
+    """
+    spare = [sum(r[2] for r in rows) - sum(v[0] for v in need.values())]
+    spare.append(sum(r[3] for r in rows) - sum(v[1] for v in need.values()))
+    result: dict[int, list[tuple[str | None, int, int]]] = {}
+    for r, n, cost, disc in sorted(rows, key=lambda row: (row[1], -(row[2] + row[3]), row[0])):
+        parts: list[tuple[str | None, int, int]] = []
+        left = n
+        while (cost or disc) and left:
+            models = sorted(m for m, v in need.items() if (v[0] and cost) or (v[1] and disc))
+            exact = [m for m in models if need[m] == [cost, disc]]
+            whole = [m for m in models if need[m][0] <= cost and need[m][1] <= disc]
+            fits = [m for m in models if need[m][0] >= cost and need[m][1] >= disc]
+            free = spare[0] >= cost and spare[1] >= disc
+            if exact:
+                choice: str | None = exact[0]
+            elif left > 1 and whole:
+                choice = max(whole, key=lambda m: (need[m][0] + need[m][1], m))
+            elif free or not models:
+                choice = None
+            elif left == 1 and fits:
+                choice = min(fits, key=lambda m: (need[m][0] + need[m][1], m))
+            else:
+                choice = max(models, key=lambda m: (need[m][0] + need[m][1], m))
+            if left == 1 or choice is None:
+                c, d = cost, disc
+            else:
+                c, d = min(cost, need[choice][0]), min(disc, need[choice][1])
+            if choice is None:
+                spare[0] -= c
+                spare[1] -= d
+            else:
+                need[choice][0] -= c
+                need[choice][1] -= d
+            parts.append((choice, c, d))
+            cost, disc, left = cost - c, disc - d, left - 1
+        result[r] = parts or [(None, 0, 0)]
+    return [result[row[0]] for row in rows]
+
+
+def _cu3(values: Sequence[int]) -> str:
+    return "(" + ", ".join(f"{v / 1000:g}" for v in values) + ")"
+
+
+def _take(totals: list[int] | None, amount: int, i_all: int, i_api: int, api: bool) -> None:
+    if totals is None:
+        return
+    totals[i_all] -= amount
+    if api:
+        totals[i_api] -= amount
+
+
+@dataclass
+class _Group:
+    """Filler events of one bucket that share what they count in (row, model, API key or not): their CU may be
+    split among them in any way, one user each; `unlimited` groups (no usage row) may grow more events."""
+
+    bucket: int
+    api: bool
+    events: list[Event]
+    carried: tuple[int, int] = (0, 0)  # the CU charged and waived the group carries
+    unlimited: bool = False
+    parts: dict[str, list[int]] = field(default_factory=dict)  # user -> (charged, waived) of the group's CU
+
+
+def _plain(e: Event) -> Event:
+    """A plain copy of an event, hidden fields cleared (a generated event's ids derived once)."""
+    copy = Event(**{f.name: getattr(e, f.name) for f in fields(Event)})
+    copy.discount = copy.qg_cost = 0
+    copy.nsfw = copy.verdict = None
+    return copy
+
+
+def synthesize(
+    targets: list[Target],
+    known: list[Event],
+    *,
+    people: list[str],
+    api_users: list[str],
+    models: list[str],
+    nsfw_labels: list[str],
+    covered: list[tuple[int, int]],
+    projects: list[str],
+    new_user: Callable[[bool], str],
+    seed: int = 0,
+) -> Synthesis:
+    """Return events whose bodies reproduce every target: `known` with hidden fields set, then filler events."""
+    del models  # the targets name the models they need
+    mine = [_plain(e) for e in known]
+    solver = _Solver(mine, people, api_users, nsfw_labels, covered, projects, new_user, seed)
+    solver.solve(targets)
+    return Synthesis(mine + solver.fillers, solver.problems)

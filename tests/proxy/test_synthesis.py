@@ -1,0 +1,99 @@
+"""The solver of `mockserver import`: the mock's own worlds, rendered and solved back, must come out exact."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+
+from mockserver.contract.query import UsageQuery
+from mockserver.proxy.synthesis import SERIES_TYPES, Synthesis, Target, synthesize, target_from_body
+from mockserver.world.aggregate import Bucket, bucket_of
+from mockserver.world.clock import DAY, HOUR, format_ms
+from mockserver.world.report import build_report, consumption_rows, window_of
+from mockserver.world.timeline import Event
+from mockserver.world.world import World
+from mockserver.worlds import build_world_from_file
+
+NOW = 1_796_049_432_345  # 2026-11-30T14:37:12.345Z, off a minute boundary (as tests/conftest.py)
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
+TYPES = frozenset(SERIES_TYPES)
+
+
+def _queries() -> list[UsageQuery]:
+    """Overlapping windows at four granularities: last hour (1m), day (15m), seven days (1h), 30 days (1d)."""
+    return [
+        UsageQuery(time_range="last-hour", types=TYPES),
+        UsageQuery(time_range="last-day", types=TYPES),
+        UsageQuery(time_range="last-seven-days", types=TYPES),
+        UsageQuery(start=NOW - 30 * DAY + 5 * HOUR, end=NOW - 2 * DAY + 3 * HOUR, types=TYPES),
+    ]
+
+
+def _plain(e: Event) -> Event:
+    """A copy of an event as a capture shows it: hidden fields cleared."""
+    fields = {name: getattr(e, name) for name in Event.__dataclass_fields__}
+    fields.update(discount=0, qg_cost=0, nsfw=None, verdict=None)
+    return Event(**fields)
+
+
+def _captured(world: World) -> tuple[list[Target], list[Event], list[tuple[int, int]], dict[str, object]]:
+    targets = []
+    for i, query in enumerate(_queries()):
+        start, end, _, step, first, count = window_of(world, query, NOW)
+        body = orjson.loads(orjson.dumps(build_report(world, query, NOW)))
+        targets.append(target_from_body(f"capture-{i}.json", body, start, min(end, NOW + 1), step, first, count))
+    week = list(world.events(NOW - 7 * DAY, NOW))
+    known = [_plain(e) for e in week[-200:]]
+    covered = [(known[0].t, NOW + 1)] if known else []
+    names: dict[str, object] = {
+        "people": [p.id for p in world.people],
+        "api_users": [k.user_id for k in world.keys],
+        "models": [m.id for m in world.models],
+        "nsfw_labels": list(world.nsfw_labels),
+        "projects": [p.id for p in world.projects],
+    }
+    return targets, known, covered, names
+
+
+def _no_new_user(api: bool) -> str:
+    raise AssertionError(f"new_user({api}) called although the world has users of that kind")
+
+
+def _solve(world: World, new_user: Callable[[bool], str] = _no_new_user) -> tuple[list[Target], Synthesis, float]:
+    targets, known, covered, names = _captured(world)
+    began = time.perf_counter()
+    result = synthesize(targets, known, covered=covered, new_user=new_user, seed=world.seed, **names)  # type: ignore[arg-type]
+    return targets, result, time.perf_counter() - began
+
+
+def _reproduced(target: Target, events: list[Event]) -> tuple[list[Bucket], list[dict[str, object]]]:
+    buckets = []
+    for i in range(target.count):
+        low = target.first + i * target.step
+        lo, hi = max(low, target.start), min(low + target.step, target.end)
+        buckets.append(bucket_of(format_ms(low), (e for e in events if lo <= e.t < hi)))
+    return buckets, consumption_rows(buckets)
+
+
+def _series(bucket: Bucket) -> tuple[object, ...]:
+    return (bucket.time, bucket.usage, bucket.models, bucket.assets, bucket.nsfw, bucket.verdicts)
+
+
+def _assert_exact(world: World, targets: list[Target], result: Synthesis) -> None:
+    assert result.problems == []
+    for query, target in zip(_queries(), targets, strict=True):
+        buckets, consumption = _reproduced(target, result.events)
+        assert [_series(b) for b in buckets] == [_series(b) for b in target.buckets], target.source
+        body = orjson.loads(orjson.dumps(build_report(world, query, NOW)))
+        assert orjson.loads(orjson.dumps(consumption)) == body["consumption"], target.source
+
+
+@pytest.mark.parametrize("name", ["default", "workflow-jobs", "edge-cases"])
+def test_a_world_rendered_and_solved_back_gives_the_same_series(name: str) -> None:
+    world = build_world_from_file(SCENARIOS / f"{name}.yaml", now=NOW)
+    targets, result, _ = _solve(world)
+    _assert_exact(world, targets, result)
