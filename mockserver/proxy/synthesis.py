@@ -24,6 +24,7 @@ from mockserver.world.timeline import Event
 SERIES_TYPES = ("usages", "model-usages", "asset-usages", "nsfw-usages", "quality-gate-usages", "consumption")
 _BILLING = (CU_ROW, CU_DISCOUNT_ROW)
 _INF = 1 << 62
+_ZERO = (0, 0, 0)
 # Actions of the filler events that count in no usage row: CU alone, CU on a model, a job of a model, a created asset.
 _ROWLESS = "oscu"
 _ROWLESS_MODEL = "update-model"
@@ -225,6 +226,7 @@ class _Solver:
         self.decided: set[int] = set()  # ids of the known events whose hidden fields are settled
         self.times: set[int] = {e.t for e in known}
         self.problems: list[str] = []
+        self.later: list[tuple[int, int, dict[str, list[int]]]] = []
 
     # -- helpers --------------------------------------------------------------------------------------------
     def is_api(self, user: str) -> bool:
@@ -294,29 +296,56 @@ class _Solver:
 
     def solve(self, targets: list[Target]) -> None:
         processed: list[tuple[int, int]] = []
-        for target in sorted(targets, key=lambda tg: (tg.step, tg.end - tg.start, tg.start)):
+        order = sorted(targets, key=lambda tg: (tg.step, tg.end - tg.start, tg.start))
+        for i, target in enumerate(order):
+            events = self.all_events()
+            times = [e.t for e in events]
+            # The windows still to solve: what their users still need bounds what this one gives them there.
+            self.later = [
+                (tg.start, tg.end, self.window_need(tg, events, times))
+                for tg in order[i + 1 :]
+                if tg.consumption is not None
+            ]
             self.solve_target(target, processed)
             processed.append((target.start, target.end))
         for target in targets:
             self.problems += self.check(target)
+
+    def window_need(self, target: Target, events: list[Event], times: list[int]) -> dict[str, list[int]]:
+        """Per user, what a window still needs of (value, discount, quality gate); {} without consumption."""
+        if target.consumption is None:
+            return {}
+        need = {u: list(v) for u, v in target.consumption.items()}
+        for e in events[bisect_left(times, target.start) : bisect_left(times, target.end)]:
+            row = need.setdefault(e.user, [0, 0, 0])
+            row[0] -= e.cost
+            row[1] -= e.discount
+            row[2] -= e.qg_cost
+        return need
+
+    def room(self, t: int, user: str, dim: int, need: dict[str, list[int]]) -> int:
+        """What `user` may still get of `dim` at time `t`: this window's need, bounded by the later windows'."""
+        room = need.get(user, _ZERO)[dim]
+        for lo, hi, later in self.later:
+            if lo <= t < hi:
+                room = min(room, later.get(user, _ZERO)[dim])
+        return room
+
+    def account(self, t: int, user: str, dim: int, amount: int) -> None:
+        """Count `amount` of `dim` given to `user` at `t` in the later windows that hold `t`."""
+        for lo, hi, later in self.later:
+            if lo <= t < hi:
+                later.setdefault(user, [0, 0, 0])[dim] -= amount
 
     def solve_target(self, target: Target, processed: list[tuple[int, int]]) -> None:
         events = self.all_events()
         times = [e.t for e in events]
         types = target.types
         holes = sorted(processed + self.covered)
-        in_window = events[bisect_left(times, target.start) : bisect_left(times, target.end)]
-        # Per user, what the window still needs: (value, discount, quality gate).
-        need: dict[str, list[int]] = {}
-        if target.consumption is not None:
-            need = {u: list(v) for u, v in target.consumption.items()}
-            for e in in_window:
-                row = need.setdefault(e.user, [0, 0, 0])
-                row[0] -= e.cost
-                row[1] -= e.discount
-                row[2] -= e.qg_cost
+        need = self.window_need(target, events, times)
         open_known: list[Event] = []  # known events this target settles
         groups: list[_Group] = []
+        work = []
         for i, want in enumerate(target.buckets):
             low = target.first + i * target.step
             lo, hi = max(low, target.start), min(low + target.step, target.end)
@@ -326,8 +355,15 @@ class _Solver:
             res = _residual(want, bucket_of(want.time, inside), types)
             mine = [e for e in inside if id(e) not in self.decided and not _inside(e.t, processed)]
             open_known += mine
-            free = _subtract(lo, hi, holes)
+            work.append((i, res, mine, _subtract(lo, hi, holes)))
+        # Known events of buckets with no room for filler events are the only ones that can carry their users'
+        # discounts there: they go first.
+        if {"usages", "model-usages"} <= types:
+            for api in (False, True):
+                self.settle_discounts(work, need, types, api)
+        for _, res, mine, _ in sorted(work, key=lambda w: bool(w[3])):
             self.settle_known(res, mine, need, types)
+        for i, res, _, free in work:
             if free:
                 made = self.fill_bucket(res, i, groups, types)
                 self.place(made, free)
@@ -340,6 +376,12 @@ class _Solver:
         """Give the bucket's known events discounts, nsfw labels and verdicts, as far as the residual asks."""
         constrained = "consumption" in types
         # Discounts go to charged events and refunds first (as the API gives them), then to any event.
+        # What the CU discount row holds beyond the usage rows: all that events of no row may take.
+        rowless = {
+            api: _part(res.usage.get(CU_DISCOUNT_ROW), 0, 1, api)
+            - sum(_part(t, 3, 5, api) for r, t in res.usage.items() if r not in _BILLING)
+            for api in (False, True)
+        }
         for e in sorted(mine, key=lambda e: (not (e.cost or e.action == "refunds"), e.t)):
             room = [self.user_room(need, e.user, 1, constrained)]
             cu = res.usage.get(CU_DISCOUNT_ROW)
@@ -347,6 +389,8 @@ class _Solver:
             row = res.usage.get(ROW_INDEX[e.usage_row]) if e.usage_row is not None else None
             if e.usage_row is not None and "usages" in types:
                 room.append(_part(row, 3, 5, e.api))
+            elif "usages" in types:
+                room.append(rowless[e.api])
             model = res.models.get(e.model) if e.model is not None else None
             if e.model is not None and "model-usages" in types:
                 room.append(_part(model, 1, 4, e.api))
@@ -357,6 +401,8 @@ class _Solver:
             _take(cu, amount, 0, 1, e.api)
             _take(row, amount, 3, 5, e.api)
             _take(model, amount, 1, 4, e.api)
+            if e.usage_row is None:
+                rowless[e.api] -= amount
             if e.user in need:
                 need[e.user][1] -= amount
         for e in sorted(mine, key=lambda e: (not e.created, e.t)):
@@ -376,6 +422,83 @@ class _Solver:
                         _take(counts, 1, 0, 1, e.api)
                         _take(res.verdicts.get(0), 1, 0, 1, e.api)
                         break
+
+    def settle_discounts(
+        self,
+        work: list[tuple[int, Bucket, list[Event], list[tuple[int, int]]]],
+        need: dict[str, list[int]],
+        types: frozenset[str],
+        api: bool,
+    ) -> None:
+        """Give known events their discounts by two max-flows: in each bucket, the rows' discount to the models
+        (cells of one row and one model); then over the window, the cells to their events' users, or to filler
+        events where the bucket has room for them."""
+        constrained = "consumption" in types
+        cells: list[tuple[Bucket, int | None, str | None, int, dict[str, list[Event]], bool]] = []
+        for _, res, mine, free in work:
+            known = [e for e in mine if e.api == api]
+            if not known:
+                continue
+            rows: dict[int | None, int] = {r: _part(t, 3, 5, api) for r, t in res.usage.items() if r not in _BILLING}
+            rows[None] = _part(res.usage.get(CU_DISCOUNT_ROW), 0, 1, api) - sum(rows.values())
+            models = {m: _part(t, 1, 4, api) for m, t in res.models.items()}
+            if any(v < 0 for v in rows.values()) or any(v < 0 for v in models.values()):
+                continue  # the known events already exceed the bucket: `check` reports it
+            keys: dict[tuple[int | None, str | None], dict[str, list[Event]]] = {}
+            for e in known:
+                key = (ROW_INDEX[e.usage_row] if e.usage_row is not None else None, e.model)
+                keys.setdefault(key, {}).setdefault(e.user, []).append(e)
+            fillable = set()
+            if free:
+                for r in [None, *(r for r in rows if r is not None and _part(res.usage[r], 0, 1, api) > 0)]:
+                    for m in [None, *models]:
+                        fillable.add((r, m))
+            flow = _Flow()
+            for r, amount in rows.items():
+                if amount > 0:
+                    flow.add("S", ("row", r), amount)
+            for m, amount in models.items():
+                if amount > 0:
+                    flow.add(("model", m), "T", amount)
+            spare = sum(rows.values()) - sum(models.values())
+            if spare > 0:
+                flow.add(("model", None), "T", spare)
+            for r, m in set(keys) | fillable:
+                flow.add(("row", r), ("cell", r, m), _INF)
+                flow.add(("cell", r, m), ("model", m), _INF)
+            flow.run("S", "T")
+            for r, m in sorted(set(keys) | fillable, key=str):
+                amount = flow.flow(("row", r), ("cell", r, m))
+                if amount > 0:
+                    cells.append((res, r, m, amount, keys.get((r, m), {}), (r, m) in fillable))
+        if not cells:
+            return
+        flow = _Flow()
+        for c, (_, _, _, amount, users, fill) in enumerate(cells):
+            flow.add("S", c, amount)
+            for user in users:
+                flow.add(c, ("user", user), _INF)
+            if fill:
+                flow.add(c, "T", _INF)
+        for user in {u for cell in cells for u in cell[4]}:
+            room = max(need.get(user, [0, 0, 0])[1], 0) if constrained else _INF
+            if room:
+                flow.add(("user", user), "T", room)
+        flow.run("S", "T")
+        for c, (res, r, m, _, users, _) in enumerate(cells):
+            for user, events in sorted(users.items()):
+                amount = flow.flow(c, ("user", user))
+                if amount <= 0:
+                    continue
+                e = max(events, key=lambda e: (e.cost > 0 or e.action == "refunds", -e.t))
+                e.discount += amount
+                _take(res.usage.get(CU_DISCOUNT_ROW), amount, 0, 1, api)
+                if r is not None:
+                    _take(res.usage.get(r), amount, 3, 5, api)
+                if m is not None:
+                    _take(res.models.get(m), amount, 1, 4, api)
+                if user in need:
+                    need[user][1] -= amount
 
     def user_room(self, need: dict[str, list[int]], user: str, i: int, constrained: bool) -> int:
         if not constrained:
@@ -523,30 +646,33 @@ class _Solver:
     def pour(self, group: _Group, amount: list[int], need: dict[str, list[int]]) -> None:
         """Give a group's (charged, waived) CU to the users that need it: whole to one user where one fits."""
         parts = group.parts
+        t = group.events[0].t
         while amount[0] > 0 or amount[1] > 0:
             last = not group.unlimited and len(parts) >= len(group.events) - 1
-            pool = [u for u, v in need.items() if self.is_api(u) == group.api and (v[0] > 0 or v[1] > 0)]
+            users = [u for u in need if self.is_api(u) == group.api]
             if not group.unlimited and len(parts) >= len(group.events):
-                pool = [u for u in parts if u in need]  # no filler left for another user
+                users = [u for u in parts if u in need]  # no filler left for another user
                 last = True
+            avail = {u: [self.room(t, u, 0, need), self.room(t, u, 1, need)] for u in users}
+            pool = [u for u in users if avail[u][0] > 0 or avail[u][1] > 0]
             if not pool:
-                user = next(iter(parts), None) or self.default_user(group.api)
+                user = next(iter(parts), None) or (users[0] if users else self.default_user(group.api))
                 need.setdefault(user, [0, 0, 0])
                 give = list(amount)
             else:
-                exact = [u for u in pool if need[u][:2] == amount]
-                fits = [u for u in pool if need[u][0] >= amount[0] and need[u][1] >= amount[1]]
+                exact = [u for u in pool if avail[u] == amount]
+                fits = [u for u in pool if avail[u][0] >= amount[0] and avail[u][1] >= amount[1]]
                 dim = 1 if amount[1] > 0 else 0
                 if exact:
                     user = exact[0]
                 elif fits:
-                    user = max(fits, key=lambda u: (need[u][dim], need[u][0], u))
+                    user = max(fits, key=lambda u: (avail[u][dim], avail[u][0], u))
                 else:
-                    user = max(pool, key=lambda u: (min(need[u][dim], amount[dim]), need[u][0], u))
+                    user = max(pool, key=lambda u: (min(avail[u][dim], amount[dim]), avail[u][0], u))
                 if last or exact or fits:
                     give = list(amount)
                 else:
-                    give = [max(min(amount[i], need[user][i]), 0) for i in (0, 1)]
+                    give = [max(min(amount[i], avail[user][i]), 0) for i in (0, 1)]
                     if give == [0, 0]:
                         give = list(amount)
             part = parts.setdefault(user, [0, 0])
@@ -554,6 +680,7 @@ class _Solver:
                 part[i] += give[i]
                 need[user][i] -= give[i]
                 amount[i] -= give[i]
+                self.account(t, user, i, give[i])
 
     def repair(self, groups: list[_Group], dim: int, need: dict[str, list[int]], api: bool) -> None:
         """Move CU between users inside groups until no user has too much or too little (as far as groups allow)."""
@@ -572,7 +699,12 @@ class _Solver:
                             continue
                         if x not in group.parts and not group.unlimited and len(group.parts) >= len(group.events):
                             continue
-                        give = min(amount, part[dim])
+                        t = group.events[0].t
+                        give = min(amount, part[dim], self.room(t, x, dim, {x: [_INF] * 3}))
+                        if give <= 0:
+                            continue
+                        self.account(t, x, dim, give)
+                        self.account(t, y, dim, -give)
                         part[dim] -= give
                         group.parts.setdefault(x, [0, 0])[dim] += give
                         if not any(part):
@@ -604,7 +736,7 @@ class _Solver:
                 for u, part in group.parts.items():
                     if u in holdings:
                         holdings[u].append((group, part))
-            best = self._best_exchange(bad, holdings, off)
+            best = self._best_exchange(bad, holdings, off, self.later_ok)
             if best is None:
                 return
             for group, giver, taker in best:
@@ -614,12 +746,31 @@ class _Solver:
                     mine[i] += part[i]
                     need[giver][i] += part[i]
                     need[taker][i] -= part[i]
+                    self.account(group.events[0].t, taker, i, part[i])
+                    self.account(group.events[0].t, giver, i, -part[i])
+
+    def later_ok(self, changes: list[tuple[_Group, str, str]]) -> bool:
+        """Whether handing these parts (group, giver, taker) leaves no later window's user with more than it has."""
+        for lo, hi, later in self.later:
+            delta: dict[str, list[int]] = {}
+            for group, giver, taker in changes:
+                if lo <= group.events[0].t < hi:
+                    part = group.parts[giver]
+                    for i in (0, 1):
+                        delta.setdefault(taker, [0, 0])[i] += part[i]
+                        delta.setdefault(giver, [0, 0])[i] -= part[i]
+            for user, d in delta.items():
+                have = later.get(user, _ZERO)
+                if any(d[i] > 0 and have[i] - d[i] < 0 for i in (0, 1)):
+                    return False
+        return True
 
     @staticmethod
     def _best_exchange(
         bad: list[str],
         holdings: dict[str, list[tuple[_Group, list[int]]]],
         off: Callable[..., int],
+        allowed: Callable[[list[tuple[_Group, str, str]]], bool],
     ) -> list[tuple[_Group, str, str]] | None:
         """The first move (one part to another user) or swap (two users' parts) that lowers the total error."""
         for y in bad:
@@ -628,7 +779,7 @@ class _Solver:
                     continue
                 now = off(x) + off(y)
                 for g1, p in holdings[y]:
-                    if off(y, p) + off(x, (-p[0], -p[1])) < now:
+                    if off(y, p) + off(x, (-p[0], -p[1])) < now and allowed([(g1, y, x)]):
                         return [(g1, y, x)]
                 for g1, p in holdings[y]:
                     if x in g1.parts:
@@ -637,8 +788,9 @@ class _Solver:
                         if g2 is g1 or y in g2.parts:
                             continue
                         delta = (p[0] - q[0], p[1] - q[1])
-                        if off(y, delta) + off(x, (-delta[0], -delta[1])) < now:
-                            return [(g1, y, x), (g2, x, y)]
+                        swap = [(g1, y, x), (g2, x, y)]
+                        if off(y, delta) + off(x, (-delta[0], -delta[1])) < now and allowed(swap):
+                            return swap
         return None
 
     def spread(self, group: _Group) -> None:
@@ -680,22 +832,40 @@ class _Solver:
             return
         mine = [e for e in self.fillers if target.start <= e.t < target.end and not _inside(e.t, processed)]
         candidates = open_known + mine
+        unbounded = {u: [_INF] * 3 for u in need}
+        free = _subtract(target.start, target.end, holes)
+        # Free time cut at the later windows' edges: a piece lies wholly inside or outside each.
+        edges = sorted({x for lo, hi, _ in self.later for x in (lo, hi)})
+        pieces = [
+            piece
+            for a, b in free
+            for piece in zip([a, *(x for x in edges if a < x < b)], [*(x for x in edges if a < x < b), b], strict=True)
+        ]
         for user in sorted(need):
             gate = need[user][2]
+            theirs = sorted((e for e in candidates if e.user == user), key=lambda e: (e.verdict is None, -e.cost, e.t))
+            for e in theirs:
+                if gate <= 0:
+                    break
+                give = min(gate, self.room(e.t, user, 2, unbounded))
+                if give > 0:
+                    e.qg_cost += give
+                    self.account(e.t, user, 2, give)
+                    gate -= give
             if gate <= 0:
-                continue
-            theirs = [e for e in candidates if e.user == user]
-            if theirs:
-                best = min(theirs, key=lambda e: (e.verdict is None, -e.cost, e.t))
-                best.qg_cost += gate
                 need[user][2] = 0
                 continue
-            free = _subtract(target.start, target.end, holes)
-            if free:
+            roomy = [p for p in pieces if self.room(p[0], user, 2, unbounded) >= gate]
+            if roomy:
                 e = self.filler(_ROWLESS, self.is_api(user), qg_cost=gate)
                 e.user = user
-                self.place([e], free)
-                need[user][2] = 0
+                self.place([e], roomy[:1])
+                self.account(e.t, user, 2, gate)
+                gate = 0
+            elif theirs:
+                theirs[0].qg_cost += gate  # more than a later window allows: `check` reports it
+                gate = 0
+            need[user][2] = gate
 
     # -- checking -------------------------------------------------------------------------------------------
     def check(self, target: Target) -> list[str]:
@@ -808,6 +978,90 @@ def _take(totals: list[int] | None, amount: int, i_all: int, i_api: int, api: bo
     totals[i_all] -= amount
     if api:
         totals[i_api] -= amount
+
+
+class _Flow:
+    """A max-flow network (Dinic) with integer capacities, its nodes any hashable values."""
+
+    def __init__(self) -> None:
+        self.index: dict[Any, int] = {}
+        self.adjacent: list[list[int]] = []
+        self.to: list[int] = []
+        self.cap: list[int] = []
+        self.edges: dict[tuple[Any, Any], int] = {}
+
+    def node(self, name: Any) -> int:
+        i = self.index.get(name)
+        if i is None:
+            i = self.index[name] = len(self.adjacent)
+            self.adjacent.append([])
+        return i
+
+    def add(self, a: Any, b: Any, capacity: int) -> None:
+        i, j = self.node(a), self.node(b)
+        self.edges[(a, b)] = len(self.to)
+        self.adjacent[i].append(len(self.to))
+        self.to.append(j)
+        self.cap.append(capacity)
+        self.adjacent[j].append(len(self.to))
+        self.to.append(i)
+        self.cap.append(0)
+
+    def flow(self, a: Any, b: Any) -> int:
+        """The flow on the edge a -> b (0 if there is none)."""
+        e = self.edges.get((a, b))
+        return 0 if e is None else self.cap[e ^ 1]
+
+    def run(self, source: Any, sink: Any) -> int:
+        if source not in self.index or sink not in self.index:
+            return 0
+        s, t = self.index[source], self.index[sink]
+        total = 0
+        while True:
+            level = [-1] * len(self.adjacent)
+            level[s] = 0
+            queue = [s]
+            for i in queue:
+                for e in self.adjacent[i]:
+                    if self.cap[e] > 0 and level[self.to[e]] < 0:
+                        level[self.to[e]] = level[i] + 1
+                        queue.append(self.to[e])
+            if level[t] < 0:
+                return total
+            pointer = [0] * len(self.adjacent)
+            while True:
+                pushed = self._push(s, t, _INF, level, pointer)
+                if not pushed:
+                    break
+                total += pushed
+
+    def _push(self, start: int, t: int, limit: int, level: list[int], pointer: list[int]) -> int:
+        # Iterative DFS along the level graph: a path from `start` to `t`, then its bottleneck.
+        path: list[int] = []
+        i = start
+        while True:
+            if i == t:
+                amount = min([limit, *(self.cap[e] for e in path)])
+                for e in path:
+                    self.cap[e] -= amount
+                    self.cap[e ^ 1] += amount
+                return amount
+            edges = self.adjacent[i]
+            while pointer[i] < len(edges):
+                e = edges[pointer[i]]
+                if self.cap[e] > 0 and level[self.to[e]] == level[i] + 1:
+                    break
+                pointer[i] += 1
+            else:
+                if not path:
+                    return 0
+                level[i] = -1  # a dead end: no path through it in this phase
+                e = path.pop()
+                i = self.to[e ^ 1]
+                pointer[i] += 1
+                continue
+            path.append(e)
+            i = self.to[e]
 
 
 @dataclass

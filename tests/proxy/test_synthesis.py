@@ -12,7 +12,7 @@ import pytest
 from mockserver.contract.query import UsageQuery
 from mockserver.proxy.synthesis import SERIES_TYPES, Synthesis, Target, synthesize, target_from_body
 from mockserver.world.aggregate import Bucket, bucket_of
-from mockserver.world.clock import DAY, HOUR, format_ms
+from mockserver.world.clock import DAY, floor_to, format_ms
 from mockserver.world.report import build_report, consumption_rows, window_of
 from mockserver.world.timeline import Event
 from mockserver.world.world import World
@@ -29,7 +29,8 @@ def _queries() -> list[UsageQuery]:
         UsageQuery(time_range="last-hour", types=TYPES),
         UsageQuery(time_range="last-day", types=TYPES),
         UsageQuery(time_range="last-seven-days", types=TYPES),
-        UsageQuery(start=NOW - 30 * DAY + 5 * HOUR, end=NOW - 2 * DAY + 3 * HOUR, types=TYPES),
+        # Dates only, as a dashboard asks: a 30-day window holding the seven days, into tomorrow.
+        UsageQuery(start=floor_to(NOW, DAY) - 29 * DAY, end=floor_to(NOW, DAY) + DAY, types=TYPES),
     ]
 
 
