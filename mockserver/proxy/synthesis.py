@@ -548,9 +548,7 @@ class _Solver:
             slots = [self.filler(ROW_ACTIONS[USAGE_NAMES[r]].name, api) for _ in range(n)]
             made += slots
             # Each part on its own filler; the row's other fillers help share the parts among users.
-            members: list[list[Event]] = [[] for _ in alloc]
-            for i, slot in enumerate(slots):
-                members[i % len(alloc)].append(slot)
+            members = _share(slots, alloc)
             for (m, c, d), events in zip(alloc, members, strict=True):
                 for slot in events:
                     slot.model = m
@@ -638,6 +636,10 @@ class _Solver:
             for dim in (0, 1):
                 self.repair(mine, dim, need, api)
             self.exchange(mine, need, api)
+            for _ in range(4 * len(need) + 4):
+                if not self.augment(mine, need, api):
+                    break
+            self.repack(mine, need, api)
         for group in groups:
             if not group.parts:
                 group.parts = {self.default_user(group.api): [0, 0]}
@@ -748,6 +750,163 @@ class _Solver:
                     need[taker][i] -= part[i]
                     self.account(group.events[0].t, taker, i, part[i])
                     self.account(group.events[0].t, giver, i, -part[i])
+
+    def augment(self, groups: list[_Group], need: dict[str, list[int]], api: bool) -> bool:
+        """Pass one user's excess along a chain of part moves and swaps to a user short of it; False if none."""
+        users = sorted(u for u in need if self.is_api(u) == api)
+        holdings: dict[str, list[tuple[_Group, tuple[int, int]]]] = {u: [] for u in users}
+        by_value: dict[tuple[int, int], list[tuple[_Group, str]]] = {}
+        for group in groups:
+            for u, part in group.parts.items():
+                if u in holdings:
+                    holdings[u].append((group, (part[0], part[1])))
+                    by_value.setdefault((part[0], part[1]), []).append((group, u))
+        for y in users:
+            excess = (max(-need[y][0], 0), max(-need[y][1], 0))
+            if excess == (0, 0):
+                continue
+            by_delta: dict[tuple[int, int], list[str]] = {}
+            for u in users:
+                delta = (min(excess[0], max(need[u][0], 0)), min(excess[1], max(need[u][1], 0)))
+                if u != y and delta != (0, 0):
+                    by_delta.setdefault(delta, []).append(u)
+            chain = None
+            for delta in sorted(by_delta, key=lambda d: -(d[0] + d[1])):
+                chain = self._chain(y, delta, by_delta[delta], holdings, by_value, users)
+                if chain is not None:
+                    break
+            if chain is None:
+                continue
+            for group, giver, taker, amount in chain:
+                part = group.parts[giver]
+                mine = group.parts.setdefault(taker, [0, 0])
+                for i in (0, 1):
+                    part[i] -= amount[i]
+                    mine[i] += amount[i]
+                    need[giver][i] += amount[i]
+                    need[taker][i] -= amount[i]
+                    self.account(group.events[0].t, taker, i, amount[i])
+                    self.account(group.events[0].t, giver, i, -amount[i])
+                if not any(part):
+                    del group.parts[giver]
+            return True
+        return False
+
+    def _chain(
+        self,
+        start: str,
+        excess: tuple[int, int],
+        short: list[str],
+        holdings: dict[str, list[tuple[_Group, tuple[int, int]]]],
+        by_value: dict[tuple[int, int], list[tuple[_Group, str]]],
+        users: list[str],
+    ) -> list[tuple[_Group, str, str, tuple[int, int]]] | None:
+        """A shortest chain of changes moving `excess` from `start` to one of the `short` users (depth <= 3)."""
+        Change = tuple[_Group, str, str, tuple[int, int]]
+        frontier: list[tuple[str, list[Change]]] = [(start, [])]
+        seen = {start}
+        for _ in range(3):
+            after: list[tuple[str, list[Change]]] = []
+            for u, path in frontier:
+                for group, p in holdings[u]:
+                    if any(c[0] is group for c in path):
+                        continue
+                    spare = group.unlimited or len(group.parts) < len(group.events)
+                    if p == excess or (p[0] >= excess[0] and p[1] >= excess[1] and spare):
+                        # Hand `excess` of this part on: straight to a user short of it, if one may take it.
+                        for z in short:
+                            if z != u and (p == excess or spare or z in group.parts):
+                                step = [*path, (group, u, z, excess)]
+                                if self.later_ok_amounts(step):
+                                    return step
+                    want = (p[0] - excess[0], p[1] - excess[1])
+                    if want[0] < 0 or want[1] < 0 or want == (0, 0):
+                        continue
+                    for other, z in by_value.get(want, ()):
+                        if z == u or z in seen or other is group or z in group.parts or u in other.parts:
+                            continue
+                        step = [*path, (group, u, z, p), (other, z, u, want)]
+                        if not self.later_ok_amounts(step):
+                            continue
+                        if z in short:
+                            return step
+                        seen.add(z)
+                        after.append((z, step))
+            frontier = after
+        return None
+
+    def later_ok_amounts(self, changes: list[tuple[_Group, str, str, tuple[int, int]]]) -> bool:
+        """Whether these changes (group, giver, taker, amount) leave no later window's user with more than it has."""
+        for lo, hi, later in self.later:
+            delta: dict[str, list[int]] = {}
+            for group, giver, taker, amount in changes:
+                if lo <= group.events[0].t < hi:
+                    for i in (0, 1):
+                        delta.setdefault(taker, [0, 0])[i] += amount[i]
+                        delta.setdefault(giver, [0, 0])[i] -= amount[i]
+            for user, d in delta.items():
+                have = later.get(user, _ZERO)
+                if any(d[i] > 0 and have[i] - d[i] < 0 for i in (0, 1)):
+                    return False
+        return True
+
+    def repack(self, groups: list[_Group], need: dict[str, list[int]], api: bool) -> None:
+        """Deal the parts of the users still off their totals out again, by exhaustive search (small cases only):
+        the last resort when no chain of moves and swaps helps (two parts for two, say)."""
+        users = sorted(u for u in need if self.is_api(u) == api)
+        bad = [u for u in users if need[u][0] or need[u][1]]
+        if not bad:
+            return
+        for circle in (bad, users):
+            items = [(g, u) for g in groups for u in g.parts if u in circle]
+            if len(items) > 40:
+                continue
+            goal = {u: [need[u][0], need[u][1]] for u in circle}
+            for g, u in items:
+                goal[u][0] += g.parts[u][0]
+                goal[u][1] += g.parts[u][1]
+            if any(v[0] < 0 or v[1] < 0 for v in goal.values()):
+                continue
+            values = [(g, tuple(g.parts[u])) for g, u in items]
+            order = sorted(range(len(values)), key=lambda i: -(values[i][1][0] + values[i][1][1]))
+            found = _deal([values[i] for i in order], circle, goal)
+            if found is None:
+                continue
+            changes = []
+            for (g, u), taker in zip([items[i] for i in order], found, strict=True):
+                if taker != u:
+                    changes.append((g, u, taker, tuple(g.parts[u])))
+            moved: dict[int, dict[str, list[int]]] = {}
+            for g, giver, taker, amount in changes:
+                parts = moved.setdefault(id(g), {})
+                for who, sign in ((giver, -1), (taker, 1)):
+                    row = parts.setdefault(who, [0, 0])
+                    row[0] += sign * amount[0]
+                    row[1] += sign * amount[1]
+            if not self.later_ok_amounts(changes):
+                continue
+            new_parts = {}
+            for g, u in items:
+                new_parts.setdefault(id(g), (g, {}))
+            for (g, _), taker in zip([items[i] for i in order], found, strict=True):
+                new_parts[id(g)][1].setdefault(taker, [0, 0])
+            for g, giver, taker, amount in changes:
+                for i in (0, 1):
+                    need[giver][i] += amount[i]
+                    need[taker][i] -= amount[i]
+                    self.account(g.events[0].t, taker, i, amount[i])
+                    self.account(g.events[0].t, giver, i, -amount[i])
+            # Rebuild the parts of every group touched: the parts of the circle, dealt anew.
+            dealt: dict[int, dict[str, list[int]]] = {}
+            for (g, u), taker in zip([items[i] for i in order], found, strict=True):
+                row = dealt.setdefault(id(g), {}).setdefault(taker, [0, 0])
+                row[0] += g.parts[u][0]
+                row[1] += g.parts[u][1]
+            for key, (g, _) in new_parts.items():
+                for u in [u for u in g.parts if u in circle]:
+                    del g.parts[u]
+                g.parts.update(dealt.get(key, {}))
+            return
 
     def later_ok(self, changes: list[tuple[_Group, str, str]]) -> bool:
         """Whether handing these parts (group, giver, taker) leaves no later window's user with more than it has."""
@@ -966,6 +1125,66 @@ def _allocate(
             cost, disc, left = cost - c, disc - d, left - 1
         result[r] = parts or [(None, 0, 0)]
     return [result[row[0]] for row in rows]
+
+
+def _share(slots: list[Event], alloc: list[tuple[str | None, int, int]]) -> list[list[Event]]:
+    """Deal a row's fillers to its parts: one each, then the spare ones to the parts with a discount (one per CU
+    waived: a discount is split among few users), then round the parts."""
+    members: list[list[Event]] = [[slot] for slot, _ in zip(slots, alloc, strict=False)]
+    spare = slots[len(alloc) :]
+    wants = [max(d // 1000 - 1, 0) for _, _, d in alloc]
+    i = 0
+    while spare and any(wants):
+        if wants[i % len(alloc)]:
+            wants[i % len(alloc)] -= 1
+            members[i % len(alloc)].append(spare.pop(0))
+        i += 1
+    for i, slot in enumerate(spare):
+        members[i % len(alloc)].append(slot)
+    return members
+
+
+def _deal(
+    items: list[tuple[_Group, tuple[int, int]]], users: list[str], goal: dict[str, list[int]], budget: int = 200_000
+) -> list[str] | None:
+    """A user for each item so that every user's items sum to their goal (no group giving one user more parts
+    than it has events), by depth-first search; None if there is none within `budget` steps."""
+    left = {u: list(goal[u]) for u in users}
+    chosen: list[str] = []
+    used: dict[int, set[str]] = {}
+    steps = [0]
+
+    def place(i: int) -> bool:
+        if i == len(items):
+            return all(v == [0, 0] for v in left.values())
+        steps[0] += 1
+        if steps[0] > budget:
+            return False
+        group, (c, d) = items[i]
+        tried: set[tuple[int, int]] = set()
+        for u in users:
+            room = left[u]
+            if room[0] < c or room[1] < d or tuple(room) in tried:
+                continue
+            held = used.setdefault(id(group), set())
+            if u not in held and not group.unlimited and len(held) >= len(group.events):
+                continue
+            tried.add(tuple(room))  # users with the same room are interchangeable here
+            room[0] -= c
+            room[1] -= d
+            fresh = u not in held
+            held.add(u)
+            chosen.append(u)
+            if place(i + 1):
+                return True
+            chosen.pop()
+            if fresh:
+                held.discard(u)
+            room[0] += c
+            room[1] += d
+        return False
+
+    return chosen if place(0) else None
 
 
 def _cu3(values: Sequence[int]) -> str:
