@@ -197,6 +197,9 @@ def _row_actions() -> dict[str, ActionInfo]:
 
 
 ROW_ACTIONS = _row_actions()
+_USES_MODEL = {
+    ROW_INDEX[row]: any(info.uses_model for info in CATALOG.values() if info.usage_row == row) for row in ROW_ACTIONS
+}
 
 
 class _Solver:
@@ -886,7 +889,7 @@ class _Solver:
             if not self.later_ok_amounts(changes):
                 continue
             new_parts = {}
-            for g, u in items:
+            for g, _ in items:
                 new_parts.setdefault(id(g), (g, {}))
             for (g, _), taker in zip([items[i] for i in order], found, strict=True):
                 new_parts[id(g)][1].setdefault(taker, [0, 0])
@@ -1101,8 +1104,10 @@ def _allocate(
             whole = [m for m in models if need[m][0] <= cost and need[m][1] <= disc]
             fits = [m for m in models if need[m][0] >= cost and need[m][1] >= disc]
             free = spare[0] >= cost and spare[1] >= disc
-            if exact:
-                choice: str | None = exact[0]
+            if free and not _USES_MODEL.get(r, True):
+                choice: str | None = None  # a row whose actions take no model: model-less while the rows allow
+            elif exact:
+                choice = exact[0]
             elif left > 1 and whole:
                 choice = max(whole, key=lambda m: (need[m][0] + need[m][1], m))
             elif free or not models:
