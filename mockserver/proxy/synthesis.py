@@ -16,7 +16,7 @@ from typing import Any
 
 from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_NAMES
 from mockserver.generate import make_id, stable_seed
-from mockserver.world.aggregate import CU_DISCOUNT_ROW, CU_ROW, KIND_INDEX, ROW_INDEX, Bucket, bucket_of
+from mockserver.world.aggregate import CU_DISCOUNT_ROW, CU_ROW, KIND_INDEX, ROW_INDEX, Bucket, bucket_of, cu_text
 from mockserver.world.catalog import CATALOG, ActionInfo
 from mockserver.world.clock import format_ms
 from mockserver.world.timeline import Event
@@ -512,18 +512,32 @@ class _Solver:
     def fill_bucket(self, res: Bucket, bucket: int, groups: list[_Group], types: frozenset[str]) -> list[Event]:
         """Invent the events of one bucket's residual (users still open: `assign_users` picks them)."""
         made: list[Event] = []
+        rows = {api: _rows_of(res, api) for api in (False, True)}
+        needs = {
+            api: {m: [max(_part(t, 0, 3, api), 0), max(_part(t, 1, 4, api), 0)] for m, t in res.models.items()}
+            for api in (False, True)
+        }
+        jobs = {m: max(t[2], 0) for m, t in res.models.items()}
+        plans = {}
         for api in (False, True):
-            made += self.fill_class(res, bucket, api, groups)
+            plan = _allocate_exact(rows[api], needs[api])
+            if plan is not None:
+                plans[api] = plan
+        if len(plans) < 2:
+            rest = {api: rows[api] for api in (False, True) if api not in plans}
+            plans |= _allocate_by_flow(rest, {api: needs[api] for api in rest}, jobs)
+        for api in (False, True):
+            made += self.fill_class(res, bucket, api, groups, rows[api], needs[api], plans.get(api))
         # Jobs have no API-key split: give them to the fillers that have the model, then to job-only events.
         for model, totals in sorted(res.models.items()):
-            jobs = totals[2]
+            count = totals[2]
             for e in made:
-                if jobs <= 0:
+                if count <= 0:
                     break
                 if e.model == model and e.job is None:
                     self.give_job(e)
-                    jobs -= 1
-            for _ in range(jobs):
+                    count -= 1
+            for _ in range(count):
                 e = self.filler(_ROWLESS_JOB, False, model=model)
                 self.give_job(e)
                 groups.append(_Group(bucket, False, [e], unlimited=True))
@@ -532,36 +546,34 @@ class _Solver:
             made += self.mark_assets(res, bucket, api, [e for e in made if e.api == api], groups)
         return made
 
-    def fill_class(self, res: Bucket, bucket: int, api: bool, groups: list[_Group]) -> list[Event]:
+    def fill_class(
+        self,
+        res: Bucket,
+        bucket: int,
+        api: bool,
+        groups: list[_Group],
+        rows: list[tuple[int, int, int, int]],
+        need: dict[str, list[int]],
+        plan: list[list[tuple[str | None, int, int, int]]] | None,
+    ) -> list[Event]:
         made: list[Event] = []
-        model_cost = {m: _part(t, 0, 3, api) for m, t in res.models.items()}
-        model_disc = {m: _part(t, 1, 4, api) for m, t in res.models.items()}
-        cu_cost = _part(res.usage.get(CU_ROW), 0, 1, api)
-        cu_disc = _part(res.usage.get(CU_DISCOUNT_ROW), 0, 1, api)
-        rows = []
-        for r in sorted(res.usage):
-            n = _part(res.usage[r], 0, 1, api) if r not in _BILLING else 0
-            if n > 0:
-                totals = res.usage[r]
-                rows.append((r, n, _part(totals, 2, 4, api), _part(totals, 3, 5, api)))
-                cu_cost -= rows[-1][2]
-                cu_disc -= rows[-1][3]
-        need = {m: [max(model_cost[m], 0), max(model_disc[m], 0)] for m in model_cost}
-        for (r, n, _, _), alloc in zip(rows, _allocate(rows, need), strict=True):
-            slots = [self.filler(ROW_ACTIONS[USAGE_NAMES[r]].name, api) for _ in range(n)]
-            made += slots
-            # Each part on its own filler; the row's other fillers help share the parts among users.
-            members = _share(slots, alloc)
-            for (m, c, d), events in zip(alloc, members, strict=True):
-                for slot in events:
-                    slot.model = m
+        cu_cost = _part(res.usage.get(CU_ROW), 0, 1, api) - sum(r[2] for r in rows)
+        cu_disc = _part(res.usage.get(CU_DISCOUNT_ROW), 0, 1, api) - sum(r[3] for r in rows)
+        if plan is None:  # no plan by flows: best fit, its parts dealt the row's fillers
+            plan = [
+                [(m, c, d, len(events)) for (m, c, d), events in zip(alloc, _share(list(range(n)), alloc), strict=True)]
+                for (_, n, _, _), alloc in zip(rows, _allocate(rows, need), strict=True)
+            ]
+        for (r, _, _, _), parts in zip(rows, plan, strict=True):
+            for m, c, d, k in parts:
+                events = [self.filler(ROW_ACTIONS[USAGE_NAMES[r]].name, api, model=m) for _ in range(k)]
+                made += events
                 groups.append(_Group(bucket, api, events, carried=(c, d)))
-        model_cost = {m: v[0] for m, v in need.items()}
-        model_disc = {m: v[1] for m, v in need.items()}
         # What the models still need beyond the rows: model events of no row; then CU of no row and no model.
-        for m in sorted(model_cost):
-            c, d = max(model_cost[m], 0), max(model_disc[m], 0)
-            if c or d:
+        for m in sorted(need):
+            c, d = need[m]
+            if c > 0 or d > 0:
+                c, d = max(c, 0), max(d, 0)
                 e = self.filler(_ROWLESS_MODEL, api, model=m, cost=c, discount=d)
                 made.append(e)
                 groups.append(_Group(bucket, api, [e], carried=(c, d), unlimited=True))
@@ -1132,10 +1144,200 @@ def _allocate(
     return [result[row[0]] for row in rows]
 
 
-def _share(slots: list[Event], alloc: list[tuple[str | None, int, int]]) -> list[list[Event]]:
+def _rows_of(res: Bucket, api: bool) -> list[tuple[int, int, int, int]]:
+    """The usage rows a bucket's fillers of one kind (API key or not) must add: (row, count, cost, discount)."""
+    rows = []
+    for r in sorted(res.usage):
+        n = _part(res.usage[r], 0, 1, api) if r not in _BILLING else 0
+        if n > 0:
+            totals = res.usage[r]
+            rows.append((r, n, _part(totals, 2, 4, api), _part(totals, 3, 5, api)))
+    return rows
+
+
+def _allocate_exact(
+    rows: list[tuple[int, int, int, int]], need: dict[str, list[int]], budget: int = 20_000
+) -> list[list[tuple[str | None, int, int, int]]] | None:
+    """Plan a bucket's row fillers of one kind by search: each row takes whole models (one filler each) and
+    perhaps a model-less part, the amounts exact; the row with most fillers takes what is left. None if no plan
+    is found within `budget` steps (or a model would have to be split between rows).
+
+    `need` is updated when a plan is found.
+    """
+    units = sorted(
+        ((m, v[0], v[1]) for m, v in need.items() if v[0] > 0 or v[1] > 0), key=lambda u: (-u[1], -u[2], u[0])
+    )
+    spare = [sum(r[2] for r in rows) - sum(u[1] for u in units), sum(r[3] for r in rows) - sum(u[2] for u in units)]
+    if spare[0] < 0 or spare[1] < 0 or not rows:
+        return None
+    order = sorted(range(len(rows)), key=lambda i: (rows[i][1], i))
+    chosen: dict[int, tuple[list[int], tuple[int, int]]] = {}
+    taken = [False] * len(units)
+    steps = [0]
+
+    def subsets(k: int, goal: tuple[int, int], start: int, picked: list[int]):  # noqa: ANN202
+        # Subsets of the free units, at most k of them, whose sum is `goal` (or below it by what `spare` allows).
+        steps[0] += 1
+        if steps[0] > budget:
+            return
+        if goal == (0, 0):
+            yield list(picked), (0, 0)
+            return
+        if k and goal[0] <= spare[0] and goal[1] <= spare[1]:
+            yield list(picked), goal  # the rest model-less
+        if k == 0 or (k == 1 and False):
+            return
+        for j in range(start, len(units)):
+            if taken[j]:
+                continue
+            _, c, d = units[j]
+            if c <= goal[0] and d <= goal[1]:
+                taken[j] = True
+                picked.append(j)
+                yield from subsets(k - 1, (goal[0] - c, goal[1] - d), j + 1, picked)
+                picked.pop()
+                taken[j] = False
+
+    def solve(depth: int) -> bool:
+        i = order[depth]
+        r, n, cost, disc = rows[i]
+        if depth == len(order) - 1:
+            rest = [j for j in range(len(units)) if not taken[j]]
+            left = (cost - sum(units[j][1] for j in rest), disc - sum(units[j][2] for j in rest))
+            if left[0] < 0 or left[1] < 0 or len(rest) + (left != (0, 0)) > n:
+                return False
+            chosen[i] = (rest, left)
+            return True
+        prefer_none = not _USES_MODEL.get(r, True)
+        options = subsets(n, (cost, disc), 0, [])
+        for picked, left in options:
+            if prefer_none is False and False:
+                continue
+            if left != (0, 0) and len(picked) >= n:
+                continue
+            for j in picked:
+                taken[j] = True
+            spare[0] -= left[0]
+            spare[1] -= left[1]
+            chosen[i] = (picked, left)
+            if solve(depth + 1):
+                return True
+            spare[0] += left[0]
+            spare[1] += left[1]
+            for j in picked:
+                taken[j] = False
+            if steps[0] > budget:
+                return False
+        return False
+
+    if not solve(0):
+        return None
+    plan = []
+    for i, (_, n, _, _) in enumerate(rows):
+        picked, left = chosen[i]
+        parts: list[list[Any]] = []
+        for j in picked:
+            m, c, d = units[j]
+            parts.append([m, c, d, 1])
+            need[m][0] -= c
+            need[m][1] -= d
+        if left != (0, 0) or not parts:
+            parts.append([None, left[0], left[1], 1])
+        elif n > len(picked):
+            parts.append([None, 0, 0, 0])
+        # The row's other fillers go to the parts by their CU (more fillers to split a part among more users).
+        for _ in range(n - sum(p[3] for p in parts)):
+            max(parts, key=lambda p: ((p[1] + 8 * p[2]) / (p[3] + 1), p[3] == 0))[3] += 1
+        plan.append([(p[0], p[1], p[2], p[3]) for p in parts if p[3] > 0])
+    return plan
+
+
+def _allocate_by_flow(
+    rows: dict[bool, list[tuple[int, int, int, int]]],
+    needs: dict[bool, dict[str, list[int]]],
+    jobs: dict[str, int],
+) -> dict[bool, list[list[tuple[str | None, int, int, int]]]]:
+    """Plan a bucket's row fillers by flows: first how many of each row's fillers run a job of each model (the
+    models' job counts, shared by both kinds of user), then each row's CU over those (row, model) cells and its
+    model-less fillers. A kind whose CU flow falls short gets no plan (best fit then); `needs` is updated for
+    the kinds planned."""
+    count = _Flow()
+    for api, kind in rows.items():
+        for r, n, _, _ in kind:
+            count.add("S", ("row", api, r), n)
+    classes = {m: sum(1 for api in rows if any(needs[api][m])) for m in jobs}
+    for m, j in jobs.items():
+        count.add(("model", m), "T", max(j, classes[m]))
+
+    def link(uses_model: bool) -> None:
+        for api, kind in rows.items():
+            for r, _, _, _ in kind:
+                if _USES_MODEL.get(r, True) == uses_model:
+                    for m in jobs:
+                        if ("row", api, r) in count.index and (("row", api, r), ("cell", api, m)) not in count.edges:
+                            count.add(("row", api, r), ("cell", api, m), _INF)
+
+    # Every (model, kind) that needs CU first gets one filler, from the rows whose actions take a model, then
+    # from any row; then the models' other jobs.
+    for api in rows:
+        for m in jobs:
+            if any(needs[api][m]):
+                count.add(("cell", api, m), ("model", m), 1)
+    link(True)
+    count.run("S", "T")
+    link(False)
+    count.run("S", "T")
+    for api in rows:
+        for m in jobs:
+            count.add(("cell", api, m), ("model", m), _INF)
+    count.run("S", "T")
+    plans: dict[bool, list[list[tuple[str | None, int, int, int]]]] = {}
+    for api, kind in rows.items():
+        cells = {(r, m): count.flow(("row", api, r), ("cell", api, m)) for r, _, _, _ in kind for m in jobs}
+        amounts = []
+        for dim in (0, 1):
+            flow = _Flow()
+            for r, n, *amount in kind:
+                if amount[dim] > 0:
+                    flow.add("S", ("row", r), amount[dim])
+                for m in jobs:
+                    if cells[(r, m)] > 0:
+                        flow.add(("row", r), ("model", m), _INF)
+                if n > sum(cells[(r, m)] for m in jobs):
+                    flow.add(("row", r), "none", _INF)
+            for m, need in needs[api].items():
+                if need[dim] > 0:
+                    flow.add(("model", m), "T", need[dim])
+            spare = sum(row[2 + dim] for row in kind) - sum(v[dim] for v in needs[api].values())
+            if spare > 0:
+                flow.add("none", "T", spare)
+            total = sum(row[2 + dim] for row in kind)
+            if flow.run("S", "T") != total:
+                break
+            amounts.append(flow)
+        else:
+            plan = []
+            for r, n, _, _ in kind:
+                parts: list[tuple[str | None, int, int, int]] = []
+                for m in jobs:
+                    if cells[(r, m)] > 0:
+                        c, d = (f.flow(("row", r), ("model", m)) for f in amounts)
+                        parts.append((m, c, d, cells[(r, m)]))
+                        needs[api][m][0] -= c
+                        needs[api][m][1] -= d
+                left = n - sum(cells[(r, m)] for m in jobs)
+                if left > 0:
+                    c, d = (f.flow(("row", r), "none") for f in amounts)
+                    parts.append((None, c, d, left))
+                plan.append(parts)
+            plans[api] = plan
+    return plans
+
+
+def _share(slots: list[Any], alloc: list[tuple[str | None, int, int]]) -> list[list[Any]]:
     """Deal a row's fillers to its parts: one each, then the spare ones to the parts with a discount (one per CU
     waived: a discount is split among few users), then round the parts."""
-    members: list[list[Event]] = [[slot] for slot, _ in zip(slots, alloc, strict=False)]
+    members: list[list[Any]] = [[slot] for slot, _ in zip(slots, alloc, strict=False)]
     spare = slots[len(alloc) :]
     wants = [max(d // 1000 - 1, 0) for _, _, d in alloc]
     i = 0
@@ -1193,7 +1395,7 @@ def _deal(
 
 
 def _cu3(values: Sequence[int]) -> str:
-    return "(" + ", ".join(f"{v / 1000:g}" for v in values) + ")"
+    return "(" + ", ".join(cu_text(v) for v in values) + ")"
 
 
 def _take(totals: list[int] | None, amount: int, i_all: int, i_api: int, api: bool) -> None:
