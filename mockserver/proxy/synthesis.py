@@ -834,9 +834,29 @@ class _Solver:
                                 step = [*path, (group, u, z, excess)]
                                 if self.later_ok_amounts(step):
                                     return step
+                    if p[0] >= excess[0] and p[1] >= excess[1]:
+                        # Or to another holder of the same group, who passes it on.
+                        for z in group.parts:
+                            if z != u and z not in seen and z in holdings:
+                                step = [*path, (group, u, z, excess)]
+                                if self.later_ok_amounts(step):
+                                    seen.add(z)
+                                    after.append((z, step))
                     want = (p[0] - excess[0], p[1] - excess[1])
                     if want[0] < 0 or want[1] < 0 or want == (0, 0):
                         continue
+                    # The whole part to a short user, who hands the surplus back out of a part they may split.
+                    for z in short:
+                        if z == u or z in group.parts:
+                            continue
+                        for other, q in holdings[z]:
+                            if other is group or q[0] < want[0] or q[1] < want[1]:
+                                continue
+                            if not (other.unlimited or len(other.parts) < len(other.events) or u in other.parts):
+                                continue
+                            step = [*path, (group, u, z, p), (other, z, u, want)]
+                            if self.later_ok_amounts(step):
+                                return step
                     for other, z in by_value.get(want, ()):
                         if z == u or z in seen or other is group or z in group.parts or u in other.parts:
                             continue
