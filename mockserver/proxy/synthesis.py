@@ -9,7 +9,7 @@ its time that no finer window holds. Pure: the same inputs give the same events.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -282,13 +282,16 @@ class _Solver:
         n = len(events)
         for i, event in enumerate(events):
             offset = (2 * i + 1) * total // (2 * n)
-            for a, b in free:
+            a, b = free[-1]
+            for a, b in free:  # the interval holding the offset is used after the loop
                 if offset < b - a:
-                    t = a + offset
                     break
                 offset -= b - a
-            # Step over times already taken, wrapping inside the interval (there are more ms than events).
-            while t in self.times:
+            t = a + min(offset, b - a - 1)
+            # Step over times already taken, wrapping inside the interval; a full interval keeps its last time.
+            for _ in range(b - a):
+                if t not in self.times:
+                    break
                 t = t + 1 if t + 1 < b else a
             self.times.add(t)
             event.t = t
@@ -368,8 +371,11 @@ class _Solver:
             self.settle_known(res, mine, need, types)
         for i, res, _, free in work:
             if free:
+                before = len(groups)
                 made = self.fill_bucket(res, i, groups, types)
                 self.place(made, free)
+                for group in groups[before:]:
+                    group.free = free
         self.assign_users(groups, need, types)
         self.place_quality_gate(target, need, open_known, processed, holes)
         self.decided.update(id(e) for e in open_known)
@@ -996,11 +1002,7 @@ class _Solver:
             e = self.filler(template.action, template.api, model=template.model)
             for name in ("job", "job_type", "job_status", "nsfw", "verdict"):
                 setattr(e, name, getattr(template, name))
-            t = template.t + 1  # a distinct time next to the template's, in the same free interval
-            while t in self.times:
-                t += 1
-            self.times.add(t)
-            e.t = t
+            self.place([e], group.free)
             events.append(e)
         for e in events:
             e.cost = e.discount = 0
@@ -1195,28 +1197,29 @@ def _allocate_exact(
     taken = [False] * len(units)
     steps = [0]
 
-    def subsets(k: int, goal: tuple[int, int], start: int, picked: list[int]):  # noqa: ANN202
-        # Subsets of the free units, at most k of them, whose sum is `goal` (or below it by what `spare` allows).
+    def subsets(k: int, goal: tuple[int, int], start: int, picked: list[int], none_first: bool) -> Iterator[Any]:
+        # Subsets of the free units, at most k of them, whose sum is `goal`, or below it by what may stay
+        # model-less (`spare`; that part then needs a filler of its own).
         steps[0] += 1
         if steps[0] > budget:
             return
         if goal == (0, 0):
             yield list(picked), (0, 0)
             return
-        if k and goal[0] <= spare[0] and goal[1] <= spare[1]:
-            yield list(picked), goal  # the rest model-less
-        if k == 0 or (k == 1 and False):
-            return
-        for j in range(start, len(units)):
-            if taken[j]:
-                continue
-            _, c, d = units[j]
-            if c <= goal[0] and d <= goal[1]:
-                taken[j] = True
-                picked.append(j)
-                yield from subsets(k - 1, (goal[0] - c, goal[1] - d), j + 1, picked)
-                picked.pop()
-                taken[j] = False
+        model_less = k > 0 and goal[0] <= spare[0] and goal[1] <= spare[1]
+        if model_less and none_first:
+            yield list(picked), goal
+        if k > 1 or (k == 1 and not model_less):
+            for j in range(start, len(units)):
+                _, c, d = units[j]
+                if not taken[j] and c <= goal[0] and d <= goal[1]:
+                    taken[j] = True
+                    picked.append(j)
+                    yield from subsets(k - 1, (goal[0] - c, goal[1] - d), j + 1, picked, none_first)
+                    picked.pop()
+                    taken[j] = False
+        if model_less and not none_first:
+            yield list(picked), goal
 
     def solve(depth: int) -> bool:
         i = order[depth]
@@ -1228,11 +1231,8 @@ def _allocate_exact(
                 return False
             chosen[i] = (rest, left)
             return True
-        prefer_none = not _USES_MODEL.get(r, True)
-        options = subsets(n, (cost, disc), 0, [])
-        for picked, left in options:
-            if prefer_none is False and False:
-                continue
+        # Rows whose actions take no model try model-less first; the others, whole models first.
+        for picked, left in subsets(n, (cost, disc), 0, [], not _USES_MODEL.get(r, True)):
             if left != (0, 0) and len(picked) >= n:
                 continue
             for j in picked:
@@ -1521,6 +1521,7 @@ class _Group:
     carried: tuple[int, int] = (0, 0)  # the CU charged and waived the group carries
     unlimited: bool = False
     parts: dict[str, list[int]] = field(default_factory=dict)  # user -> (charged, waived) of the group's CU
+    free: list[tuple[int, int]] = field(default_factory=list)  # the bucket's time open to filler events
 
 
 def _plain(e: Event) -> Event:
