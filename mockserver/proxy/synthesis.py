@@ -526,7 +526,7 @@ class _Solver:
         jobs = {m: max(t[2], 0) for m, t in res.models.items()}
         plans = {}
         for api in (False, True):
-            plan = _allocate_exact(rows[api], needs[api])
+            plan = _allocate_exact(rows[api], needs[api], jobs)
             if plan is not None:
                 plans[api] = plan
         if len(plans) < 2:
@@ -1178,28 +1178,34 @@ def _rows_of(res: Bucket, api: bool) -> list[tuple[int, int, int, int]]:
 
 
 def _allocate_exact(
-    rows: list[tuple[int, int, int, int]], need: dict[str, list[int]], budget: int = 20_000
+    rows: list[tuple[int, int, int, int]],
+    need: dict[str, list[int]],
+    jobs: dict[str, int] | None = None,
+    budget: int = 20_000,
 ) -> list[list[tuple[str | None, int, int, int]]] | None:
-    """Plan a bucket's row fillers of one kind by search: each row takes whole models (one filler each) and
-    perhaps a model-less part, the amounts exact; the row with most fillers takes what is left. None if no plan
-    is found within `budget` steps (or a model would have to be split between rows).
+    """Plan a bucket's row fillers of one kind by search: each row takes models (one filler each) and perhaps a
+    model-less part, the amounts exact; the row with most fillers takes what is left. A model with several jobs
+    may be shared between rows (a row taking the part that completes its amount). None if no plan is found
+    within `budget` steps.
 
     `need` is updated when a plan is found.
     """
-    units = sorted(
-        ((m, v[0], v[1]) for m, v in need.items() if v[0] > 0 or v[1] > 0), key=lambda u: (-u[1], -u[2], u[0])
-    )
-    spare = [sum(r[2] for r in rows) - sum(u[1] for u in units), sum(r[3] for r in rows) - sum(u[2] for u in units)]
+    jobs = jobs or {}
+    names = sorted((m for m, v in need.items() if v[0] > 0 or v[1] > 0), key=lambda m: (-need[m][0], -need[m][1], m))
+    amount = [list(need[m][:2]) for m in names]
+    shares = [max(jobs.get(m, 1), 1) - 1 for m in names]  # how many more rows a model may still be shared with
+    spare = [sum(r[2] for r in rows) - sum(a[0] for a in amount), sum(r[3] for r in rows) - sum(a[1] for a in amount)]
     if spare[0] < 0 or spare[1] < 0 or not rows:
         return None
     order = sorted(range(len(rows)), key=lambda i: (rows[i][1], i))
-    chosen: dict[int, tuple[list[int], tuple[int, int]]] = {}
-    taken = [False] * len(units)
+    chosen: dict[int, tuple[list[tuple[int, int, int, int]], tuple[int, int]]] = {}
     steps = [0]
 
-    def subsets(k: int, goal: tuple[int, int], start: int, picked: list[int], none_first: bool) -> Iterator[Any]:
-        # Subsets of the free units, at most k of them, whose sum is `goal`, or below it by what may stay
-        # model-less (`spare`; that part then needs a filler of its own).
+    def subsets(
+        k: int, goal: tuple[int, int], start: int, picked: list[tuple[int, int, int, int]], none_first: bool
+    ) -> Iterator[tuple[list[tuple[int, int, int, int]], tuple[int, int]]]:
+        # Picks (unit, cost, discount, 1 if a part only) of at most k units summing to `goal`, or below it by
+        # what may stay model-less (`spare`; that part then needs a filler of its own). The caller applies them.
         steps[0] += 1
         if steps[0] > budget:
             return
@@ -1210,33 +1216,40 @@ def _allocate_exact(
         if model_less and none_first:
             yield list(picked), goal
         if k > 1 or (k == 1 and not model_less):
-            for j in range(start, len(units)):
-                _, c, d = units[j]
-                if not taken[j] and c <= goal[0] and d <= goal[1]:
-                    taken[j] = True
-                    picked.append(j)
+            for j in range(start, len(names)):
+                c, d = amount[j]
+                if (c or d) and c <= goal[0] and d <= goal[1]:
+                    picked.append((j, c, d, 0))
                     yield from subsets(k - 1, (goal[0] - c, goal[1] - d), j + 1, picked, none_first)
                     picked.pop()
-                    taken[j] = False
+            for j in range(start, len(names)):
+                c, d = amount[j]
+                if shares[j] and c >= goal[0] and d >= goal[1] and (c, d) != goal:
+                    yield [*picked, (j, goal[0], goal[1], 1)], (0, 0)  # part of a model with jobs to spare
         if model_less and not none_first:
             yield list(picked), goal
+
+    def apply(picked: list[tuple[int, int, int, int]], sign: int) -> None:
+        for j, c, d, partial in picked:
+            amount[j][0] -= sign * c
+            amount[j][1] -= sign * d
+            shares[j] -= sign * partial
 
     def solve(depth: int) -> bool:
         i = order[depth]
         r, n, cost, disc = rows[i]
         if depth == len(order) - 1:
-            rest = [j for j in range(len(units)) if not taken[j]]
-            left = (cost - sum(units[j][1] for j in rest), disc - sum(units[j][2] for j in rest))
+            rest = [(j, amount[j][0], amount[j][1], 0) for j in range(len(names)) if amount[j] != [0, 0]]
+            left = (cost - sum(p[1] for p in rest), disc - sum(p[2] for p in rest))
             if left[0] < 0 or left[1] < 0 or len(rest) + (left != (0, 0)) > n:
                 return False
             chosen[i] = (rest, left)
             return True
-        # Rows whose actions take no model try model-less first; the others, whole models first.
+        # Rows whose actions take no model try model-less first; the others, models first.
         for picked, left in subsets(n, (cost, disc), 0, [], not _USES_MODEL.get(r, True)):
             if left != (0, 0) and len(picked) >= n:
                 continue
-            for j in picked:
-                taken[j] = True
+            apply(picked, 1)
             spare[0] -= left[0]
             spare[1] -= left[1]
             chosen[i] = (picked, left)
@@ -1244,8 +1257,7 @@ def _allocate_exact(
                 return True
             spare[0] += left[0]
             spare[1] += left[1]
-            for j in picked:
-                taken[j] = False
+            apply(picked, -1)
             if steps[0] > budget:
                 return False
         return False
@@ -1256,11 +1268,10 @@ def _allocate_exact(
     for i, (_, n, _, _) in enumerate(rows):
         picked, left = chosen[i]
         parts: list[list[Any]] = []
-        for j in picked:
-            m, c, d = units[j]
-            parts.append([m, c, d, 1])
-            need[m][0] -= c
-            need[m][1] -= d
+        for j, c, d, _ in picked:
+            parts.append([names[j], c, d, 1])
+            need[names[j]][0] -= c
+            need[names[j]][1] -= d
         if left != (0, 0) or not parts:
             parts.append([None, left[0], left[1], 1])
         elif n > len(picked):
