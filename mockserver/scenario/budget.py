@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the models take their bounds from here
 
 # --- a file (the loader stops reading past these) ----------------------------------------------------------------
 MAX_BYTES = 5 * 1024 * 1024
-MAX_WRITTEN = 50_000  # values written in the file (checked while parsing, which is slow in pure Python)
+MAX_WRITTEN = 500_000  # values written in the file (checked while parsing: an imported world can be large)
 MAX_NODES = 100_000  # values produced once aliases are expanded ("billion laughs" stops here)
 MAX_DEPTH = 64  # nesting levels, with or without aliases (a recursive alias stops here too)
 MAX_TEXT = 5 * 1024 * 1024  # characters of all values together once aliases are expanded

@@ -7,6 +7,7 @@ knows where each field was written, turns them into `path:line:col` problems.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 import time
@@ -109,11 +110,16 @@ def type_options(tp: Any) -> list[Any]:
     return [tp]
 
 
+@functools.cache
+def _hints(model: type[BaseModel]) -> dict[str, Any]:
+    return get_type_hints(model, include_extras=True)
+
+
 def _walk(value: Any, hint: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any, Any]]:
     """Every value of a parsed scenario with its declared type and its YAML field path."""
     yield path, hint, value
     if isinstance(value, BaseModel):
-        hints = get_type_hints(type(value), include_extras=True)
+        hints = _hints(type(value))
         for name, info in type(value).model_fields.items():
             yield from _walk(getattr(value, name), hints.get(name), (*path, info.alias or name))
     elif isinstance(value, list | tuple):

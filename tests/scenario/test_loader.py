@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from mockserver.errors import ScenarioError
+from mockserver.scenario.budget import MAX_WRITTEN
 from mockserver.scenario.loader import (
+    LIBYAML_FROM,
     MAX_BYTES,
     format_field_path,
     load_scenario,
@@ -205,6 +207,52 @@ def test_a_wide_alias_fan_out_stops_early() -> None:
     text = "a: &a [" + ", ".join(["x"] * 1000) + "]\nnsfwLabels: [" + ", ".join(["*a"] * 1000) + "]\n"
     [problem] = problems_of(text)
     assert "document too large or too deeply nested (alias expansion" in problem
+
+
+def large(document_tail: str, *, events: int = 1500) -> str:
+    """A scenario past LIBYAML_FROM characters (read by libyaml), with `document_tail` after its events."""
+    lines = [
+        "name: large",
+        "clock: {now: '2026-11-30T12:00:00.000Z'}",
+        "projects: [{id: proj_a}]",
+        "people: [{id: p1}]",
+        "recorded:",
+        "  events:",
+    ]
+    lines += [
+        f"    - {{time: '2026-11-2{i % 9}T10:{i % 60:02d}:00Z', action: txt2img, user: p1, project: proj_a}}"
+        for i in range(events)
+    ]
+    text = "\n".join(lines) + "\n" + document_tail
+    assert len(text) > LIBYAML_FROM
+    return text
+
+
+BROKEN_LARGE = [
+    pytest.param(large("").replace("action: txt2img", "action: txt2imgg", 1), id="enum"),
+    pytest.param(large("team: {nme: x}\n"), id="unknown-key"),
+    pytest.param(large("seed: " + "[" * 70 + "]" * 70 + "\n"), id="deep"),
+    pytest.param(large("team: {name: [x}\n"), id="syntax"),
+    pytest.param(large("seed: 1\nseed: 2\n"), id="duplicate-key"),
+]
+
+
+@pytest.mark.parametrize("text", BROKEN_LARGE)
+def test_a_large_file_read_by_libyaml_gets_the_pure_python_loaders_problems(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = problems_of(text)
+    monkeypatch.setattr("mockserver.scenario.loader.LIBYAML_FROM", 10**9)
+    assert fast == problems_of(text)
+
+
+def test_a_large_file_is_read_whole_and_its_size_is_bounded() -> None:
+    import yaml
+
+    assert yaml.__with_libyaml__, "PyYAML without libyaml: large scenario files are read by the slow parser"
+    assert len(load_scenario_text(large(""), "s.yaml").recorded.events) == 1500
+    [problem] = problems_of(large("nsfwLabels: [" + ", ".join(["x"] * MAX_WRITTEN) + "]\n"))
+    assert f"document too large (more than {MAX_WRITTEN} values written)" in problem
 
 
 # --- the semantic checks agree with the world ---------------------------------------------------------------
