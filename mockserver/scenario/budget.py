@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the models take their bounds from here
 # --- a file (the loader stops reading past these) ----------------------------------------------------------------
 MAX_BYTES = 5 * 1024 * 1024
 MAX_WRITTEN = 500_000  # values written in the file (checked while parsing: an imported world can be large)
-MAX_NODES = 100_000  # values produced once aliases are expanded ("billion laughs" stops here)
+MAX_NODES = 600_000  # values produced once aliases are expanded ("billion laughs" stops here)
 MAX_DEPTH = 64  # nesting levels, with or without aliases (a recursive alias stops here too)
 MAX_TEXT = 5 * 1024 * 1024  # characters of all values together once aliases are expanded
 
@@ -46,6 +46,7 @@ MAX_NSFW_LABELS = 1_000  # one nsfwUsages row each
 MAX_ASSETS = 100_000  # the counts of `assets` summed
 MAX_JOBS = 10_000
 MAX_EXPLICIT_EVENTS = 10_000  # activity.events
+MAX_RECORDED_EVENTS = 100_000  # recorded.events (an imported world: its captured and filler events)
 
 # --- one response -----------------------------------------------------------------------------------------------
 # Points summed over every series row (dense: zero points included). The real gateway refuses bodies over 6 MB
@@ -73,6 +74,7 @@ ENTITY_LIMITS: dict[str, tuple[int, str]] = {
     "nsfwLabels": (MAX_NSFW_LABELS, "NSFW labels"),
     "jobs": (MAX_JOBS, "jobs"),
     "activity.events": (MAX_EXPLICIT_EVENTS, "explicit events"),
+    "recorded.events": (MAX_RECORDED_EVENTS, "recorded events"),
     "activity.generators": (MAX_GENERATORS, "generators"),
 }
 MAX_EVENTS_PER_HOUR = math.ceil(MAX_EVENTS_PER_DAY * HOURLY_PEAK_SHARE)  # implied by the daily limit (documented)
