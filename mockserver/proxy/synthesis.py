@@ -654,6 +654,7 @@ class _Solver:
             self.pour(group, list(group.carried), need)
         for api in (False, True):
             mine = [g for g in order if g.api == api]
+            self.rebalance_discounts(mine, need, api)
             for dim in (0, 1):
                 self.repair(mine, dim, need, api)
             self.exchange(mine, need, api)
@@ -665,6 +666,83 @@ class _Solver:
             if not group.parts:
                 group.parts = {self.default_user(group.api): [0, 0]}
             self.spread(group)
+
+    def rebalance_discounts(self, groups: list[_Group], need: dict[str, list[int]], api: bool) -> None:
+        """Deal the groups' discounts out again by a max-flow, the charged CU staying where the pour put it: a
+        group's discount may go to any user already holding part of it, or to any user where it has an event to
+        spare (or one only the discount holds). Kept only if every user's discount comes out exact and no group
+        needs more events than it has."""
+        users = [u for u in need if self.is_api(u) == api]
+        if not any(need[u][1] for u in users):
+            return
+        held = {u: 0 for u in users}
+        for g in groups:
+            for u, part in g.parts.items():
+                if u in held:
+                    held[u] += part[1]
+        goal = {u: held[u] + need[u][1] for u in users}
+        if any(v < 0 for v in goal.values()):
+            return
+        allowed: dict[int, list[str]] = {}
+        for i, g in enumerate(groups):
+            if any(u not in held for u in g.parts):
+                return  # a default user holds part of it: leave it
+            if any(part[1] for part in g.parts.values()):
+                # A part with no charged CU holds its event for the discount alone: any user may have it instead.
+                spare = g.unlimited or sum(1 for p in g.parts.values() if p[0]) < len(g.events)
+                allowed[i] = users if spare else sorted(g.parts)
+        dealt: list[tuple[_Group, dict[str, list[int]]]] = []
+        for _ in range(6):  # a group dealt to more users than it has events keeps only its biggest newcomers
+            dealt = self._deal_discounts(groups, allowed, users, goal)
+            if not dealt:
+                return
+            crowded = False
+            for i, (g, parts) in zip(allowed, dealt, strict=True):
+                if not g.unlimited and len(parts) > len(g.events):
+                    crowded = True
+                    keep = {u for u, p in parts.items() if p[0]}
+                    newcomers = sorted((u for u in parts if u not in keep), key=lambda u: (-parts[u][1], u))
+                    allowed[i] = sorted(keep | set(newcomers[: len(g.events) - len(keep)]))
+            if not crowded:
+                break
+        else:
+            return
+        for g, parts in dealt:
+            t = g.events[0].t
+            for u in set(parts) | set(g.parts):
+                delta = parts.get(u, [0, 0])[1] - g.parts.get(u, [0, 0])[1]
+                self.account(t, u, 1, delta)
+            g.parts = parts
+        for u in users:
+            need[u][1] = 0
+
+    def _deal_discounts(
+        self, groups: list[_Group], allowed: dict[int, list[str]], users: list[str], goal: dict[str, int]
+    ) -> list[tuple[_Group, dict[str, list[int]]]]:
+        """The groups' (in `allowed`) parts with their discounts dealt by max-flow to `goal`; [] if not exact."""
+        flow = _Flow()
+        total = 0
+        for i, who in allowed.items():
+            amount = sum(part[1] for part in groups[i].parts.values())
+            total += amount
+            flow.add("S", i, amount)
+            for u in who:
+                flow.add(i, ("user", u), _INF)
+        for u in users:
+            if goal[u]:
+                flow.add(("user", u), "T", goal[u])
+        if flow.run("S", "T") != total:
+            return []
+        dealt = []
+        for i in allowed:
+            g = groups[i]
+            parts = {u: [p[0], 0] for u, p in g.parts.items()}
+            for u in allowed[i]:
+                amount = flow.flow(i, ("user", u))
+                if amount:
+                    parts.setdefault(u, [0, 0])[1] = amount
+            dealt.append((g, {u: p for u, p in parts.items() if p != [0, 0]}))
+        return dealt
 
     def pour(self, group: _Group, amount: list[int], need: dict[str, list[int]]) -> None:
         """Give a group's (charged, waived) CU to the users that need it: whole to one user where one fits."""
