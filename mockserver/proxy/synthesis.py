@@ -986,45 +986,32 @@ class _Solver:
                 goal[u][1] += g.parts[u][1]
             if any(v[0] < 0 or v[1] < 0 for v in goal.values()):
                 continue
-            values = [(g, tuple(g.parts[u])) for g, u in items]
-            order = sorted(range(len(values)), key=lambda i: -(values[i][1][0] + values[i][1][1]))
-            found = _deal([values[i] for i in order], circle, goal)
+            items.sort(key=lambda item: -(item[0].parts[item[1]][0] + item[0].parts[item[1]][1]))
+            found = _deal([(g, (g.parts[u][0], g.parts[u][1])) for g, u in items], circle, goal)
             if found is None:
                 continue
-            changes = []
-            for (g, u), taker in zip([items[i] for i in order], found, strict=True):
-                if taker != u:
-                    changes.append((g, u, taker, tuple(g.parts[u])))
-            moved: dict[int, dict[str, list[int]]] = {}
-            for g, giver, taker, amount in changes:
-                parts = moved.setdefault(id(g), {})
-                for who, sign in ((giver, -1), (taker, 1)):
-                    row = parts.setdefault(who, [0, 0])
-                    row[0] += sign * amount[0]
-                    row[1] += sign * amount[1]
+            changes = [
+                (g, u, taker, (g.parts[u][0], g.parts[u][1])) for (g, u), taker in zip(items, found, strict=True)
+            ]
+            changes = [c for c in changes if c[1] != c[2]]
             if not self.later_ok_amounts(changes):
                 continue
-            new_parts = {}
-            for g, _ in items:
-                new_parts.setdefault(id(g), (g, {}))
-            for (g, _), taker in zip([items[i] for i in order], found, strict=True):
-                new_parts[id(g)][1].setdefault(taker, [0, 0])
             for g, giver, taker, amount in changes:
                 for i in (0, 1):
                     need[giver][i] += amount[i]
                     need[taker][i] -= amount[i]
                     self.account(g.events[0].t, taker, i, amount[i])
                     self.account(g.events[0].t, giver, i, -amount[i])
-            # Rebuild the parts of every group touched: the parts of the circle, dealt anew.
+            # Every group touched gets the circle's parts dealt anew (parts dealt to one user merge).
             dealt: dict[int, dict[str, list[int]]] = {}
-            for (g, u), taker in zip([items[i] for i in order], found, strict=True):
+            for (g, u), taker in zip(items, found, strict=True):
                 row = dealt.setdefault(id(g), {}).setdefault(taker, [0, 0])
                 row[0] += g.parts[u][0]
                 row[1] += g.parts[u][1]
-            for key, (g, _) in new_parts.items():
+            for g in {id(g): g for g, _ in items}.values():
                 for u in [u for u in g.parts if u in circle]:
                     del g.parts[u]
-                g.parts.update(dealt.get(key, {}))
+                g.parts.update(dealt.get(id(g), {}))
             return
 
     def later_ok(self, changes: list[tuple[_Group, str, str]]) -> bool:
