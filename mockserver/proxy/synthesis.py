@@ -2,8 +2,15 @@
 
 Known events (the captured activity) get their hidden fields (discount, quality-gate verdict and CU, nsfw label);
 everything else the series and consumption rows show is carried by invented filler events, placed only where no
-captured activity listed every event. Targets are solved finest buckets first; a coarser target's residual goes into
-its time that no finer window holds. Pure: the same inputs give the same events.
+captured activity listed every event. Pure: the same inputs give the same events.
+
+Targets are solved finest buckets first; a coarser target's residual goes into its time that no finer window holds.
+In each target: known discounts by two max-flows (rows to models in a bucket, then cells to users over the window);
+each bucket's filler events planned row by row (an exact search over whole models, else flows, else best fit), in
+groups of one (bucket, kind of user, row, model) whose CU may be split among its events; then the groups' CU poured
+into users, and repaired (a discount max-flow, chains of part moves and swaps, an exhaustive re-deal for small
+cases) until every user's window totals hold, bounded by what the later (coarser) windows still allow them.
+`check` then recomputes every target from the events: whatever is not exact is a problem, never silently wrong.
 """
 
 from __future__ import annotations
@@ -425,10 +432,10 @@ class _Solver:
         for e in verdict_events:
             if e.verdict is None:
                 for v in (1, 2, 3):
-                    counts = res.verdicts.get(v)
-                    if _part(counts, 0, 1, e.api) > 0:
+                    found = res.verdicts.get(v)
+                    if _part(found, 0, 1, e.api) > 0:
                         e.verdict = QUALITY_GATE_VERDICTS[v]
-                        _take(counts, 1, 0, 1, e.api)
+                        _take(found, 1, 0, 1, e.api)
                         _take(res.verdicts.get(0), 1, 0, 1, e.api)
                         break
 
@@ -1148,13 +1155,14 @@ class _Solver:
                 if lo < hi and not _subtract(lo, hi, holes)
                 else "the known events and filler events could not match it"
             )
-            for series, table, names in (
+            tables: tuple[tuple[str, dict[Any, list[int]], Sequence[str] | None], ...] = (
                 ("usages", diff.usage, USAGE_NAMES),
                 ("modelUsages", diff.models, None),
                 ("assetUsages", diff.assets, ASSET_KINDS),
                 ("nsfwUsages", diff.nsfw, None),
                 ("qualityGateUsages", diff.verdicts, QUALITY_GATE_VERDICTS),
-            ):
+            )
+            for series, table, names in tables:
                 for key, delta in sorted(table.items(), key=lambda kv: str(kv[0])):
                     name = names[key] if names is not None else key
                     problems.append(
@@ -1467,12 +1475,12 @@ def _deal(
         tried: set[tuple[int, int]] = set()
         for u in users:
             room = left[u]
-            if room[0] < c or room[1] < d or tuple(room) in tried:
+            if room[0] < c or room[1] < d or (room[0], room[1]) in tried:
                 continue
             held = used.setdefault(id(group), set())
             if u not in held and not group.unlimited and len(held) >= len(group.events):
                 continue
-            tried.add(tuple(room))  # users with the same room are interchangeable here
+            tried.add((room[0], room[1]))  # users with the same room are interchangeable here
             room[0] -= c
             room[1] -= d
             fresh = u not in held
