@@ -2,8 +2,15 @@
 
 Known events (the captured activity) get their hidden fields (discount, quality-gate verdict and CU, nsfw label);
 everything else the series and consumption rows show is carried by invented filler events, placed only where no
-captured activity listed every event. Targets are solved finest buckets first; a coarser target's residual goes into
-its time that no finer window holds. Pure: the same inputs give the same events.
+captured activity listed every event. Pure: the same inputs give the same events.
+
+Targets are solved finest buckets first; a coarser target's residual goes into its time that no finer window holds.
+In each target: known discounts by two max-flows (rows to models in a bucket, then cells to users over the window);
+each bucket's filler events planned row by row (an exact search over whole models, else flows, else best fit), in
+groups of one (bucket, kind of user, row, model) whose CU may be split among its events; then the groups' CU poured
+into users, and repaired (a discount max-flow, chains of part moves and swaps, an exhaustive re-deal for small
+cases) until every user's window totals hold, bounded by what the later (coarser) windows still allow them.
+`check` then recomputes every target from the events: whatever is not exact is a problem, never silently wrong.
 """
 
 from __future__ import annotations
@@ -425,10 +432,10 @@ class _Solver:
         for e in verdict_events:
             if e.verdict is None:
                 for v in (1, 2, 3):
-                    counts = res.verdicts.get(v)
-                    if _part(counts, 0, 1, e.api) > 0:
+                    found = res.verdicts.get(v)
+                    if _part(found, 0, 1, e.api) > 0:
                         e.verdict = QUALITY_GATE_VERDICTS[v]
-                        _take(counts, 1, 0, 1, e.api)
+                        _take(found, 1, 0, 1, e.api)
                         _take(res.verdicts.get(0), 1, 0, 1, e.api)
                         break
 
@@ -654,6 +661,7 @@ class _Solver:
             self.pour(group, list(group.carried), need)
         for api in (False, True):
             mine = [g for g in order if g.api == api]
+            self.rebalance_discounts(mine, need, api)
             for dim in (0, 1):
                 self.repair(mine, dim, need, api)
             self.exchange(mine, need, api)
@@ -665,6 +673,83 @@ class _Solver:
             if not group.parts:
                 group.parts = {self.default_user(group.api): [0, 0]}
             self.spread(group)
+
+    def rebalance_discounts(self, groups: list[_Group], need: dict[str, list[int]], api: bool) -> None:
+        """Deal the groups' discounts out again by a max-flow, the charged CU staying where the pour put it: a
+        group's discount may go to any user already holding part of it, or to any user where it has an event to
+        spare (or one only the discount holds). Kept only if every user's discount comes out exact and no group
+        needs more events than it has."""
+        users = [u for u in need if self.is_api(u) == api]
+        if not any(need[u][1] for u in users):
+            return
+        held = {u: 0 for u in users}
+        for g in groups:
+            for u, part in g.parts.items():
+                if u in held:
+                    held[u] += part[1]
+        goal = {u: held[u] + need[u][1] for u in users}
+        if any(v < 0 for v in goal.values()):
+            return
+        allowed: dict[int, list[str]] = {}
+        for i, g in enumerate(groups):
+            if any(u not in held for u in g.parts):
+                return  # a default user holds part of it: leave it
+            if any(part[1] for part in g.parts.values()):
+                # A part with no charged CU holds its event for the discount alone: any user may have it instead.
+                spare = g.unlimited or sum(1 for p in g.parts.values() if p[0]) < len(g.events)
+                allowed[i] = users if spare else sorted(g.parts)
+        dealt: list[tuple[_Group, dict[str, list[int]]]] = []
+        for _ in range(6):  # a group dealt to more users than it has events keeps only its biggest newcomers
+            dealt = self._deal_discounts(groups, allowed, users, goal)
+            if not dealt:
+                return
+            crowded = False
+            for i, (g, parts) in zip(allowed, dealt, strict=True):
+                if not g.unlimited and len(parts) > len(g.events):
+                    crowded = True
+                    keep = {u for u, p in parts.items() if p[0]}
+                    newcomers = sorted((u for u in parts if u not in keep), key=lambda u: (-parts[u][1], u))
+                    allowed[i] = sorted(keep | set(newcomers[: len(g.events) - len(keep)]))
+            if not crowded:
+                break
+        else:
+            return
+        for g, parts in dealt:
+            t = g.events[0].t
+            for u in set(parts) | set(g.parts):
+                delta = parts.get(u, [0, 0])[1] - g.parts.get(u, [0, 0])[1]
+                self.account(t, u, 1, delta)
+            g.parts = parts
+        for u in users:
+            need[u][1] = 0
+
+    def _deal_discounts(
+        self, groups: list[_Group], allowed: dict[int, list[str]], users: list[str], goal: dict[str, int]
+    ) -> list[tuple[_Group, dict[str, list[int]]]]:
+        """The groups' (in `allowed`) parts with their discounts dealt by max-flow to `goal`; [] if not exact."""
+        flow = _Flow()
+        total = 0
+        for i, who in allowed.items():
+            amount = sum(part[1] for part in groups[i].parts.values())
+            total += amount
+            flow.add("S", i, amount)
+            for u in who:
+                flow.add(i, ("user", u), _INF)
+        for u in users:
+            if goal[u]:
+                flow.add(("user", u), "T", goal[u])
+        if flow.run("S", "T") != total:
+            return []
+        dealt = []
+        for i in allowed:
+            g = groups[i]
+            parts = {u: [p[0], 0] for u, p in g.parts.items()}
+            for u in allowed[i]:
+                amount = flow.flow(i, ("user", u))
+                if amount:
+                    parts.setdefault(u, [0, 0])[1] = amount
+            dealt.append((g, {u: p for u, p in parts.items() if p != [0, 0]}))
+        return dealt
 
     def pour(self, group: _Group, amount: list[int], need: dict[str, list[int]]) -> None:
         """Give a group's (charged, waived) CU to the users that need it: whole to one user where one fits."""
@@ -908,45 +993,32 @@ class _Solver:
                 goal[u][1] += g.parts[u][1]
             if any(v[0] < 0 or v[1] < 0 for v in goal.values()):
                 continue
-            values = [(g, tuple(g.parts[u])) for g, u in items]
-            order = sorted(range(len(values)), key=lambda i: -(values[i][1][0] + values[i][1][1]))
-            found = _deal([values[i] for i in order], circle, goal)
+            items.sort(key=lambda item: -(item[0].parts[item[1]][0] + item[0].parts[item[1]][1]))
+            found = _deal([(g, (g.parts[u][0], g.parts[u][1])) for g, u in items], circle, goal)
             if found is None:
                 continue
-            changes = []
-            for (g, u), taker in zip([items[i] for i in order], found, strict=True):
-                if taker != u:
-                    changes.append((g, u, taker, tuple(g.parts[u])))
-            moved: dict[int, dict[str, list[int]]] = {}
-            for g, giver, taker, amount in changes:
-                parts = moved.setdefault(id(g), {})
-                for who, sign in ((giver, -1), (taker, 1)):
-                    row = parts.setdefault(who, [0, 0])
-                    row[0] += sign * amount[0]
-                    row[1] += sign * amount[1]
+            changes = [
+                (g, u, taker, (g.parts[u][0], g.parts[u][1])) for (g, u), taker in zip(items, found, strict=True)
+            ]
+            changes = [c for c in changes if c[1] != c[2]]
             if not self.later_ok_amounts(changes):
                 continue
-            new_parts = {}
-            for g, _ in items:
-                new_parts.setdefault(id(g), (g, {}))
-            for (g, _), taker in zip([items[i] for i in order], found, strict=True):
-                new_parts[id(g)][1].setdefault(taker, [0, 0])
             for g, giver, taker, amount in changes:
                 for i in (0, 1):
                     need[giver][i] += amount[i]
                     need[taker][i] -= amount[i]
                     self.account(g.events[0].t, taker, i, amount[i])
                     self.account(g.events[0].t, giver, i, -amount[i])
-            # Rebuild the parts of every group touched: the parts of the circle, dealt anew.
+            # Every group touched gets the circle's parts dealt anew (parts dealt to one user merge).
             dealt: dict[int, dict[str, list[int]]] = {}
-            for (g, u), taker in zip([items[i] for i in order], found, strict=True):
+            for (g, u), taker in zip(items, found, strict=True):
                 row = dealt.setdefault(id(g), {}).setdefault(taker, [0, 0])
                 row[0] += g.parts[u][0]
                 row[1] += g.parts[u][1]
-            for key, (g, _) in new_parts.items():
+            for g in {id(g): g for g, _ in items}.values():
                 for u in [u for u in g.parts if u in circle]:
                     del g.parts[u]
-                g.parts.update(dealt.get(key, {}))
+                g.parts.update(dealt.get(id(g), {}))
             return
 
     def later_ok(self, changes: list[tuple[_Group, str, str]]) -> bool:
@@ -1083,13 +1155,14 @@ class _Solver:
                 if lo < hi and not _subtract(lo, hi, holes)
                 else "the known events and filler events could not match it"
             )
-            for series, table, names in (
+            tables: tuple[tuple[str, dict[Any, list[int]], Sequence[str] | None], ...] = (
                 ("usages", diff.usage, USAGE_NAMES),
                 ("modelUsages", diff.models, None),
                 ("assetUsages", diff.assets, ASSET_KINDS),
                 ("nsfwUsages", diff.nsfw, None),
                 ("qualityGateUsages", diff.verdicts, QUALITY_GATE_VERDICTS),
-            ):
+            )
+            for series, table, names in tables:
                 for key, delta in sorted(table.items(), key=lambda kv: str(kv[0])):
                     name = names[key] if names is not None else key
                     problems.append(
@@ -1402,12 +1475,12 @@ def _deal(
         tried: set[tuple[int, int]] = set()
         for u in users:
             room = left[u]
-            if room[0] < c or room[1] < d or tuple(room) in tried:
+            if room[0] < c or room[1] < d or (room[0], room[1]) in tried:
                 continue
             held = used.setdefault(id(group), set())
             if u not in held and not group.unlimited and len(held) >= len(group.events):
                 continue
-            tried.add(tuple(room))  # users with the same room are interchangeable here
+            tried.add((room[0], room[1]))  # users with the same room are interchangeable here
             room[0] -= c
             room[1] -= d
             fresh = u not in held

@@ -24,14 +24,14 @@ SCENARIOS = Path(__file__).parents[2] / "scenarios"
 TYPES = frozenset(SERIES_TYPES)
 
 
-def _queries() -> list[UsageQuery]:
+def _queries(now: int = NOW) -> list[UsageQuery]:
     """Overlapping windows at four granularities: last hour (1m), day (15m), seven days (1h), 30 days (1d)."""
     return [
         UsageQuery(time_range="last-hour", types=TYPES),
         UsageQuery(time_range="last-day", types=TYPES),
         UsageQuery(time_range="last-seven-days", types=TYPES),
         # Dates only, as a dashboard asks: a 30-day window holding the seven days, into tomorrow.
-        UsageQuery(start=floor_to(NOW, DAY) - 29 * DAY, end=floor_to(NOW, DAY) + DAY, types=TYPES),
+        UsageQuery(start=floor_to(now, DAY) - 29 * DAY, end=floor_to(now, DAY) + DAY, types=TYPES),
     ]
 
 
@@ -42,15 +42,17 @@ def _plain(e: Event) -> Event:
     return Event(**fields)
 
 
-def _captured(world: World) -> tuple[list[Target], list[Event], list[tuple[int, int]], dict[str, object]]:
+def _captured(
+    world: World, now: int = NOW
+) -> tuple[list[Target], list[Event], list[tuple[int, int]], dict[str, object]]:
     targets = []
-    for i, query in enumerate(_queries()):
-        start, end, _, step, first, count = window_of(world, query, NOW)
-        body = orjson.loads(orjson.dumps(build_report(world, query, NOW)))
-        targets.append(target_from_body(f"capture-{i}.json", body, start, min(end, NOW + 1), step, first, count))
-    week = list(world.events(NOW - 7 * DAY, NOW))
+    for i, query in enumerate(_queries(now)):
+        start, end, _, step, first, count = window_of(world, query, now)
+        body = orjson.loads(orjson.dumps(build_report(world, query, now)))
+        targets.append(target_from_body(f"capture-{i}.json", body, start, min(end, now + 1), step, first, count))
+    week = list(world.events(now - 7 * DAY, now))
     known = [_plain(e) for e in week[-200:]]
-    covered = [(known[0].t, NOW + 1)] if known else []
+    covered = [(known[0].t, now + 1)] if known else []
     names: dict[str, object] = {
         "people": [p.id for p in world.people],
         "api_users": [k.user_id for k in world.keys],
@@ -65,8 +67,10 @@ def _no_new_user(api: bool) -> str:
     raise AssertionError(f"new_user({api}) called although the world has users of that kind")
 
 
-def _solve(world: World, new_user: Callable[[bool], str] = _no_new_user) -> tuple[list[Target], Synthesis, float]:
-    targets, known, covered, names = _captured(world)
+def _solve(
+    world: World, new_user: Callable[[bool], str] = _no_new_user, now: int = NOW
+) -> tuple[list[Target], Synthesis, float]:
+    targets, known, covered, names = _captured(world, now)
     began = time.perf_counter()
     result = synthesize(targets, known, covered=covered, new_user=new_user, seed=world.seed, **names)  # type: ignore[arg-type]
     return targets, result, time.perf_counter() - began
@@ -85,14 +89,14 @@ def _series(bucket: Bucket) -> tuple[object, ...]:
     return (bucket.time, bucket.usage, bucket.models, bucket.assets, bucket.nsfw, bucket.verdicts)
 
 
-def _assert_exact(world: World, targets: list[Target], result: Synthesis) -> None:
+def _assert_exact(world: World, targets: list[Target], result: Synthesis, now: int = NOW) -> None:
     assert result.problems == []
-    for query, target in zip(_queries(), targets, strict=True):
+    for query, target in zip(_queries(now), targets, strict=True):
         truth = buckets_for(world, query, target.first, target.step, target.count, target.start, target.end)
         assert [_series(b) for b in target.buckets] == [_series(b) for b in truth], "target_from_body"
         buckets, consumption = _reproduced(target, result.events)
         assert [_series(b) for b in buckets] == [_series(b) for b in target.buckets], target.source
-        body = orjson.loads(orjson.dumps(build_report(world, query, NOW)))
+        body = orjson.loads(orjson.dumps(build_report(world, query, now)))
         assert orjson.loads(orjson.dumps(consumption)) == body["consumption"], target.source
 
 
@@ -127,6 +131,16 @@ def test_a_heavy_world_rendered_and_solved_back_gives_the_same_series() -> None:
     world = build_world_from_file(SCENARIOS / "heavy-usage.yaml", now=NOW)
     targets, result, _ = _solve(world)
     _assert_exact(world, targets, result)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["default", "workflow-jobs", "edge-cases", "revoked-keys"])
+@pytest.mark.parametrize("hours", [37, 74, 111, 148, 185])
+def test_other_instants_solve_back_exactly_too(name: str, hours: int) -> None:
+    now = NOW - hours * 3_600_000 - hours * 3_337
+    world = build_world_from_file(SCENARIOS / f"{name}.yaml", now=now)
+    targets, result, _ = _solve(world, now=now)
+    _assert_exact(world, targets, result, now)
 
 
 def test_the_same_inputs_give_the_same_events() -> None:
