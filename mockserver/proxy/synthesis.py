@@ -309,6 +309,7 @@ class _Solver:
 
     def solve(self, targets: list[Target]) -> None:
         processed: list[tuple[int, int]] = []
+        solved: list[tuple[int, int, frozenset[str]]] = []  # the windows solved so far, with the series they hold
         order = sorted(targets, key=lambda tg: (tg.step, tg.end - tg.start, tg.start))
         for i, target in enumerate(order):
             events = self.all_events()
@@ -320,7 +321,9 @@ class _Solver:
                 if tg.consumption is not None
             ]
             self.solve_target(target, processed)
+            self.settle_unheld_series(target, solved)
             processed.append((target.start, target.end))
+            solved.append((target.start, target.end, target.types))
         for target in targets:
             self.problems += self.check(target)
 
@@ -386,6 +389,64 @@ class _Solver:
         self.assign_users(groups, need, types)
         self.place_quality_gate(target, need, open_known, processed, holes)
         self.decided.update(id(e) for e in open_known)
+
+    def settle_unheld_series(self, target: Target, solved: list[tuple[int, int, frozenset[str]]]) -> None:
+        """Assets, nsfw labels and verdicts a target still misses where finer windows without those series lie.
+
+        A finer window solved before fixes its own series there, not the others: its events may still take labels
+        and verdicts, and cost-free uploads (no usage row, no model, no CU) may be added outside covered time.
+        """
+        extra_types = target.types & {"asset-usages", "nsfw-usages", "quality-gate-usages"}
+        if not extra_types or not solved:
+            return
+        events = self.all_events()
+        times = [e.t for e in events]
+        for i, want in enumerate(target.buckets):
+            low = target.first + i * target.step
+            lo, hi = max(low, target.start), min(low + target.step, target.end)
+            if lo >= hi:
+                continue
+            inside = events[bisect_left(times, lo) : bisect_left(times, hi)]
+            res = _residual(want, bucket_of(want.time, inside), extra_types)
+            if not (res.assets or res.nsfw or res.verdicts):
+                continue
+
+            def held(t: int, series: str) -> bool:
+                return any(a <= t < b and series in types for a, b, types in solved)
+
+            holes = sorted(self.covered + [(a, b) for a, b, types in solved if types & extra_types])
+            free = _subtract(lo, hi, holes)
+            made: list[Event] = []
+            for api in (False, True):
+                for k, counts in sorted(res.assets.items()):
+                    for _ in range(max(_part(counts, 0, 1, api), 0)):
+                        if free:
+                            e = self.filler(_ROWLESS_ASSET, api)
+                            e.user = self.default_user(api)
+                            self.create_asset(e, ASSET_KINDS[k])
+                            made.append(e)
+                pool = [e for e in inside if e.api == api] + [e for e in made if e.api == api]
+                for label, counts in sorted(res.nsfw.items()):
+                    n = _part(counts, 0, 1, api)
+                    for e in sorted(pool, key=lambda e: (not e.created, e.t)):
+                        if n <= 0:
+                            break
+                        if e.nsfw is None and not held(e.t, "nsfw-usages"):
+                            e.nsfw = label
+                            n -= 1
+                for v in (1, 2, 3):
+                    n = _part(res.verdicts.get(v), 0, 1, api)
+                    gated = sorted(pool, key=lambda e: (not (e.created and CATALOG[e.action].quality_gate), e.t))
+                    for e in gated:
+                        if n <= 0:
+                            break
+                        if e.verdict is None and not held(e.t, "quality-gate-usages"):
+                            e.verdict = QUALITY_GATE_VERDICTS[v]
+                            n -= 1
+            if made:
+                self.place(made, free)
+                events = self.all_events()
+                times = [e.t for e in events]
 
     # -- known events ---------------------------------------------------------------------------------------
     def settle_known(self, res: Bucket, mine: list[Event], need: dict[str, list[int]], types: frozenset[str]) -> None:

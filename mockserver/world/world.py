@@ -745,8 +745,8 @@ def _recorded_events(
             raise WorldError(f"{field}.jobType", "an event with a job names its jobType")
         if spec.nsfw is not None and spec.nsfw not in labels:
             raise WorldError(f"{field}.nsfw", f"{spec.nsfw!r} is not one of nsfwLabels: {', '.join(labels)}")
-        if (spec.created or spec.verdict or spec.nsfw) and spec.asset is None:
-            raise WorldError(f"{field}.asset", "an event that creates or judges an asset names it")
+        if spec.created and spec.asset is None:
+            raise WorldError(f"{field}.asset", "an event that creates an asset names it")
         try:
             t = parse_instant(spec.time)
         except ValueError:

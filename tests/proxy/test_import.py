@@ -97,58 +97,33 @@ def test_workflow_job_entities_are_served_verbatim(tmp_path: Path) -> None:
         assert recorded[job["id"]] == job
 
 
-def test_a_hand_written_capture_imports_and_serves(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_capture() -> str:
+    """The hand-written capture of the README: the first JSON block after "A capture written by hand"."""
+    text = README.read_text(encoding="utf-8")
+    after = text[text.index("**A capture written by hand**") :]
+    return after[after.index("```json\n") + len("```json\n") : after.index("```\n", after.index("```json\n") + 8)]
+
+
+def test_the_readmes_hand_written_capture_imports_and_serves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     capture = tmp_path / "bug-report.json"
-    capture.write_text(
-        json.dumps(
-            {
-                "query": "startDate=2026-11-20&endDate=2026-11-20&type=consumption,activity",
-                "body": {
-                    "consumption": [
-                        {"userId": "apiu_ciBot", "value": 12, "discount": 0, "total": 12},
-                        {"userId": "u_ann", "value": 3.5, "discount": 1, "total": 4.5},
-                    ],
-                    "activity": [
-                        {
-                            "action": "txt2img",
-                            "data": {"isApiKey": True},
-                            "projectId": "proj_web",
-                            "time": "2026-11-20T10:00:00.000Z",
-                            "userId": "apiu_ciBot",
-                            "creativeUnitsCost": 12,
-                        },
-                        {
-                            "action": "upscale",
-                            "data": {},
-                            "projectId": "proj_web",
-                            "time": "2026-11-20T09:00:00.000Z",
-                            "userId": "u_ann",
-                            "creativeUnitsCost": 3.5,
-                        },
-                    ],
-                    "entities": {
-                        "assets": [],
-                        "collections": [],
-                        "jobs": [],
-                        "models": [],
-                        "users": [
-                            {"id": "apiu_ciBot", "isApiKey": True, "apiKeyId": "api_ciBot", "apiKeyStatus": "deleted"},
-                            {"id": "u_ann", "isApiKey": False},
-                        ],
-                    },
-                },
-            }
-        ),
-        encoding="utf-8",
-    )
+    capture.write_text(readme_capture(), encoding="utf-8")
+    document = json.loads(capture.read_text())
     out = tmp_path / "bug.yaml"
     assert main(["import", str(capture), "--name", "bug-1234", "--output", str(out)]) == 0
     err = capsys.readouterr().err
     assert "1 of 1 captured answer served back JSON-equal" in err, err
     assert main(["validate", str(out)]) == 0
-    (body,) = served(out, ("startDate=2026-11-20&endDate=2026-11-20&type=consumption,activity",))
-    captured = json.loads(capture.read_text())["body"]
-    assert first_difference(captured, body) is None
+    (body,) = served(out, (document["query"],))
+    assert first_difference(document["body"], body) is None
+    # The world answers other queries like any scenario: the deleted key's user is in the team's activity.
+    (day,) = served(out, ("startDate=2026-11-20&endDate=2026-11-20&type=usages",))
+    cost = next(r for r in day["usages"] if r["usageName"] == "creative-unit-cost")
+    assert sum(float(p["value"]) for p in cost["points"]) == 15.5
 
 
 @pytest.mark.parametrize(
