@@ -461,7 +461,8 @@ class _Builder:
             if q.user_ids is not None or q.project_ids is not None or q.team_id is not None:
                 self.notes.append(f"{ex.source}: a filtered query: compared, but its numbers do not shape the world")
                 continue
-            step = self.step_of(end - start)
+            shown = next((r.get("granularity") for r in ex.body.get("usages") or () if isinstance(r, dict)), None)
+            step = _STEP.get(shown) if isinstance(shown, str) and shown in _STEP else self.step_of(end - start)
             first = floor_to(start, step)
             count = -(-(end - first) // step)
             limit = min(end, self.now + 1)
@@ -544,8 +545,11 @@ def _instant_bounds(ex: Exchange, step_of: Callable[[int], int]) -> tuple[int, i
 
     length = _TIME_RANGE_MS[q.time_range or "last-seven-days"]
     step = step_of(length)
+    step = _STEP.get(rows[0].get("granularity"), step)
     points = rows[0]["points"]
     first, last = parse_instant(points[0]["time"]), parse_instant(points[-1]["time"])
+    if q.drop_zero_points:  # the points shown are some of the buckets: only that now is after the last one
+        return max(low, last + 1), high
     # first == floor(now - length, step), and the last bucket holds now - 1 ms: last < now <= last + step.
     low = max(low, first + length, last + 1)
     high = min(high, first + length + step - 1, last + step)

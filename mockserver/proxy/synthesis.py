@@ -37,6 +37,7 @@ _ROWLESS = "oscu"
 _ROWLESS_MODEL = "update-model"
 _ROWLESS_JOB = "download-model"
 _ROWLESS_ASSET = "asset"
+_UPLOAD_ACTIONS = frozenset({"asset"})
 
 
 @dataclass
@@ -234,6 +235,9 @@ class _Solver:
         self.new_user = new_user
         self.seed = seed
         self.decided: set[int] = set()  # ids of the known events whose hidden fields are settled
+        # Known uploads: an `asset` event creates its asset (an upload) or acts on an existing one; the activity
+        # does not say which, the asset counts do.
+        self.open_created = {id(e) for e in known if e.action in _UPLOAD_ACTIONS and e.asset and not e.created}
         self.times: set[int] = {e.t for e in known}
         self.problems: list[str] = []
         self.later: list[tuple[int, int, dict[str, list[int]]]] = []
@@ -390,6 +394,16 @@ class _Solver:
         self.place_quality_gate(target, need, open_known, processed, holes)
         self.decided.update(id(e) for e in open_known)
 
+    def open_uploads(self, res: Bucket, events: Iterable[Event]) -> None:
+        """Known upload events (`asset`) whose asset may be new or an existing one: created where counts ask."""
+        for e in sorted(events, key=lambda e: e.t):
+            if id(e) in self.open_created and not e.created and e.asset_kind in KIND_INDEX:
+                counts = res.assets.get(KIND_INDEX[e.asset_kind])
+                if _part(counts, 0, 1, e.api) > 0:
+                    e.created = True
+                    _take(counts, 1, 0, 1, e.api)
+                    self.open_created.discard(id(e))
+
     def settle_unheld_series(self, target: Target, solved: list[tuple[int, int, frozenset[str]]]) -> None:
         """Assets, nsfw labels and verdicts a target still misses where finer windows without those series lie.
 
@@ -417,6 +431,7 @@ class _Solver:
             holes = sorted(self.covered + [(a, b) for a, b, types in solved if types & extra_types])
             free = _subtract(lo, hi, holes)
             made: list[Event] = []
+            self.open_uploads(res, (e for e in inside if not held(e.t, "asset-usages")))
             for api in (False, True):
                 for k, counts in sorted(res.assets.items()):
                     for _ in range(max(_part(counts, 0, 1, api), 0)):
@@ -482,6 +497,7 @@ class _Solver:
                 rowless[e.api] -= amount
             if e.user in need:
                 need[e.user][1] -= amount
+        self.open_uploads(res, mine)
         for e in sorted(mine, key=lambda e: (not e.created, e.t)):
             if e.nsfw is None:
                 for label, counts in sorted(res.nsfw.items()):
