@@ -91,6 +91,15 @@ def test_the_plain_upstream_agrees_with_every_decision_of_the_mock(plain_upstrea
             if direct.status_code == 200:
                 assert through.content == direct.content, target
         report = report_of(proxy, len(PLAIN_TARGETS))
+        # The proxy's root shows its page: the report, with the Markdown form beside the JSON.
+        root = httpx.get(proxy + "/", timeout=10, follow_redirects=True)
+        assert (
+            root.status_code == 200
+            and root.url.path == "/__admin/proxy/"
+            and "text/html" in root.headers["content-type"]
+        )
+        markdown = httpx.get(proxy + "/__admin/proxy/report?format=markdown", timeout=10).text
+        assert "agrees" in markdown
     assert report["exchanges"] == len(PLAIN_TARGETS)
     verdicts = {d["decision"]: d["verdict"] for d in report["decisions"]}
     assert set(verdicts) == set(DECISIONS)
