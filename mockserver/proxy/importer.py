@@ -10,6 +10,7 @@ is then served in memory and each captured query compared with its capture: what
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -30,7 +31,7 @@ from mockserver.world.catalog import CATALOG
 from mockserver.world.clock import DAY, floor_to, format_ms, parse_instant
 from mockserver.world.timeline import Event
 from mockserver.world.world import COARSEST, DEFAULT_GRANULARITY
-from mockserver.worlds import NOW_HEADER
+from mockserver.worlds import NOW_HEADER, SCENARIO_HEADER
 
 USAGE_KEYS = frozenset(
     {"usages", "modelUsages", "assetUsages", "nsfwUsages", "qualityGateUsages", "consumption", "activity", "entities"}
@@ -83,6 +84,10 @@ def import_captures(paths: Sequence[Path], name: str | None = None) -> Imported:
             "",
             "no capture is a 200 answer of GET /v1/usages: nothing to import",
         )
+    worlds = sorted({str(e.capture.request_headers.get(SCENARIO_HEADER, "")) for e in exchanges})
+    if len(worlds) > 1:
+        shown = ", ".join(repr(w) if w else "(the default)" for w in worlds)
+        notes.append(f"the captures asked for different worlds (X-Mock-Scenario {shown}): imported into one")
     builder = _Builder(exchanges, name or DEFAULT_NAME, notes)
     document = builder.build()
     text = dump_scenario(document)
@@ -168,16 +173,17 @@ class _Builder:
                 f"{format_ms(low)}, and captures made earlier come out different"
             )
             return low
-        # A mockserver upstream said its instant (its clock may be frozen): that one, if every capture agrees.
-        announced = {ex.capture.response_headers.get(NOW_HEADER) for ex in self.exchanges}
-        if len(announced) == 1 and None not in announced:
-            at = parse_instant(str(announced.pop()))
-            if low <= at <= high:
-                return at
-        # The latest exchange that fits: a capture's time is when the request left, its answer came a little later.
-        fitting = [
-            ex.capture.time for ex in self.exchanges if ex.capture.time is not None and low <= ex.capture.time <= high
-        ]
+        # The instant each answer was given: a mockserver upstream says it (`X-Mock-Now`: its clock may be frozen),
+        # else the capture's time (when the request arrived: its answer came a little later). The latest that fits.
+        fitting = []
+        for ex in self.exchanges:
+            announced = ex.capture.response_headers.get(NOW_HEADER)
+            at = ex.capture.time
+            if announced:
+                with contextlib.suppress(ValueError):
+                    at = parse_instant(announced)
+            if at is not None and low <= at <= high:
+                fitting.append(at)
         if fitting:
             return max(fitting)
         if high == 2**62:  # only custom windows: after all of them, so that each is wholly in the past

@@ -20,6 +20,7 @@ from mockserver.proxy.decisions import DECISIONS
 from mockserver.proxy.forward import ProxySettings
 from mockserver.proxy.importer import first_difference
 from mockserver.settings import Settings
+from mockserver.world.clock import parse_instant
 from tests.conftest import BASIC, NOW, start_server
 from tests.proxy.test_forward import proxying
 
@@ -209,3 +210,28 @@ def test_captures_through_the_proxy_import_into_a_world_that_gives_them_back(
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def live_clock_upstream() -> Iterator[str]:
+    """A mockserver on the real clock: each answer is given at its own instant (`X-Mock-Now`)."""
+    server, thread, url = start_server(Settings(log_requests=False))
+    yield url
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_captures_of_an_upstream_on_the_real_clock_import_too(live_clock_upstream: str, tmp_path: Path) -> None:
+    from mockserver.proxy.importer import import_captures
+
+    for attempt in range(3):  # bounded: a capture set that straddles an hour or an event is taken again
+        record = tmp_path / f"captures-{attempt}"
+        with proxying(ProxySettings(live_clock_upstream, record=record, log_requests=False)) as proxy:
+            answers = [httpx.get(f"{proxy}/v1/usages?{q}", headers=BASIC, timeout=30) for q in ROUND_TRIP]
+        instants = [parse_instant(a.headers["x-mock-now"]) for a in answers]
+        newest = max(parse_instant(a.json()["activity"][0]["time"]) for a in answers if a.json().get("activity"))
+        if instants[0] // 3_600_000 == instants[-1] // 3_600_000 and newest < instants[0]:
+            break
+    imported = import_captures([record], "live")
+    assert imported.equal == imported.compared == len(ROUND_TRIP), imported.notes
+    assert imported.now == instants[-1]  # the latest answer's instant
