@@ -40,6 +40,7 @@ EPILOG = """examples:
   mockserver proxy --upstream https://api.cloud.scenario.com/v1 --record captures/
                                                    forward to the real API on http://127.0.0.1:4011, recording
   mockserver proxy report captures/                what the captures say about the mock's fidelity
+  mockserver import captures/ --name incident      a scenario whose world gives the captured answers back
 """
 
 
