@@ -48,7 +48,6 @@ import anyio.to_thread
 import httpx
 import orjson
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -207,6 +206,9 @@ def _decoded(body: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
         return body
 
 
+OBSERVER_QUEUE = 64  # exchanges waiting for the observers (a default /usages body is 0.9 MB: about 60 MB at most)
+
+
 class Forwarder:
     """The endpoint of every proxied path: forwards a request, answers, and hands the exchange to the observers."""
 
@@ -217,6 +219,32 @@ class Forwarder:
         self.origin = settings.origin
         self.timeout = httpx.Timeout(settings.timeout, connect=min(settings.connect_timeout, settings.timeout))
         self._transport: httpx.AsyncHTTPTransport | None = None
+        # Exchanges waiting for the observers, handled one at a time in arrival order by a task of their own: a
+        # keep-alive client's next request never waits for the last one's validation. Bounded: when the observers
+        # fall behind by OBSERVER_QUEUE exchanges, a new answer waits for room (nothing is lost, memory stays flat).
+        self._pending: asyncio.Queue[Exchange] | None = None
+        self._worker: asyncio.Task[None] | None = None
+
+    async def observe(self, exchange: Exchange) -> None:
+        if self._pending is None:
+            self._pending = asyncio.Queue(OBSERVER_QUEUE)
+            self._worker = asyncio.create_task(self._drain())
+        await self._pending.put(exchange)
+
+    async def _drain(self) -> None:
+        assert self._pending is not None
+        while True:
+            exchange = await self._pending.get()
+            try:
+                await self.notify(exchange)
+            finally:
+                self._pending.task_done()
+
+    async def settle(self, timeout: float = 30.0) -> None:
+        """Wait until the observers have every exchange answered so far (at most `timeout` seconds)."""
+        if self._pending is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._pending.join(), timeout)
 
     @property
     def transport(self) -> httpx.AsyncHTTPTransport:
@@ -231,6 +259,12 @@ class Forwarder:
         return self._transport
 
     async def aclose(self) -> None:
+        await self.settle()  # what was answered is recorded and reported before the proxy stops
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = self._pending = None
         if self._transport is not None:
             await self._transport.aclose()
             self._transport = None
@@ -295,7 +329,7 @@ class Forwarder:
                 response.raw_headers = _with_length(response_headers, raw, request.method, upstream.status_code)
         exchange.elapsed_ms = (time.perf_counter() - started) * 1000
         if self.observers:
-            response.background = BackgroundTask(self.notify, exchange)
+            await self.observe(exchange)
         return response
 
     def failure(self, exc: Exception) -> tuple[int, str]:
