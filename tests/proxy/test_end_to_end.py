@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +48,13 @@ def drift_upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     thread.join(10)
 
 
-def sdk(url: str) -> Scenario:
-    return Scenario(
+@contextmanager
+def sdk(url: str) -> Iterator[Scenario]:
+    """The official client on `url`, closed (with its pooled connections) when the block ends."""
+    with Scenario(
         base_url=url + "/v1", api_key="test-key", api_secret="test-secret", _strict_response_validation=True
-    )
+    ) as client:
+        yield client
 
 
 def report_of(proxy: str, exchanges: int) -> dict[str, Any]:
@@ -146,8 +150,8 @@ def test_the_report_names_every_drifted_value_and_the_sdk_versions_it_breaks(
     plain = httpx.get(f"{plain_upstream}/v1/usages?{query}", headers=BASIC, timeout=30).json()
     with proxying(ProxySettings(drift_upstream, record=tmp_path, log_requests=False)) as proxy:
         drifted = httpx.get(f"{proxy}/v1/usages?{query}", headers=BASIC, timeout=30)
-        with pytest.raises(APIResponseValidationError):  # the SDK's strict parsing fails on the drifted body
-            sdk(proxy).usages.list(**sdk_query)
+        with sdk(proxy) as client, pytest.raises(APIResponseValidationError):  # strict parsing fails on the drift
+            client.usages.list(**sdk_query)
         report = report_of(proxy, 2)
     expected = changed_paths(plain, drifted.json())
     assert expected, "the drift upstream changed no value"
@@ -180,8 +184,7 @@ def test_captures_through_the_proxy_import_into_a_world_that_gives_them_back(
 ) -> None:
     record = tmp_path / "captures"
     captured = []
-    with proxying(ProxySettings(plain_upstream, record=record, log_requests=False)) as proxy:
-        client = sdk(proxy)
+    with proxying(ProxySettings(plain_upstream, record=record, log_requests=False)) as proxy, sdk(proxy) as client:
         for query in ROUND_TRIP:
             response = httpx.get(f"{proxy}/v1/usages?{query}", headers=BASIC, timeout=30)
             captured.append(response.json())
@@ -206,7 +209,8 @@ def test_captures_through_the_proxy_import_into_a_world_that_gives_them_back(
             served = httpx.get(f"{url}/v1/usages?{query}", headers=BASIC, timeout=30).json()
             assert first_difference(body, served) is None, (query, first_difference(body, served))
         # Another query on the imported world answers like any scenario: the SDK parses it strictly.
-        assert sdk(url).usages.list(time_range="last-day", type=["consumption"]) is not None
+        with sdk(url) as client:
+            assert client.usages.list(time_range="last-day", type=["consumption"]) is not None
     finally:
         server.should_exit = True
         thread.join(10)
