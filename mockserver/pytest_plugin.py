@@ -1,7 +1,8 @@
 """pytest plugin: one mockserver per session (real uvicorn on a free port), reset cheaply before every test.
 
-Fixtures: `mockserver` (the per-test handle), `mockserver_session` (the running server), `mockserver_settings`
-(override it to configure). Marker: `@pytest.mark.mockserver(scenario=..., now=..., contract=..., drift=...)`.
+Fixtures: `mockserver` (the per-test handle: clock, faults, `serve_body`, `use_world`, journal, clients),
+`mockserver_session` (the running server), `mockserver_settings` (override it to configure).
+Marker: `@pytest.mark.mockserver(scenario=..., now=..., contract=..., drift=...)`.
 Ini options: `mockserver_scenarios`, `mockserver_scenario`, `mockserver_seed`, `mockserver_now`, `mockserver_state`,
 `mockserver_state_namespace`, `mockserver_url`.
 Built only on the public API: `build_app`, `Settings`, the app's worlds, journal and faults.
@@ -14,7 +15,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -172,6 +173,7 @@ class MockServer:
         self.app = session.app
         self.clock = Clock(session)
         self._clients: list[Any] = []
+        self._served: dict[str, int] = {}  # endpoint -> the rule of its `serve_body`
 
     # -- scenario and contract -----------------------------------------------------------------------------
     def use(self, scenario: str) -> None:
@@ -195,6 +197,38 @@ class MockServer:
             rule = FaultRule.model_validate({**(rule or {}), **fields})
         ids = self._session.call(self._session.store.add_faults([rule]))
         return int(ids[0])
+
+    def serve_body(
+        self, body: Mapping[str, Any], status: int = 200, endpoint: str = "usages.list", **match: Any
+    ) -> int:
+        """Answer the matching requests with exactly `body` (JSON, `status`) until the test ends; return the rule id.
+
+        A later `serve_body` on the same endpoint replaces the earlier one.
+        Through the real server, so a client parses it as it would the API's: e.g. a body a hypothesis strategy
+        drew (`mockserver.strategies`). `match` narrows the requests as a fault rule does (`query`, `calls`, ...).
+        """
+        previous = self._served.pop(endpoint, None)
+        if previous is not None:  # the latest body served on an endpoint wins
+            self._session.call(self._session.store.remove_fault(previous))
+        rule_id = self.fault(endpoint=endpoint, kind="body", body=dict(body), status=status, **match)
+        self._served[endpoint] = rule_id
+        return rule_id
+
+    def use_world(self, document: Mapping[str, Any]) -> str:
+        """Serve the world of a scenario document held in memory, by default, until the test ends; return its name.
+
+        The document is validated like a scenario file (`ScenarioError` naming the field). A world of the same
+        name stands aside until the reset. The world lives in the session's own server: with `mockserver_state`
+        and `mockserver_url` (a fleet), put the document in a scenario file instead.
+        """
+        if self._session.url != self._session.own_url:
+            raise pytest.UsageError(
+                "mockserver.use_world serves a world from this session's server only, and mockserver_url sends the "
+                "clients elsewhere; put the document in a scenario file of the fleet instead"
+            )
+        worlds = self.app.state.worlds
+        world = worlds.use_document(document, source="<use_world>")
+        return str(world.name)
 
     @property
     def faults(self) -> Any:

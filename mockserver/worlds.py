@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from mockserver.cache import CacheBudget
 from mockserver.errors import NotFoundError, ScenarioError, ScenarioProblem, SetupError
-from mockserver.scenario.loader import read_scenario
+from mockserver.scenario.loader import read_scenario, read_scenario_text
 from mockserver.settings import Settings
 from mockserver.world.world import World, WorldError, build_world
 
@@ -79,6 +82,8 @@ class Worlds:
         self.default_name = self.initial_default
         self.contract: Any = None  # a ContractAdapter while a contract version is pinned at run time
         self.drift = False
+        # Worlds from documents in memory (`use_document`) until `reset`, and the file worlds they stand in for.
+        self.documents: dict[str, World | None] = {}
         self._lock = threading.Lock()
         # One byte budget for the caches of every world, reloaded ones included (a replaced world's go with it).
         self.cache_budget = CacheBudget(settings.cache_bytes)
@@ -148,6 +153,11 @@ class Worlds:
             # The default world answers the first request without generating its week; the others generate their
             # hours on first use (start-up stays short however many scenarios a directory holds).
             world.warm(world.clock.now())
+        if world.name in self.documents:  # a document stands in for it: the file's new world comes back at reset
+            self.documents = {**self.documents, world.name: world}
+            self.errors = {p: e for p, e in self.errors.items() if p != key}
+            self.files = {**self.files, key: world.name}
+            return True
         worlds = {**self.worlds, world.name: world}
         warnings = {n: w for n, w in self.warnings.items() if n != world.name}  # defined again: no longer kept
         if previous is not None and previous != world.name:
@@ -251,8 +261,50 @@ class Worlds:
                 return world
         return self.default
 
+    def use_document(self, document: Mapping[str, Any], source: str = "<document>") -> World:
+        """Build the world of a scenario document held in memory and serve it by default until `reset`.
+
+        The document is validated like a file (a `ScenarioError` names `source` and the field); a world of the same
+        name stands aside until `reset` brings it back.
+        """
+        if not isinstance(document, Mapping):
+            found = type(document).__name__
+            problem = ScenarioProblem(source, 1, 1, "(document)", f"a scenario document is a mapping, not {found}")
+            raise ScenarioError([problem])
+        try:
+            text = yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True)
+        except yaml.YAMLError as exc:
+            raise ScenarioError([ScenarioProblem(source, 1, 1, "(document)", f"not a YAML document: {exc}")]) from None
+        located = read_scenario_text(text, source)
+        try:
+            world = build_world(located.scenario, self.settings.now, self.settings.seed, self.cache_budget)
+        except WorldError as exc:
+            raise ScenarioError([located.problem(exc.field, exc.message)]) from None
+        with self._lock:
+            if world.name not in self.documents:
+                self.documents = {**self.documents, world.name: self.worlds.get(world.name)}
+            self._swap({**self.worlds, world.name: world}, self.warnings)
+            self.default_name = world.name
+        return world
+
+    def _drop_documents(self) -> None:
+        """Forget the worlds of documents; the file worlds they stood in for serve again."""
+        with self._lock:
+            worlds = dict(self.worlds)
+            for name, replaced in self.documents.items():
+                if replaced is None:
+                    worlds.pop(name, None)
+                else:
+                    worlds[name] = replaced
+            self.documents = {}
+            self._swap(worlds, self.warnings)
+
     def reset(self) -> None:
-        """Every world back to its initial state; the default scenario and contract back to the settings'."""
+        """Every world back to its initial state; the default scenario and contract back to the settings'.
+
+        Worlds of documents (`use_document`) go, and the worlds they stood in for come back."""
+        if self.documents:
+            self._drop_documents()
         for world in self.worlds.values():
             world.reset()
         self.default_name = self.initial_default

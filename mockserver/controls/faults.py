@@ -37,8 +37,10 @@ MAX_HEADER_LENGTH = 200
 FAULT_HEADER = "x-mock-fault"
 LATENCY_HEADER = "x-mock-latency"
 
-FaultKind = Literal["error", "reset", "close", "empty", "malformed", "truncated", "html", "dribble", "pass"]
+FaultKind = Literal["error", "reset", "close", "empty", "malformed", "truncated", "html", "dribble", "body", "pass"]
 KINDS: tuple[str, ...] = get_args(FaultKind)
+# The kinds a header can force: an error is its status, and a body cannot travel in a header.
+HEADER_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k not in ("error", "body"))
 Then = Literal["pass", "repeat-last", "cycle"]
 
 # `250`, `250ms`, `1.5s`, `100-300ms`, `0.1s-0.3s`
@@ -49,7 +51,7 @@ _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
 LATENCY_FORMS = "`250ms`, `250` (ms), `1.5s` or a range `100-300ms`, at most 60s"
 FAULT_FORMS = (
     "a status (`503`, `429; retry-after=2`, `429; retry-after-ms=1500`, `500; should-retry=false`) or a kind "
-    f"({', '.join(k for k in KINDS if k != 'error')}), optionally followed by `; name=value` parameters: "
+    f"({', '.join(HEADER_KINDS)}), optionally followed by `; name=value` parameters: "
     "retry-after, retry-after-ms, remaining-seconds, should-retry, status, chunks, interval-ms, code"
 )
 
@@ -150,6 +152,7 @@ class FaultResponse(Spec):
             "close: close it with no response; empty: an empty body; malformed: the real answer cut to invalid JSON; "
             "truncated: headers with the full Content-Length, half the body, then the connection closes; "
             "html: a non-JSON gateway page; dribble: the real answer in `chunks` pieces `intervalMs` apart; "
+            "body: exactly `body` as JSON with `status` (default 200), whatever the world holds; "
             "pass: the normal answer (after `latency`). Default: error when `status` is given, else pass."
         ),
     )
@@ -158,7 +161,9 @@ class FaultResponse(Spec):
     )
     message: str | None = Field(None, max_length=1000, description="The error text (`reason` and `message`).")
     code: str | None = Field(None, pattern=r"^[A-Z0-9_]{1,64}$", description="The error body's `code`.")
-    body: dict[str, Any] | None = Field(None, description="Replaces the error body, e.g. `{message: Bad gateway}`.")
+    body: dict[str, Any] | None = Field(
+        None, description="error: replaces the error body, e.g. `{message: Bad gateway}`; body: the JSON answered."
+    )
     retry_after: float | None = Field(None, alias="retryAfter", ge=0, le=86_400, description="`Retry-After`, s.")
     retry_after_ms: float | None = Field(None, alias="retryAfterMs", ge=0, le=86_400_000)
     remaining_seconds: int | None = Field(
@@ -192,6 +197,8 @@ class FaultResponse(Spec):
     def _consistent(self) -> FaultResponse:
         if self.kind == "error" and self.status is not None and self.status < 400:
             raise ValueError(f"an error needs a status from 400 to 599, not {self.status}")
+        if self.kind == "body" and self.body is None:
+            raise ValueError("kind body needs the `body` to answer with")
         if self.kind == "dribble" and (self.chunks - 1) * self.interval_ms > MAX_DRIBBLE_MS:
             raise ValueError("a dribble lasts at most 30 s: (chunks - 1) * intervalMs must be <= 30000")
         return self
@@ -345,7 +352,7 @@ def build_action(response: FaultResponse, rng: random.Random, source: str) -> Fa
         status = status or 500
     elif response.kind == "html":
         status = status or 502
-    elif response.kind == "empty":
+    elif response.kind in ("empty", "body"):
         status = status or 200
     if response.remaining_seconds is not None:
         extra["remainingSeconds"] = response.remaining_seconds
@@ -393,7 +400,7 @@ def parse_fault_header(value: str) -> FaultResponse:
     if what.isdigit():
         spec["status"] = int(what)
         spec["kind"] = "error"
-    elif what.lower() in KINDS and what.lower() != "error":
+    elif what.lower() in HEADER_KINDS:
         spec["kind"] = what.lower()
     else:
         raise QueryError(f"X-Mock-Fault {what[:50]!r} is neither a status nor a kind; use {FAULT_FORMS}")

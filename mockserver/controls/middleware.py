@@ -274,7 +274,10 @@ async def perform(
         return
     headers = dict(action.headers)
     status = action.status or 200
-    if kind == "error":
+    if kind == "body":
+        assert action.body is not None  # the rule's validation: a body kind carries its body
+        await Response(orjson.dumps(action.body), status, headers, media_type="application/json")(scope, receive, send)
+    elif kind == "error":
         if action.body is not None:
             response = Response(orjson.dumps(action.body), status, headers, media_type="application/json")
         else:

@@ -302,6 +302,24 @@ def test_html_gateway_page(http: httpx.Client) -> None:
     assert "<h1>502 Bad Gateway</h1>" in response.text
 
 
+def test_a_body_rule_answers_exactly_its_body(http: httpx.Client) -> None:
+    body = {"consumption": [], "note": "drawn by a test", "unicode": "été"}
+    rule = add_rule(http, {"endpoint": "usages.list", "kind": "body", "body": body, "calls": [1]})
+    served = http.get(USAGES, params=SMALL)
+    assert (served.status_code, served.headers["content-type"]) == (200, "application/json")
+    assert served.content == orjson.dumps(body)
+    assert http.get(USAGES, params=SMALL).json() != body  # the second call: the world's answer
+    entries = http.get("/__admin/journal").json()["entries"]
+    assert [e["fault"] for e in entries] == [f"body (rule {rule}, call 1)", None]
+
+
+def test_a_body_rule_needs_its_body_and_no_header_carries_one(http: httpx.Client) -> None:
+    refused = http.post("/__admin/faults", json={"kind": "body"})
+    assert refused.status_code == 400 and "needs the `body`" in refused.text
+    assert http.get(USAGES, params=SMALL, headers={"X-Mock-Fault": "body"}).status_code == 400
+    assert FaultRule.model_validate({"kind": "body", "body": {}, "status": 201}).status == 201
+
+
 def test_truncated_body(http: httpx.Client) -> None:
     with pytest.raises(httpx.RemoteProtocolError, match="without sending complete message body"):
         http.get(USAGES, params=SMALL, headers={"X-Mock-Fault": "truncated"})

@@ -193,3 +193,71 @@ def test_faults_by_endpoint_and_assert_polled(pytester: pytest.Pytester) -> None
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     result.assert_outcomes(passed=2)
+
+
+def test_serve_body_and_use_world_last_one_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_served="""
+        import pytest
+        from scenario_sdk import APIResponseValidationError
+
+        from mockserver.errors import ScenarioError
+
+        BODY = {"consumption": "not a list"}  # not a valid usages body: only what the test served
+
+
+        def test_serve_body_answers_exactly_that_body(mockserver):
+            teams = mockserver.http().get("/v1/teams").json()
+            team_id = teams["teams"][0]["id"]
+            body = mockserver.http().get(f"/v1/teams/{team_id}").json()
+            body["team"]["name"] = "Served by the test"
+            mockserver.serve_body(body, endpoint="teams.retrieve")
+            assert mockserver.client.teams.retrieve(team_id).team.name == "Served by the test"
+            assert mockserver.client.teams.retrieve("team_other").team.name == "Served by the test"
+            assert mockserver.http().get("/v1/teams").json() == teams  # only the endpoint it names
+
+
+        def test_serve_body_status_and_bytes(mockserver):
+            mockserver.serve_body(BODY, status=202)
+            response = mockserver.http().get("/v1/usages?timeRange=last-day")
+            assert (response.status_code, response.json()) == (202, BODY)
+            assert response.headers["content-type"] == "application/json"
+            mockserver.serve_body(BODY)  # replaces the 202
+            with pytest.raises(APIResponseValidationError):  # the SDK parses what was served, strictly
+                mockserver.client.usages.list()
+            assert len(mockserver.faults.describe()) == 1
+
+
+        def test_the_served_body_is_gone_in_the_next_test(mockserver):
+            assert "consumption" in mockserver.http().get("/v1/usages?type=consumption").json()
+
+
+        def test_use_world_serves_a_document(mockserver):
+            name = mockserver.use_world({"name": "default", "seed": 7, "team": {"name": "Document team"}, "people": 2})
+            assert name == "default" and mockserver.scenario == "default"
+            teams = mockserver.client.teams.list().teams
+            assert [t.name for t in teams] == ["Document team"]
+            usage = mockserver.client.usages.list(type=["consumption"])
+            assert usage.consumption is not None
+
+
+        def test_use_world_with_a_new_name_is_the_default(mockserver):
+            mockserver.use_world({"name": "drawn-world", "team": {"name": "Drawn team"}})
+            assert mockserver.scenario == "drawn-world"
+            assert mockserver.client.teams.list().teams[0].name == "Drawn team"
+
+
+        def test_the_files_world_is_back_in_the_next_test(mockserver):
+            assert mockserver.scenario == "default"
+            assert mockserver.client.teams.list().teams[0].name != "Document team"
+            assert "drawn-world" not in mockserver.app.state.worlds.worlds
+
+
+        def test_a_bad_document_names_the_field(mockserver):
+            with pytest.raises(ScenarioError, match=r"<use_world>:\\d+:\\d+: people: "):
+                mockserver.use_world({"name": "bad", "people": "many"})
+            assert mockserver.scenario == "default"
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=7)
