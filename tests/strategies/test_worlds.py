@@ -31,7 +31,8 @@ EDGES = settings(
 
 
 def _text(document: dict[str, Any]) -> str:
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    text: str = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    return text
 
 
 def _validate(path: Path) -> tuple[int, str]:
