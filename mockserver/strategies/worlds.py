@@ -6,6 +6,7 @@ each actor's active span); `from_schema` draws the leaves from the `$defs` of `s
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import Any
 
@@ -412,6 +413,10 @@ def _scenario(
     }
     if draw(st.booleans()):
         document["description"] = draw(_TEXT)
+    if draw(st.integers(0, 3)) == 0:
+        # A frozen clock (a server's --now overrides it); every other time is relative to it, so any instant works.
+        instant = draw(st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2030, 12, 31)))
+        document["clock"] = {"now": instant.strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}Z"}
     # Projects: a count (generated ids: nothing can name them) or explicit ids. A world needs at least one.
     project_count = draw(st.integers(1, max_projects))
     project_ids: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import tempfile
 from collections import Counter
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +21,7 @@ from scenario_sdk import AsyncScenario
 
 from mockserver.api import build_app
 from mockserver.cli import main
+from mockserver.scenario.schema import scenario_json_schema
 from mockserver.settings import Settings
 from mockserver.strategies import scenarios
 from tests.conftest import NOW
@@ -95,6 +98,17 @@ def test_larger_drawn_scenarios_validate_and_serve(document: dict[str, Any]) -> 
     _check_validates_and_serves(document)
 
 
+@QUICK
+@given(scenarios())
+def test_every_drawn_scenario_is_valid_against_the_editor_schema(document: dict[str, Any]) -> None:
+    jsonschema.Draft202012Validator(_editor_schema()).validate(document)
+
+
+@functools.cache
+def _editor_schema() -> dict[str, Any]:
+    return scenario_json_schema()
+
+
 def _keys(d: dict[str, Any]) -> list[dict[str, Any]]:
     return list(d.get("apiKeys", []))
 
@@ -140,6 +154,7 @@ WORLD_EDGES: dict[str, Callable[[dict[str, Any]], bool]] = {
     "minimal assets": lambda d: any(a.get("minimal") for a in d.get("assets", [])),
     "a one-shot purchase": lambda d: bool(d.get("billing", {}).get("oneShot")),
     "an invitation": lambda d: bool(d.get("team", {}).get("invitations")),
+    "a frozen clock": lambda d: "clock" in d,
 }
 
 
