@@ -149,6 +149,51 @@ def _billing(draw: st.DrawFn) -> dict[str, Any]:
     return billing
 
 
+# Windows a granularity step may cover, in minutes; a step's buckets stay few enough for any response to fit.
+STEP_WINDOWS = {"1h": HOUR, "6h": 6 * HOUR, "1d": DAY, "2d": 2 * DAY, "7d": 7 * DAY, "31d": 31 * DAY}
+GRANULARITY_MINUTES = {"1m": 1, "5m": 5, "15m": 15, "30m": 30, "1h": HOUR, "1d": DAY, "7d": 7 * DAY}
+MAX_STEP_BUCKETS = 200
+
+
+def _granularity(draw: st.DrawFn) -> list[dict[str, str]]:
+    """A granularity table: windows that grow, each with a granularity that gives it at most a few hundred buckets;
+    the last step (which also covers every longer window, up to 120 days) daily or coarser."""
+    windows = sorted(_subset(draw, list(STEP_WINDOWS)), key=STEP_WINDOWS.__getitem__)
+    steps = []
+    for i, window in enumerate(windows):
+        last = i == len(windows) - 1
+        fits = [
+            name
+            for name, minutes in GRANULARITY_MINUTES.items()
+            if STEP_WINDOWS[window] // minutes <= MAX_STEP_BUCKETS and (not last or minutes >= DAY)
+        ]
+        steps.append({"upTo": window, "granularity": draw(st.sampled_from(fits))})
+    return steps
+
+
+def _settings(draw: st.DrawFn, keys: list[dict[str, Any]]) -> dict[str, Any]:
+    world_settings: dict[str, Any] = {}
+    if _coin(draw):
+        world_settings["defaultTimeRange"] = draw(_leaf("SettingsSpec", "defaultTimeRange"))
+    if draw(st.integers(0, 3)) == 0:
+        world_settings["granularity"] = _granularity(draw)
+    # Only declared keys authenticate: only when one can read everything (see `reading_credentials`).
+    if reading_credentials({"apiKeys": keys, "settings": {"acceptOnlyDeclaredKeys": True}}) and _coin(draw):
+        world_settings["acceptOnlyDeclaredKeys"] = True
+    return world_settings
+
+
+def reading_credentials(document: dict[str, Any]) -> tuple[str, str] | None:
+    """Basic-auth credentials that read all of a drawn world: None when any will do (undeclared keys are accepted),
+    else the first active team key with a secret."""
+    if not document.get("settings", {}).get("acceptOnlyDeclaredKeys"):
+        return None
+    for key in document.get("apiKeys", []):
+        if key["status"] == "active" and key.get("scope", "team") == "team" and "secret" in key:
+            return key["id"], key["secret"]
+    return None
+
+
 def _people(draw: st.DrawFn, count: int, project_ids: list[str]) -> tuple[list[dict[str, Any]], list[_Actor]]:
     people, actors = [], []
     for i, person_id in enumerate(_ids(draw, "user_", count)):
@@ -460,8 +505,9 @@ def _scenario(
     billing = _billing(draw)
     if billing:
         document["billing"] = billing
-    if draw(st.booleans()):
-        document["settings"] = {"defaultTimeRange": draw(_leaf("SettingsSpec", "defaultTimeRange"))}
+    world_settings = _settings(draw, keys)
+    if world_settings:
+        document["settings"] = world_settings
 
     actors = person_actors + key_actors
     jobs = _jobs(draw, draw(st.integers(0, max_jobs)), actors, project_ids, model_ids)

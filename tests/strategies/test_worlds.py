@@ -24,10 +24,11 @@ from mockserver.cli import main
 from mockserver.scenario.schema import scenario_json_schema
 from mockserver.settings import Settings
 from mockserver.strategies import scenarios
+from mockserver.strategies.worlds import reading_credentials
 from tests.conftest import NOW
 
 QUICK = settings(max_examples=20, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 EDGES = settings(
     max_examples=150, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
@@ -45,7 +46,7 @@ def _validate(path: Path) -> tuple[int, str]:
     return code, out.getvalue() + err.getvalue()
 
 
-async def _read_everything(directory: Path) -> None:
+async def _read_everything(directory: Path, credentials: tuple[str, str]) -> None:
     """Serve the directory's one world in process and read it through the strict SDK: usages and every list."""
     app = build_app(Settings(scenarios_dir=directory, now=NOW, log_requests=False))
     transport = httpx.ASGITransport(app=app)
@@ -53,8 +54,8 @@ async def _read_everything(directory: Path) -> None:
         httpx.AsyncClient(transport=transport, base_url="http://mock") as http,
         AsyncScenario(
             base_url="http://mock/v1",
-            api_key="test-key",
-            api_secret="test-secret",
+            api_key=credentials[0],
+            api_secret=credentials[1],
             max_retries=0,
             http_client=http,
             _strict_response_validation=True,
@@ -82,7 +83,8 @@ def _check_validates_and_serves(document: dict[str, Any]) -> None:
         path.write_text(_text(document), encoding="utf-8")
         code, output = _validate(path)
         assert code == 0, output
-        asyncio.run(_read_everything(Path(directory)))
+        credentials = reading_credentials(document) or ("test-key", "test-secret")
+        asyncio.run(_read_everything(Path(directory), credentials))
 
 
 @QUICK
@@ -155,6 +157,8 @@ WORLD_EDGES: dict[str, Callable[[dict[str, Any]], bool]] = {
     "a one-shot purchase": lambda d: bool(d.get("billing", {}).get("oneShot")),
     "an invitation": lambda d: bool(d.get("team", {}).get("invitations")),
     "a frozen clock": lambda d: "clock" in d,
+    "a granularity table": lambda d: "granularity" in d.get("settings", {}),
+    "only declared keys accepted": lambda d: bool(d.get("settings", {}).get("acceptOnlyDeclaredKeys")),
 }
 
 
