@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
@@ -20,7 +21,7 @@ HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 LEFT_TRUE_AGO = 30 * DAY  # `left: true` means left 30 days before the clock (mockserver.world.world)
 DEFAULT_REVOKED_AGO = DAY  # an inactive or deleted key without revokedAt stopped working a day ago
-LATEST_ACTIVITY_AGO = 45 * DAY  # explicit activity lies within the last 45 days
+OLDEST_ACTIVITY_AGO = 45 * DAY  # explicit activity lies within the last 45 days
 
 # Printable text as YAML carries it: no surrogates, no control characters.
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40)
@@ -69,14 +70,14 @@ def _subset(draw: st.DrawFn, ids: list[str], *, min_size: int = 1) -> list[str]:
     return draw(st.lists(st.sampled_from(ids), min_size=min_size, max_size=len(ids), unique=True)) if ids else []
 
 
+@dataclass(frozen=True)
 class _Actor:
     """Who can act, where, and when: the span of minutes-ago in which its activity is valid (lo < ago <= hi)."""
 
-    def __init__(self, ref: str, projects: list[str], lo: int, hi: int) -> None:
-        self.ref = ref
-        self.projects = projects
-        self.lo = lo
-        self.hi = hi
+    ref: str  # a person id, an API key id or its `apiu_` user id
+    projects: list[str]  # empty: every project
+    lo: int
+    hi: int
 
 
 def _time(draw: st.DrawFn, actor: _Actor) -> str:
@@ -225,8 +226,8 @@ def _people(draw: st.DrawFn, count: int, project_ids: list[str]) -> tuple[list[d
         if i == 0 and _coin(draw):  # only a few pinned fields: the rest left to the world
             person = {"id": person_id}
         people.append(person)
-        # A leaver acts before leaving; at most 60 days back, where the oldest explicit activity may lie.
-        actors.append(_Actor(person_id, projects, left_ago, max(left_ago, LATEST_ACTIVITY_AGO) + DAY))
+        # Explicit activity lies in the last 45 days; a leaver's only before it left (up to a day earlier still).
+        actors.append(_Actor(person_id, projects, left_ago, max(left_ago, OLDEST_ACTIVITY_AGO) + DAY))
     return people, actors
 
 
