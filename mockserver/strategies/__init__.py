@@ -11,4 +11,7 @@ from mockserver.strategies._compat import install as _install_compat
 
 _install_compat()
 
-__all__: list[str] = []
+from mockserver.strategies.queries import usage_queries  # noqa: E402
+from mockserver.strategies.worlds import scenarios  # noqa: E402
+
+__all__: list[str] = ["scenarios", "usage_queries"]
