@@ -174,6 +174,8 @@ class MockServer:
         self.clock = Clock(session)
         self._clients: list[Any] = []
         self._served: dict[str, int] = {}  # endpoint -> the rule of its `serve_body`
+        # The clients' Basic credentials: any will do, unless `use_world` served a world that accepts only its keys.
+        self.credentials: tuple[str, str] = ("mockserver-key", "mockserver-secret")
 
     # -- scenario and contract -----------------------------------------------------------------------------
     def use(self, scenario: str) -> None:
@@ -218,7 +220,9 @@ class MockServer:
         """Serve the world of a scenario document held in memory, by default, until the test ends; return its name.
 
         The document is validated like a scenario file (`ScenarioError` naming the field). A world of the same
-        name stands aside until the reset. The world lives in the session's own server: with `mockserver_state`
+        name stands aside until the reset. If the world accepts only its declared keys, the fixture's clients
+        (`client`, `sdk()`, `http()`, ...) use its first active team key with a secret (`credentials`).
+        The world lives in the session's own server: with `mockserver_state`
         and `mockserver_url` (a fleet), put the document in a scenario file instead.
         """
         if self._session.url != self._session.own_url:
@@ -228,6 +232,12 @@ class MockServer:
             )
         worlds = self.app.state.worlds
         world = worlds.use_document(document, source="<use_world>")
+        self.credentials = ("mockserver-key", "mockserver-secret")
+        if world.settings.accept_only_declared_keys:
+            readers = (k for k in world.keys if k.status == "active" and k.scope == "team" and k.secret)
+            reader = next(readers, None)
+            if reader is not None and reader.secret is not None:
+                self.credentials = (reader.id, reader.secret)
         return str(world.name)
 
     @property
@@ -263,8 +273,8 @@ class MockServer:
         """A sync `scenario_sdk.Scenario` client on this server (closed after the test)."""
         from scenario_sdk import Scenario
 
-        options.setdefault("api_key", "mockserver-key")
-        options.setdefault("api_secret", "mockserver-secret")
+        options.setdefault("api_key", self.credentials[0])
+        options.setdefault("api_secret", self.credentials[1])
         client = Scenario(base_url=self.base_url, _strict_response_validation=strict, **options)
         self._clients.append(client)
         return client
@@ -273,8 +283,8 @@ class MockServer:
         """An async `scenario_sdk.AsyncScenario` client on this server."""
         from scenario_sdk import AsyncScenario
 
-        options.setdefault("api_key", "mockserver-key")
-        options.setdefault("api_secret", "mockserver-secret")
+        options.setdefault("api_key", self.credentials[0])
+        options.setdefault("api_secret", self.credentials[1])
         return AsyncScenario(base_url=self.base_url, _strict_response_validation=strict, **options)
 
     @property
@@ -286,7 +296,7 @@ class MockServer:
         """A plain httpx client on the server root, with Basic credentials."""
         import httpx
 
-        options.setdefault("auth", ("mockserver-key", "mockserver-secret"))
+        options.setdefault("auth", self.credentials)
         client = httpx.Client(base_url=self.url, **options)
         self._clients.append(client)
         return client
@@ -295,7 +305,7 @@ class MockServer:
         """An in-process async httpx client (no socket) on the same app: `async with mockserver.asgi_client() as c`."""
         import httpx
 
-        options.setdefault("auth", ("mockserver-key", "mockserver-secret"))
+        options.setdefault("auth", self.credentials)
         # Host `localhost`: the admin API answers only local names (and the in-process app has no other).
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://localhost", **options)
 

@@ -253,6 +253,24 @@ def test_serve_body_and_use_world_last_one_test(pytester: pytest.Pytester) -> No
             assert "drawn-world" not in mockserver.app.state.worlds.worlds
 
 
+        def test_use_world_reads_a_world_of_declared_keys_with_its_key(mockserver):
+            mockserver.use_world({
+                "name": "locked",
+                "settings": {"acceptOnlyDeclaredKeys": True},
+                "apiKeys": [
+                    {"id": "api_gone", "status": "deleted", "secret": "s1"},
+                    {"id": "api_reader", "status": "active", "secret": "s2"},
+                ],
+            })
+            assert mockserver.credentials == ("api_reader", "s2")
+            assert mockserver.client.usages.list(type=["consumption"]).consumption is not None
+            assert mockserver.http(auth=("someone", "else")).get("/v1/usages").status_code == 401
+
+
+        def test_credentials_are_back_in_the_next_test(mockserver):
+            assert mockserver.credentials == ("mockserver-key", "mockserver-secret")
+
+
         def test_a_bad_document_names_the_field(mockserver):
             with pytest.raises(ScenarioError, match=r"<use_world>:\\d+:\\d+: people: "):
                 mockserver.use_world({"name": "bad", "people": "many"})
@@ -260,4 +278,4 @@ def test_serve_body_and_use_world_last_one_test(pytester: pytest.Pytester) -> No
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=9)
