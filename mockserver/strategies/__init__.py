@@ -11,4 +11,6 @@ from mockserver.strategies._compat import install as _install_compat
 
 _install_compat()
 
-__all__: list[str] = []
+from mockserver.strategies.bodies import bodies, usage_bodies  # noqa: E402 - after the shim, which from_schema needs
+
+__all__: list[str] = ["bodies", "usage_bodies"]
