@@ -68,6 +68,27 @@ _LIST_SHORT = 4
 _DICT_SHORT = 3
 
 
+def _bound_edges(node: Schema) -> tuple[Any, ...]:
+    """The values at a leaf's own bounds: its minimum and maximum (or just inside exclusive ones), its shortest and
+    longest strings, and 15 digits where a pattern asks for digits."""
+    edges: list[Any] = []
+    step = 1 if node.get("type") == "integer" else 0.5
+    for key, inward in (("minimum", 0), ("maximum", 0), ("exclusiveMinimum", step), ("exclusiveMaximum", -step)):
+        if isinstance(node.get(key), int | float) and not isinstance(node[key], bool):
+            edges.append(node[key] + inward)
+    for key in ("minLength", "maxLength"):
+        if isinstance(node.get(key), int):
+            edges.append("x" * node[key])
+            edges.append("é" * node[key])
+    if "pattern" in node:
+        edges += ["0", "1", "123456789012345", "999999999999999", "-123456789012345", "12345678901234.5"]
+    return tuple(edges)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
 def _camel_to_kebab(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
@@ -93,7 +114,15 @@ class _Walker:
         if keys == {"$ref"}:
             return self.ref(node["$ref"])
         if keys in ({"anyOf"}, {"oneOf"}):
-            branches = st.one_of([self.strategy(branch) for branch in node[next(iter(keys))]])
+            options = node[next(iter(keys))]
+            values = [self.strategy(branch) for branch in options if branch != {"type": "null"}]
+            nulls = [st.none()] if len(values) < len(options) else []
+            if nulls and len(values) == 1:
+                # A nullable field is null one time in three, not one in two: null is one edge, and the value's
+                # own edges (its lists, enums, nested optionals) are many, deeper down. `one_of` drops a repeated
+                # strategy, so the second weight is the same strategy under another name.
+                values.append(values[0].map(_same))
+            branches = st.one_of(values + nulls)
             if "oneOf" in keys:
                 # Branches may overlap; keep the draws exactly one of them accepts.
                 return branches.filter(jsonschema.Draft202012Validator({**node, "$defs": self.defs}).is_valid)
@@ -172,7 +201,8 @@ class _Walker:
         """`from_schema` of a scalar node, mixed half and half with the edge values it accepts."""
         key = json.dumps(node, sort_keys=True)
         if key not in self.leaves:
-            accepted = [value for value in edges if self.valid(node, value)]
+            candidates = (*_bound_edges(node), *edges)
+            accepted = [value for value in dict.fromkeys(candidates) if self.valid(node, value)]
             general = self.whole(node)
             self.leaves[key] = st.one_of(st.sampled_from(accepted), general) if accepted else general
         return self.leaves[key]
