@@ -64,6 +64,18 @@ _EDGE_STRINGS: tuple[str, ...] = (
     "Zoë Ærøskøbing 東京 مرحبا 👩\u200d💻 e\u0301",
     "名前" * 300,
 )
+# The key of a field newer than the contract, in the objects that allow more keys than they name.
+_ADDED_FIELD = "addedLater"
+# Any JSON value, for a node that allows anything (`{}`) and an added field: small, integers within 64 bits.
+_JSON_VALUES: SearchStrategy[Any] = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
 _LIST_SHORT = 4
 _DICT_SHORT = 3
 
@@ -83,6 +95,10 @@ def _bound_edges(node: Schema) -> tuple[Any, ...]:
     if "pattern" in node:
         edges += ["0", "1", "123456789012345", "999999999999999", "-123456789012345", "12345678901234.5"]
     return tuple(edges)
+
+
+def _fits_64_bits(value: Any) -> bool:
+    return not isinstance(value, int) or -(2**63) <= value < 2**63
 
 
 def _same(value: Any) -> Any:
@@ -106,7 +122,7 @@ class _Walker:
     def strategy(self, node: Schema | bool) -> SearchStrategy[Any]:
         """The strategy of `node`, a subschema of `root`."""
         if node is True or node == {}:
-            return self.whole({})
+            return _JSON_VALUES
         if node is False:
             return st.nothing()
         assert isinstance(node, dict)
@@ -176,11 +192,13 @@ class _Walker:
                 st.dictionaries(self.leaf({"type": "string"}, _EDGE_STRINGS), values, min_size=1, max_size=1),
                 st.dictionaries(st.text(max_size=8), values, max_size=_DICT_SHORT),
             )
-        # Extra keys are allowed by `additionalProperties: true` but never required; leaving them out keeps every
-        # body one that the SDK's models describe field by field.
+        optional = {name: self.strategy(sub) for name, sub in properties.items() if name not in required}
+        if extra is True and properties and node is not self.root and _ADDED_FIELD not in properties:
+            # A field the API added after this contract: what `additionalProperties: true` allows and a client
+            # that checks keys strictly breaks on. Not at the top, where the sections are what `types` chooses.
+            optional[_ADDED_FIELD] = _JSON_VALUES
         return st.fixed_dictionaries(
-            {name: self.strategy(sub) for name, sub in properties.items() if name in required},
-            optional={name: self.strategy(sub) for name, sub in properties.items() if name not in required},
+            {name: self.strategy(sub) for name, sub in properties.items() if name in required}, optional=optional
         )
 
     def array(self, node: Schema) -> SearchStrategy[list[Any]]:
@@ -204,6 +222,10 @@ class _Walker:
             candidates = (*_bound_edges(node), *edges)
             accepted = [value for value in dict.fromkeys(candidates) if self.valid(node, value)]
             general = self.whole(node)
+            if node.get("type") in ("number", "integer"):
+                # Integers past 64 bits are valid JSON Schema numbers that no real API sends and many parsers
+                # (orjson, Go's encoding/json) reject; the huge edges above stop at a double's exact integers.
+                general = general.filter(_fits_64_bits)
             self.leaves[key] = st.one_of(st.sampled_from(accepted), general) if accepted else general
         return self.leaves[key]
 
