@@ -121,12 +121,12 @@ class _Walker:
 
     def strategy(self, node: Schema | bool) -> SearchStrategy[Any]:
         """The strategy of `node`, a subschema of `root`."""
-        if node is True or node == {}:
-            return _JSON_VALUES
         if node is False:
             return st.nothing()
+        keys = set() if node is True else set(node) - _ANNOTATIONS
+        if not keys:  # `true`, `{}` or a description alone: any value
+            return _JSON_VALUES
         assert isinstance(node, dict)
-        keys = set(node) - _ANNOTATIONS
         if keys == {"$ref"}:
             return self.ref(node["$ref"])
         if keys in ({"anyOf"}, {"oneOf"}):
