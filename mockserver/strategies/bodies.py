@@ -2,10 +2,11 @@
 endpoint of 2.4.0, drawn from the contract's JSON Schema and biased toward the edges a client meets.
 
 The walker turns each schema node into a strategy of its own shape (objects into `fixed_dictionaries` with every
-optional key sometimes absent, arrays into empty, one-element or short lists, enums into `sampled_from`) and leaves
-the leaves to `hypothesis_jsonschema.from_schema`, mixed with edge values (zero, 2**53, long and non-ASCII strings)
-that the leaf's schema accepts. Anything the walker does not know goes whole to `from_schema`, so every body is valid
-by construction, and hypothesis alone draws and shrinks it.
+optional key sometimes absent and, where the schema allows more keys, sometimes a field it does not name; arrays into
+empty, one-element or short lists; enums into `sampled_from`) and leaves the leaves to
+`hypothesis_jsonschema.from_schema`, mixed with edge values (zero, 2**53, the leaf's own bounds, 15-digit numeric,
+long and non-ASCII strings) that the leaf's schema accepts. Anything the walker does not know goes whole to
+`from_schema`, so every body is valid by construction, and hypothesis alone draws and shrinks it.
 """
 
 from __future__ import annotations
