@@ -11,7 +11,9 @@ from mockserver.strategies._compat import install as _install_compat
 
 _install_compat()
 
+# After the shim: `from_schema` needs it on hypothesis >= 6.170.10.
 from mockserver.strategies.queries import usage_queries  # noqa: E402
-from mockserver.strategies.worlds import scenarios  # noqa: E402
+from mockserver.strategies.responses import bodies, usage_bodies  # noqa: E402
+from mockserver.strategies.worlds import reading_credentials, scenarios  # noqa: E402
 
-__all__: list[str] = ["scenarios", "usage_queries"]
+__all__: list[str] = ["bodies", "reading_credentials", "scenarios", "usage_bodies", "usage_queries"]
