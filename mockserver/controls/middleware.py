@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.api.auth import parse_authorization
 from mockserver.api.errors import error_response, request_error_response
+from mockserver.contract.endpoints import ENDPOINT_PATHS
 from mockserver.controls.faults import FAULT_HEADER, LATENCY_HEADER, FaultAction, FaultRequest
 from mockserver.controls.journal import (
     ACTIVITY_COUNT_HEADER,
@@ -29,7 +30,6 @@ from mockserver.controls.journal import (
     RawRequest,
 )
 from mockserver.controls.masking import parse_query
-from mockserver.controls.routes import ENDPOINT_PATHS
 from mockserver.errors import QueryError, RequestError
 from mockserver.worlds import SCENARIO_HEADER, WORLD_SCOPE_KEY
 

@@ -16,7 +16,6 @@ from typing import Any
 import orjson
 
 from mockserver.controls.faults import (
-    CallRange,
     FaultAction,
     FaultRequest,
     FaultRule,
@@ -24,6 +23,7 @@ from mockserver.controls.faults import (
     RuleState,
     build_action,
 )
+from mockserver.scenario.faults import CallRange
 
 # KEYS[1]: the counters hash. ARGV: the rules, 7 values each: counter key, calls from, to (0: no end), the calls
 # list (`1,3`; empty: the range), needs a draw (1/0), responses, `then`. Returns {index, call, firing}: firing -1
