@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from mockserver.api import build_app, read
+from mockserver.api.middleware import UNPREFIXED_ROOTS
 from mockserver.api.server import server_config
 from mockserver.contract.endpoints import ENDPOINT_NAMES, ENDPOINT_PATHS
 from mockserver.controls.faults import FaultRequest, FaultRule, Faults
@@ -30,7 +31,6 @@ from mockserver.controls.journal import (
     VerificationError,
 )
 from mockserver.controls.masking import is_secret_name
-from mockserver.controls.middleware import UNPREFIXED_ROOTS
 from mockserver.controls.routes import PathPattern, endpoint_name
 from mockserver.settings import Settings, shipped_scenarios_dir
 from mockserver.world.access import ReadContext

@@ -1,4 +1,5 @@
-"""The controls middleware: applies faults and latency to API requests and records every request in the journal.
+"""The controls middleware: applies faults and latency (`mockserver.controls`) to API requests and records every
+request in the journal.
 
 Admin requests (`/__admin/...`) are neither faulted nor recorded: they are the test's traffic, not the client's.
 """
