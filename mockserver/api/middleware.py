@@ -260,7 +260,7 @@ async def perform(
     scope: Scope,
     receive: Receive,
     send: Send,
-    before_drop: Callable[[], None] = lambda: None,
+    before_drop: Callable[[], object] = lambda: None,  # its result (if any) is ignored
 ) -> None:
     """Answer a request as the action says (after its latency); `before_drop` runs just before a connection drop."""
     if action.latency_ms > 0:
@@ -294,7 +294,7 @@ async def perform(
 
 
 async def _rewrite(
-    action: FaultAction, app: ASGIApp, scope: Scope, receive: Receive, send: Send, before_drop: Callable[[], None]
+    action: FaultAction, app: ASGIApp, scope: Scope, receive: Receive, send: Send, before_drop: Callable[[], object]
 ) -> None:
     """malformed, truncated, dribble: take the real response and break how it is delivered."""
     start, body = await _capture(app, scope, receive)

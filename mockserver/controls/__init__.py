@@ -3,8 +3,9 @@
 `FaultRule` and `FaultResponse` are the scenario format's (`mockserver.scenario.faults`), here beside what runs them.
 """
 
-from mockserver.controls.faults import FaultAction, FaultRequest, FaultResponse, FaultRule, Faults
+from mockserver.controls.faults import FaultAction, FaultRequest, Faults
 from mockserver.controls.journal import Journal, JournalEntry, VerificationError
+from mockserver.scenario.faults import FaultResponse, FaultRule
 
 __all__ = [
     "FaultAction",

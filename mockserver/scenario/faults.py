@@ -184,8 +184,9 @@ def _expand(item: SequenceItem) -> FaultResponse:
 class CallRange(Spec):
     """The matching calls a rule applies to, counted from 1: `from` to `to`, both included."""
 
-    from_: int = Field(1, alias="from", ge=1)
-    to: int | None = Field(None, ge=1)
+    # `default=` by name: type checkers read a default from that keyword only (PEP 681), so `CallRange()` checks.
+    from_: int = Field(default=1, alias="from", ge=1)
+    to: int | None = Field(default=None, ge=1)
 
     def __contains__(self, n: object) -> bool:
         return isinstance(n, int) and n >= self.from_ and (self.to is None or n <= self.to)
