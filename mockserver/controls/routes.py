@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mockserver.contract.endpoints import ENDPOINT_NAMES, ENDPOINT_PATHS
+from mockserver.contract.endpoints import ENDPOINT_NAMES, ENDPOINT_PATHS, EndpointName
+
+# The table of endpoints is the contract's (`mockserver.contract.endpoints`); its names stay importable from here too,
+# beside the matching that uses them.
+__all__ = [
+    "ENDPOINT_NAMES",
+    "ENDPOINT_PATHS",
+    "EndpointName",
+    "PathPattern",
+    "check_endpoint_name",
+    "endpoint",
+    "endpoint_name",
+]
 
 
 def endpoint(path: str) -> str:
