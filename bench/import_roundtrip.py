@@ -97,7 +97,9 @@ for scenario in sys.argv[1].split(","):
             dt = time.time() - t
             (d / "rt.yaml").write_text(imp.text)
             bodies = served(d / "rt.yaml", qs)
-            bad = [(q, first_difference(b, s)) for (q, b, _), s in zip(ans, bodies) if first_difference(b, s)]
+            bad = [
+                (q, first_difference(b, s)) for (q, b, _), s in zip(ans, bodies, strict=True) if first_difference(b, s)
+            ]
             print(
                 scenario,
                 now_text,

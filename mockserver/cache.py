@@ -12,7 +12,7 @@ import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 DEFAULT_CACHE_BYTES = 24 * 1024 * 1024
 # The share of the budget each kind of cache gets (all worlds together). Bucket totals save the most work per byte
@@ -40,7 +40,7 @@ class CacheBudget:
         self.pools = {name: ByteLRU(int(limit * share), self.lock) for name, share in shares.items()}
         self._owners = itertools.count(1)  # never reused, unlike id(): a new world never sees a dropped world's
 
-    def cache(self, pool: str) -> CacheView:
+    def cache(self, pool: str) -> CacheView[Any]:
         """A new cache (one world's) in the pool `pool`."""
         return CacheView(self.pools[pool], next(self._owners))
 
@@ -106,8 +106,11 @@ class ByteLRU:
                 self.bytes -= self._entries.pop(key)[1]
 
 
-class CacheView:
-    """One world's cache in a shared pool: its keys are prefixed with the world's owner number."""
+V = TypeVar("V")
+
+
+class CacheView(Generic[V]):
+    """One world's cache of `V` values in a shared pool: its keys are prefixed with the world's owner number."""
 
     __slots__ = ("_entries", "owner", "pool")
 
@@ -116,7 +119,7 @@ class CacheView:
         self.owner = owner
         self._entries = pool._entries
 
-    def get(self, key: Hashable) -> Any:
+    def get(self, key: Hashable) -> V | None:
         """`ByteLRU.get`, inlined: this is the hot path of a cached request."""
         key = (self.owner, key)
         entry = self._entries.get(key)
@@ -126,10 +129,12 @@ class CacheView:
             self._entries.move_to_end(key)
         except KeyError:
             pass
-        return entry[0]
+        value: V = entry[0]
+        return value
 
-    def put(self, key: Hashable, value: Any, size: int) -> Any:
-        return self.pool.put((self.owner, key), value, size)
+    def put(self, key: Hashable, value: V, size: int) -> V:
+        self.pool.put((self.owner, key), value, size)
+        return value
 
     def clear(self) -> None:
         self.pool.discard(self.owner)

@@ -612,9 +612,8 @@ class ValueGenerator:
     def _number(self, rng: random.Random, schema: Mapping[str, Any], field: str, *, integer: bool) -> float | int:
         low = schema.get("minimum", schema.get("exclusiveMinimum"))
         high = schema.get("maximum", schema.get("exclusiveMaximum"))
-        value = self._field_value(rng, field)
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            value = rng.randint(0, 100)
+        found = self._field_value(rng, field)
+        value: float = found if isinstance(found, (int, float)) and not isinstance(found, bool) else rng.randint(0, 100)
         if integer and not isinstance(value, int):
             value = round(value)
         if not _in_bounds(value, schema):

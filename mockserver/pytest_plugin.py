@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from mockserver.controls.faults import FaultRule
 from mockserver.controls.journal import Journal, JournalEntry
+from mockserver.scenario.faults import FaultRule
 from mockserver.settings import Settings
 from mockserver.state.store import ClockState
 from mockserver.state.url import check_namespace, check_state_url

@@ -1,4 +1,4 @@
-"""The HTTP layer: the Starlette app factory, the usages handler, auth and error bodies."""
+"""The HTTP layer: the Starlette app factory, the usages handler, auth, error bodies and the controls middleware."""
 
 from mockserver.api.app import build_app
 

@@ -20,10 +20,11 @@ from starlette.routing import Route
 from mockserver import __version__
 from mockserver.api.errors import error_response
 from mockserver.contract.query import EARLIEST_MS, LATEST_MS
-from mockserver.controls.faults import FaultRule, declared_rules
+from mockserver.controls.faults import declared_rules
 from mockserver.controls.journal import Journal
 from mockserver.errors import ConflictError, NotFoundError, QueryError, StoreUnavailableError
 from mockserver.offload import in_daemon_thread
+from mockserver.scenario.faults import FaultRule
 from mockserver.scenario.spec import Spec
 from mockserver.settings import Settings
 from mockserver.state.store import BUILT, RUNNING, ClockState, StateStore
@@ -165,6 +166,7 @@ async def _processes(request: Request) -> dict[str, Any]:
     """This process and (in a fleet) every process sharing the store, each with its loaded generation."""
     store: StateStore = request.app.state.store
     worlds: Worlds = request.app.state.worlds
+    problem: str | None
     try:
         listed = await store.processes(worlds)
     except StoreUnavailableError as exc:

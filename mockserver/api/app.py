@@ -21,10 +21,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver import dashboard
 from mockserver.api import admin, read
 from mockserver.api.errors import error_response, request_error_response
+from mockserver.api.middleware import FAULT_SCOPE_KEY, ControlsMiddleware
 from mockserver.api.origin import OriginGuard
 from mockserver.api.usages import list_usages
 from mockserver.contract.openapi import build_openapi
-from mockserver.controls import middleware as controls  # a module, not names: it imports mockserver.api back
 from mockserver.controls.faults import Faults
 from mockserver.controls.journal import Journal
 from mockserver.controls.masking import is_secret_name, mask_query, parse_query
@@ -99,7 +99,7 @@ class RequestLog:
         finally:
             query = _masked_query(scope.get("query_string", b""))
             target = scope["path"] + ("?" + query if query else "")
-            fault = scope.get(controls.FAULT_SCOPE_KEY)
+            fault = scope.get(FAULT_SCOPE_KEY)
             log.info(
                 "%s %s %s %.1fms%s",
                 scope["method"],
@@ -177,7 +177,7 @@ def build_app(settings: Settings | None = None) -> Starlette:
     app.state.faults = faults
     app.state.renderer = Renderer(settings.render_timeout)
     app.state.store = store
-    app.add_middleware(controls.ControlsMiddleware, worlds=worlds, store=store)
+    app.add_middleware(ControlsMiddleware, worlds=worlds, store=store)
     if store.shared:  # outside the controls: a fault's `after`/`before` and the chosen world see the fleet's state
         app.add_middleware(StateSync, store=store, worlds=worlds)
     # Outside the controls (a refused admin request never reaches them), inside the log (it shows the refusal).

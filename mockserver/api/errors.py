@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -39,7 +40,7 @@ def error_response(
     *,
     code: str | None = None,
     extra: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     """A JSON error response with a fresh trace id."""
     body: dict[str, Any] = {

@@ -18,9 +18,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.api.auth import authenticate, parse_authorization
+from mockserver.contract.endpoints import ENDPOINT_PATHS
 from mockserver.contract.lists import QueryReader
 from mockserver.controls.journal import JOB_STATUS_HEADER
-from mockserver.controls.routes import ENDPOINT_PATHS
 from mockserver.world import ai_models, assets, collections, jobs, team
 from mockserver.world.access import ReadContext, access_of
 from mockserver.world.clock import format_ms

@@ -96,7 +96,7 @@ class HeadGuard(asyncio.Protocol):
 
     # -- asyncio.Protocol ----------------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)  # type: ignore[arg-type]
+        super().connection_made(transport)
         limit = self.limits.max_connections_per_client
         if limit and self.client is not None:
             host = self.client[0]
@@ -138,7 +138,7 @@ class HeadGuard(asyncio.Protocol):
                     message = f"Too many connections from this client: at most {limit} open at a time."
                     self.answer(503, message, "TOO_MANY_CONNECTIONS")
                 return
-        super().data_received(data)  # type: ignore[misc]
+        super().data_received(data)
 
     # -- the head ------------------------------------------------------------------------------------------------
     def _scan_head(self, data: bytes) -> bool | None:

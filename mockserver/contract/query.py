@@ -198,9 +198,9 @@ def parse_usage_query(items: Iterable[tuple[str, str]], *, lenient: bool = False
 
     user_ids: set[str] | None = None
     for name in ("userId", "userIds"):
-        value = _last(params, name)
-        if value:
-            ids = {u.strip() for u in value.split(",") if u.strip()}
+        ids_text = _last(params, name)
+        if ids_text:
+            ids = {u.strip() for u in ids_text.split(",") if u.strip()}
             user_ids = ids if user_ids is None else user_ids & ids
     project_text = _last(params, "projectIds")
     project_ids = {p.strip() for p in project_text.split(",") if p.strip()} if project_text else None

@@ -4,42 +4,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
 
-EndpointName = Literal[
-    "usages.list",
-    "teams.list",
-    "teams.retrieve",
-    "teams.retrieve_limits",
-    "projects.list",
-    "projects.retrieve",
-    "jobs.list",
-    "jobs.retrieve",
-    "assets.list",
-    "assets.retrieve",
-    "models.list",
-    "models.retrieve",
-    "collections.list",
-    "collections.retrieve",
+from mockserver.contract.endpoints import ENDPOINT_NAMES, ENDPOINT_PATHS, EndpointName
+
+# The table of endpoints is the contract's (`mockserver.contract.endpoints`); its names stay importable from here too,
+# beside the matching that uses them.
+__all__ = [
+    "ENDPOINT_NAMES",
+    "ENDPOINT_PATHS",
+    "EndpointName",
+    "PathPattern",
+    "check_endpoint_name",
+    "endpoint",
+    "endpoint_name",
 ]
-# The path of each endpoint under `/v1`: the one table of the API's routes (`mockserver.api.read` serves these).
-ENDPOINT_PATHS: dict[EndpointName, str] = {
-    "usages.list": "/usages",
-    "teams.list": "/teams",
-    "teams.retrieve": "/teams/{id}",
-    "teams.retrieve_limits": "/teams/{id}/limits",
-    "projects.list": "/projects",
-    "projects.retrieve": "/projects/{id}",
-    "jobs.list": "/jobs",
-    "jobs.retrieve": "/jobs/{id}",
-    "assets.list": "/assets",
-    "assets.retrieve": "/assets/{id}",
-    "models.list": "/models",
-    "models.retrieve": "/models/{id}",
-    "collections.list": "/collections",
-    "collections.retrieve": "/collections/{id}",
-}
-ENDPOINT_NAMES: tuple[str, ...] = get_args(EndpointName)
 
 
 def endpoint(path: str) -> str:

@@ -57,7 +57,7 @@ from mockserver import __version__
 from mockserver.api.app import RequestLog
 from mockserver.api.errors import error_response
 from mockserver.api.origin import HEALTH_PATH, OriginGuard
-from mockserver.controls.routes import ENDPOINT_PATHS
+from mockserver.contract.endpoints import ENDPOINT_PATHS
 from mockserver.proxy.capture import Capture, CaptureWriter, scrub_headers, scrub_query
 from mockserver.proxy.report import Report, admin_routes
 

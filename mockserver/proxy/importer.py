@@ -22,7 +22,7 @@ import orjson
 import yaml
 
 from mockserver.contract.enums import ACTIONS, JOB_TYPES
-from mockserver.contract.query import parse_usage_query
+from mockserver.contract.query import UsageQuery, parse_usage_query
 from mockserver.contract.versions import LATEST_VERSION
 from mockserver.errors import CaptureError, QueryError
 from mockserver.generate import make_id
@@ -46,7 +46,7 @@ class Exchange:
 
     capture: Capture
     body: dict[str, Any]
-    query: Any  # UsageQuery
+    query: UsageQuery
 
     @property
     def source(self) -> str:

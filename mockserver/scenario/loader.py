@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import NoneType
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal, Protocol, get_args, get_origin, get_type_hints
 
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -110,10 +110,20 @@ def parse_field_path(text: str) -> FieldPath:
 # --- YAML -> plain values, with positions -----------------------------------------------------------------
 
 
+class _Mark(Protocol):
+    """A position in the text: PyYAML's `Mark`, or libyaml's (`yaml._yaml.Mark`), which the parser's events carry."""
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def column(self) -> int: ...
+
+
 class _LimitError(Exception):
     """The document is larger or deeper than a scenario can be; stops the conversion."""
 
-    def __init__(self, mark: yaml.Mark, path: FieldPath, message: str) -> None:
+    def __init__(self, mark: _Mark | None, path: FieldPath, message: str) -> None:
         super().__init__(message)
         self.mark = mark
         self.path = path
@@ -128,15 +138,17 @@ class _ComposingLoader(yaml.SafeLoader):
         self._depth = 0
         self._nodes = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+    # `index` is Any: PyYAML passes a mapping's key node there too, not only the list index its stubs name.
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         self._depth += 1
         self._nodes += 1
         try:
             if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
+                # types-PyYAML leaves Parser.peek_event unannotated.
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise _LimitError(mark, (), f"document too deeply nested (more than {MAX_DEPTH} levels)")
             if self._nodes > MAX_WRITTEN:  # stop a long flat list early: the pure-Python parser is slow
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise _LimitError(mark, (), f"document too large (more than {MAX_WRITTEN} values written)")
             return super().compose_node(parent, index)
         finally:
@@ -175,17 +187,17 @@ def _compose(text: str) -> yaml.Node | None:
                         raise _LimitError(
                             event.start_mark, (), f"document too large (more than {MAX_WRITTEN} values written)"
                         )
-            return yaml.compose(text, Loader=yaml.CSafeLoader)  # type: ignore[no-any-return]
+            return yaml.compose(text, Loader=yaml.CSafeLoader)
         except yaml.YAMLError:
             pass  # the pure-Python loader says what is wrong, as it says it for small files
     loader = _ComposingLoader(text)  # reads the characters already: a ReaderError comes from here
     try:
-        return loader.get_single_node()  # type: ignore[no-any-return]
+        return loader.get_single_node()
     finally:
         loader.dispose()
 
 
-def _at(mark: yaml.Mark) -> tuple[int, int]:
+def _at(mark: _Mark) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
 
@@ -223,7 +235,8 @@ def _kind(node: yaml.Node) -> str:
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
         return "a list"
-    return show_value(node.value) if node.style else str(node.value)  # a plain scalar as written
+    style = node.style if isinstance(node, yaml.ScalarNode) else None
+    return show_value(node.value) if style else str(node.value)  # a plain scalar as written
 
 
 class _Converter:
@@ -253,9 +266,10 @@ class _Converter:
             if node.tag != _TAG + "seq":
                 return self._reject(node, path)
             return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)  # the composer makes no other kind of node
         return self._scalar(node, path)
 
-    def _scalar(self, node: yaml.Node, path: FieldPath) -> Any:
+    def _scalar(self, node: yaml.ScalarNode, path: FieldPath) -> Any:
         self._text += len(node.value)
         if self._text > MAX_TEXT:  # a long string repeated through aliases
             raise _LimitError(
@@ -720,7 +734,8 @@ def read_scenario_text(text: str, path: str = "<string>") -> LocatedScenario:
         document = {} if root is None else converter.convert(root, ())
     except _LimitError as exc:
         # Located at the top-level key holding the expansion: the inner path of a bomb tells nothing.
-        line, column = converter.positions.values.get(exc.path[:1]) or _at(exc.mark)
+        at = converter.positions.values.get(exc.path[:1])
+        line, column = at or (_at(exc.mark) if exc.mark is not None else (1, 1))
         problem = ScenarioProblem(path, line, column, format_field_path(exc.path[:1]), exc.message)
         raise ScenarioError([problem]) from None
     except yaml.YAMLError as exc:

@@ -25,7 +25,6 @@ from mockserver.contract.enums import (
     TeamType,
     TimeRange,
 )
-from mockserver.controls.faults import FaultRule
 from mockserver.scenario.budget import (
     MAX_ASSETS,
     MAX_COST_SCALE,
@@ -35,6 +34,7 @@ from mockserver.scenario.budget import (
     MAX_NSFW_LABELS,
     MAX_SPIKE_FACTOR,
 )
+from mockserver.scenario.faults import FaultRule
 from mockserver.scenario.spec import Spec
 
 # A time in a scenario: an ISO 8601 instant, or a duration relative to the world's anchor such as "-3d".

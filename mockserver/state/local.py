@@ -8,8 +8,9 @@ import socket
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mockserver.controls.faults import FaultAction, FaultRequest, FaultRule, Faults
+from mockserver.controls.faults import FaultAction, FaultRequest, Faults
 from mockserver.controls.journal import Journal, RawRequest
+from mockserver.scenario.faults import FaultRule
 from mockserver.state.store import ClockState, apply_clock
 from mockserver.worlds import Worlds
 

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 
 from mockserver.controls.faults import (
-    CallRange,
     FaultAction,
     FaultRequest,
-    FaultRule,
     Faults,
     RuleState,
     build_action,
 )
+from mockserver.scenario.faults import CallRange, FaultRule
 
 # KEYS[1]: the counters hash. ARGV: the rules, 7 values each: counter key, calls from, to (0: no end), the calls
 # list (`1,3`; empty: the range), needs a draw (1/0), responses, `then`. Returns {index, call, firing}: firing -1
@@ -127,8 +126,8 @@ class SharedRules:
                     found.append((scenario_rule_key(world.name, index, state.rule), state))
         return found
 
-    def describe(self, counters: dict[str, str]) -> list[dict[str, Any]]:
-        """The rules with their fleet-wide counters, for the admin API."""
+    def describe(self, counters: Mapping[str | bytes, str | bytes]) -> list[dict[str, Any]]:
+        """The rules with their fleet-wide counters (the counters hash as the client reads it), for the admin API."""
         return [
             {
                 "id": rule_id,

@@ -27,10 +27,11 @@ import redis.asyncio
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from mockserver.controls.faults import MAX_RULES, FaultAction, FaultRequest, FaultRule, Faults
+from mockserver.controls.faults import MAX_RULES, FaultAction, FaultRequest, Faults
 from mockserver.controls.journal import Journal, RawRequest
 from mockserver.errors import StateError, StoreUnavailableError
 from mockserver.offload import in_daemon_thread
+from mockserver.scenario.faults import FaultRule
 from mockserver.state import redis_faults
 from mockserver.state.local import process_name
 from mockserver.state.redis_journal import JournalWriter

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from mockserver.worlds import Worlds
 
 if TYPE_CHECKING:
-    from mockserver.controls.faults import FaultAction, FaultRequest, FaultRule
+    from mockserver.controls.faults import FaultAction, FaultRequest
     from mockserver.controls.journal import Journal, RawRequest
+    from mockserver.scenario.faults import FaultRule
     from mockserver.world.world import World
 
 ClockState = int | Literal["running", "built"]

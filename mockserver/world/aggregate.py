@@ -136,8 +136,8 @@ class Bucket:
                 "apiKeyCost": cu(ac),
                 "apiKeyDiscount": cu(ad),
             }
-        table = {"asset": self.assets, "nsfw": self.nsfw, "verdict": self.verdicts}[series]
-        count, api = table[row]
+        tables: dict[str, dict[Any, list[int]]] = {"asset": self.assets, "nsfw": self.nsfw, "verdict": self.verdicts}
+        count, api = tables[series][row]
         return {"time": self.time, "count": count, "countApiKey": api}
 
 

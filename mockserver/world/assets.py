@@ -62,7 +62,8 @@ def static_assets(world: World) -> StaticAssets:
     events += [_avatar_event(world, i) for i, person in enumerate(world.people) if person.avatar_asset_id]
     rows = tuple(sorted(((e.t, e.asset or "", e) for e in events), key=lambda r: (r[0], r[1])))
     found = StaticAssets(rows, tuple((t, i) for t, i, _ in rows), {r[1]: r[2] for r in rows})
-    return world.render_cache.put((_STATIC_KEY,), found, 600 * len(rows) + 200)
+    world.render_cache.put((_STATIC_KEY,), found, 600 * len(rows) + 200)
+    return found
 
 
 def _pool_event(world: World, i: int) -> Event:

@@ -122,7 +122,7 @@ def _render_locked(
     adapt: Callable[[dict[str, Any]], dict[str, Any]] | None,
 ) -> Rendered:
     cache = world.render_cache
-    rendered = cache.get(key)
+    rendered: Rendered | None = cache.get(key)
     if rendered is not None:  # rendered by the thread that held the lock before this one
         return rendered
     check_size(world, query, now)
@@ -138,7 +138,8 @@ def _render_locked(
             "response; ask for a shorter window, fewer types or dropZeroPoints",
             code="RESPONSE_TOO_LARGE",
         )
-    return cache.put(key, rendered, len(rendered.body) + RENDER_KEY_BYTES)
+    cache.put(key, rendered, len(rendered.body) + RENDER_KEY_BYTES)
+    return rendered
 
 
 class Points:
@@ -322,15 +323,15 @@ def consumption_rows(buckets: Iterable[Bucket]) -> list[dict[str, Any]]:
     for user, (value, discount, gate) in ordered:
         if not value and not discount:
             continue  # no zero rows: events that cost nothing leave no consumption
-        row: dict[str, Any] = {
+        entry: dict[str, Any] = {
             "userId": user,
             "value": cu(value),
             "discount": cu(discount),
             "total": cu(value + discount),
         }
         if gate:
-            row["costDetails"] = {"quality-gate": cu(gate)}
-        result.append(row)
+            entry["costDetails"] = {"quality-gate": cu(gate)}
+        result.append(entry)
     return result
 
 

@@ -94,28 +94,28 @@ class GeneratedEvent(Event):
         super().__init__(*args, **fields)
         self.seed = seed
 
-    @property  # type: ignore[override]
+    @property
     def job(self) -> str | None:
-        value = _JOB_SLOT.__get__(self)
+        value: str | None = _JOB_SLOT.__get__(self)
         if value is _PRODUCED:
             value = make_id("job_", self.seed, self.key)
             _JOB_SLOT.__set__(self, value)
-        return value  # type: ignore[no-any-return]
+        return value
 
     @job.setter
     def job(self, value: str | None) -> None:
         _JOB_SLOT.__set__(self, value)
 
-    @property  # type: ignore[override]
+    @property
     def asset(self) -> str | None:
-        value = _ASSET_SLOT.__get__(self)
+        value: str | None = _ASSET_SLOT.__get__(self)
         if value is _PRODUCED:
             value = make_id("asset_", self.seed, self.key)
             _ASSET_SLOT.__set__(self, value)
         elif value is _REFERENCED:
             value = make_id("asset_", self.seed, "ref", self.key % ASSET_POOL)
             _ASSET_SLOT.__set__(self, value)
-        return value  # type: ignore[no-any-return]
+        return value
 
     @asset.setter
     def asset(self, value: str | None) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from mockserver.cache import CacheBudget
+from mockserver.cache import CacheBudget, CacheView
 from mockserver.contract.entities import AssetProperties
 from mockserver.generate import ValueGenerator, make_id, person_id, stable_seed
 from mockserver.scenario.model import FlowNodeSpec, GeneratorSpec, JobSpec, Scenario
@@ -116,9 +116,9 @@ class World:
         self.lock = threading.Lock()
         # Every cache is keyed by what clients ask for, so all draw on one byte budget (the app's, from `Worlds`).
         budget = budget if budget is not None else CacheBudget()
-        self._hours = budget.cache("hours")  # generated events by hour
-        self._jobs = budget.cache("entities")  # job entities by (id, status)
-        self._assets = budget.cache("entities")  # asset entities by id
+        self._hours: CacheView[list[Event]] = budget.cache("hours")  # generated events by hour
+        self._jobs: CacheView[dict[str, Any]] = budget.cache("entities")  # job entities by (id, status)
+        self._assets: CacheView[dict[str, Any]] = budget.cache("entities")  # asset entities by id
         # Serialised bodies by (query, now, contract variant) (see report.py).
         self.render_cache = budget.cache("renders")
         # Totals of whole past buckets by (bucket size, start): a pure function of the events (see aggregate.py).
@@ -327,6 +327,8 @@ class World:
 
 def _settings(scenario: Scenario) -> WorldSettings:
     spec = scenario.settings
+    steps: tuple[tuple[int, str, int], ...]
+    coarsest: tuple[str, int]
     if spec.granularity:
         steps = tuple(
             (parse_duration(step.up_to), step.granularity, GRANULARITY_MS[step.granularity])

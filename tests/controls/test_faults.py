@@ -18,18 +18,9 @@ import uvicorn
 from pydantic import ValidationError
 
 from mockserver.api import build_app
-from mockserver.controls.faults import (
-    MAX_LATENCY_MS,
-    FaultRequest,
-    FaultRule,
-    Faults,
-    LatencyNormal,
-    LatencyRange,
-    parse_fault_header,
-    parse_latency,
-    sample_latency,
-)
+from mockserver.controls.faults import FaultRequest, Faults, parse_fault_header, sample_latency
 from mockserver.errors import QueryError
+from mockserver.scenario.faults import MAX_LATENCY_MS, FaultRule, LatencyNormal, LatencyRange, parse_latency
 from mockserver.settings import Settings, shipped_scenarios_dir
 from mockserver.world.clock import HOUR, Clock
 from tests.conftest import BASIC, NOW, basic_header, free_port, start_server

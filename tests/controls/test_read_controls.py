@@ -19,8 +19,10 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from mockserver.api import build_app, read
+from mockserver.api.middleware import UNPREFIXED_ROOTS
 from mockserver.api.server import server_config
-from mockserver.controls.faults import FaultRequest, FaultRule, Faults
+from mockserver.contract.endpoints import ENDPOINT_NAMES, ENDPOINT_PATHS
+from mockserver.controls.faults import FaultRequest, Faults
 from mockserver.controls.journal import (
     ACTIVITY_COUNT_HEADER,
     JOB_STATUS_HEADER,
@@ -29,8 +31,8 @@ from mockserver.controls.journal import (
     VerificationError,
 )
 from mockserver.controls.masking import is_secret_name
-from mockserver.controls.middleware import UNPREFIXED_ROOTS
-from mockserver.controls.routes import ENDPOINT_NAMES, ENDPOINT_PATHS, PathPattern, endpoint_name
+from mockserver.controls.routes import PathPattern, endpoint_name
+from mockserver.scenario.faults import FaultRule
 from mockserver.settings import Settings, shipped_scenarios_dir
 from mockserver.world.access import ReadContext
 from mockserver.world.clock import MINUTE

@@ -1,4 +1,5 @@
-"""The controls middleware: applies faults and latency to API requests and records every request in the journal.
+"""The controls middleware: applies faults and latency (`mockserver.controls`) to API requests and records every
+request in the journal.
 
 Admin requests (`/__admin/...`) are neither faulted nor recorded: they are the test's traffic, not the client's.
 """
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.api.auth import parse_authorization
 from mockserver.api.errors import error_response, request_error_response
+from mockserver.contract.endpoints import ENDPOINT_PATHS
 from mockserver.controls.faults import FAULT_HEADER, LATENCY_HEADER, FaultAction, FaultRequest
 from mockserver.controls.journal import (
     ACTIVITY_COUNT_HEADER,
@@ -29,7 +31,6 @@ from mockserver.controls.journal import (
     RawRequest,
 )
 from mockserver.controls.masking import parse_query
-from mockserver.controls.routes import ENDPOINT_PATHS
 from mockserver.errors import QueryError, RequestError
 from mockserver.worlds import SCENARIO_HEADER, WORLD_SCOPE_KEY
 
@@ -259,7 +260,7 @@ async def perform(
     scope: Scope,
     receive: Receive,
     send: Send,
-    before_drop: Callable[[], None] = lambda: None,
+    before_drop: Callable[[], object] = lambda: None,  # its result (if any) is ignored
 ) -> None:
     """Answer a request as the action says (after its latency); `before_drop` runs just before a connection drop."""
     if action.latency_ms > 0:
@@ -293,7 +294,7 @@ async def perform(
 
 
 async def _rewrite(
-    action: FaultAction, app: ASGIApp, scope: Scope, receive: Receive, send: Send, before_drop: Callable[[], None]
+    action: FaultAction, app: ASGIApp, scope: Scope, receive: Receive, send: Send, before_drop: Callable[[], object]
 ) -> None:
     """malformed, truncated, dribble: take the real response and break how it is delivered."""
     start, body = await _capture(app, scope, receive)
