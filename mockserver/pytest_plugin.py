@@ -343,6 +343,7 @@ def mockserver_settings(pytestconfig: pytest.Config) -> Settings:
         log_requests=False,
         state=state,
         state_namespace=namespace or "mockserver",
+        lazy_worlds=True,
     )
 
 

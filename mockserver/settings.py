@@ -43,6 +43,9 @@ class Settings:
     state: str | None = None
     state_namespace: str = "mockserver"  # the prefix of every key in the store: fleets sharing one Redis stay apart
     workers: int = 1  # processes `serve --workers` runs with these settings (over 1: run-time state must be shared)
+    # Build only the default world at start, the others on first use (the pytest plugin: a short first test); the
+    # same worlds, lists and errors, but a broken file other than the default's is logged when it is first read.
+    lazy_worlds: bool = False
 
     @property
     def in_fleet(self) -> bool:

@@ -13,6 +13,7 @@ import yaml
 
 from mockserver.cache import CacheBudget
 from mockserver.errors import NotFoundError, ScenarioError, ScenarioProblem, SetupError
+from mockserver.scenario.budget import MAX_BYTES
 from mockserver.scenario.loader import read_scenario, read_scenario_text
 from mockserver.settings import Settings
 from mockserver.world.world import World, WorldError, build_world
@@ -41,6 +42,42 @@ def build_world_from_file(
         return build_world(located.scenario, now, seed, budget)
     except WorldError as exc:
         raise ScenarioError([located.problem(exc.field, exc.message)]) from None
+
+
+def _hint(path: Path) -> tuple[str, frozenset[str] | None] | None:
+    """The name a scenario file gives (its `name:`, else `default`) and the API key ids and secrets it may declare
+    (None: it could declare any), read with libyaml alone; None if that cannot tell (the loader will).
+
+    A file the loader accepts has exactly this name, and keys among these (it reads the same YAML): what the
+    loader refuses has no world at all, so the hint may only be wrong about a file that fails to load.
+    """
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return None
+        document = yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+    except (OSError, yaml.YAMLError, ValueError, RecursionError):
+        return None
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        return None
+    name = document.get("name", DEFAULT_SCENARIO)
+    if not isinstance(name, str):
+        return None
+    specs = document.get("apiKeys", [])
+    if not isinstance(specs, list) or "api_keys" in document:
+        return name, None
+    keys: set[str] = set()
+    for spec in specs:
+        if not isinstance(spec, dict):
+            return name, None
+        for field in ("id", "secret"):
+            value = spec.get(field)
+            if value is not None:
+                if not isinstance(value, str):
+                    return name, None
+                keys.add(value)
+    return name, frozenset(keys)
 
 
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -72,10 +109,16 @@ class Worlds:
 
     def __init__(self, settings: Settings, *, require_default: bool = True) -> None:
         self.settings = settings
-        self.worlds: dict[str, World] = {}
-        self.errors: dict[str, ScenarioError] = {}
-        self.files: dict[str, str] = {}  # file path -> scenario name
-        self.warnings: dict[str, tuple[str, str]] = {}  # scenario name -> (file path, what happened): kept worlds
+        self._worlds: dict[str, World] = {}
+        self._errors: dict[str, ScenarioError] = {}
+        self._files: dict[str, str] = {}  # file path -> scenario name
+        self._warnings: dict[str, tuple[str, str]] = {}  # scenario name -> (file path, what happened): kept worlds
+        self._by_key: dict[str, World] = {}
+        # The files not loaded yet (sorted), and the keys each one may declare (None: it could declare any): see
+        # `_load_default_first`. Empty once every file has been loaded: then every lookup is the eager one.
+        self._pending: list[Path] = []
+        self._pending_keys: list[frozenset[str] | None] = []
+        self._order: dict[str, int] = {}  # file path -> its place in the directory, while files are pending
         # The default scenario as configured (`reset` returns to it): the one asked for, else `default`, else the
         # only scenario of the directory (resolved once the files are loaded).
         self.initial_default = settings.scenario or DEFAULT_SCENARIO
@@ -87,32 +130,108 @@ class Worlds:
         self._lock = threading.Lock()
         # One byte budget for the caches of every world, reloaded ones included (a replaced world's go with it).
         self.cache_budget = CacheBudget(settings.cache_bytes)
-        self.load_all(require_default)
+        if settings.lazy_worlds and require_default:
+            self._load_default_first()
+        else:
+            self.load_all(require_default)
         self.generation = 1  # reloads completed, plus one: `/__admin/scenarios` shows it for every process
         if settings.contract:
             self.set_contract(settings.contract)
 
+    # What lists or changes every world sees them all: the files not loaded yet are loaded first (`_complete`).
+    @property
+    def worlds(self) -> dict[str, World]:
+        """The worlds by scenario name (never changed in place: a reload assigns a new dict)."""
+        self._complete()
+        return self._worlds
+
+    @property
+    def errors(self) -> dict[str, ScenarioError]:
+        """The errors of the files that did not load, by file path."""
+        self._complete()
+        return self._errors
+
+    @property
+    def files(self) -> dict[str, str]:
+        """The scenario name each loaded file defines, by file path."""
+        self._complete()
+        return self._files
+
+    @property
+    def warnings(self) -> dict[str, tuple[str, str]]:
+        """The default worlds kept after their file went or renamed them: name -> (file path, why)."""
+        self._complete()
+        return self._warnings
+
     def load_all(self, require_default: bool = True) -> None:
+        """Load every file of the directory, in order, and choose the default scenario."""
         location = self.settings.scenario_directory()
         for path in scenario_files(location):
             self.load_file(path)
         if require_default:
             self.initial_default = self.default_name = self._choose_default(location)
 
+    def _load_default_first(self) -> None:
+        """Load the default scenario's file now and the others on first use: the same worlds as `load_all`.
+
+        The file of the default is the first whose `name:` (read with libyaml, without the loader) is the one asked
+        for; it is loaded alone only if every file before it says another name, so no earlier file could have
+        claimed the name. The others wait in `_pending`, with the keys they may declare, so that `select` knows
+        a key no pending file declares without building them. Anything else (no such file, a file that does not
+        say its name, the default failing to load) loads every file as `load_all` does.
+        """
+        location = self.settings.scenario_directory()
+        files = scenario_files(location)
+        hints = [_hint(path) for path in files]
+        first = next((i for i, hint in enumerate(hints) if hint is None or hint[0] == self.default_name), None)
+        if first is None or hints[first] is None:
+            self.load_all()
+            return
+        if not self.load_file(files[first]):  # its error stays (logged once); the others load in order
+            for path in files[:first] + files[first + 1 :]:
+                self.load_file(path)
+            order = {str(path): i for i, path in enumerate(files)}
+            self._errors = dict(sorted(self._errors.items(), key=lambda item: order[item[0]]))
+            self.initial_default = self.default_name = self._choose_default(location)
+            return
+        self._order = {str(path): i for i, path in enumerate(files)}
+        self._pending = files[:first] + files[first + 1 :]
+        self._pending_keys = [hint[1] if hint else None for hint in hints[:first] + hints[first + 1 :]]
+
+    def _complete(self) -> None:
+        """Load the files not loaded yet (a no-op once they all are)."""
+        if self._pending:
+            with self._lock:
+                self._load_pending()
+
+    def _load_pending(self) -> None:
+        """Load the pending files in order (the lock held); the worlds then stand in the order `load_all` gives."""
+        while self._pending:
+            path = self._pending[0]
+            self._load_file(path)
+            self._pending, self._pending_keys = self._pending[1:], self._pending_keys[1:]
+        self._files = dict(sorted(self._files.items(), key=lambda item: self._order.get(item[0], len(self._order))))
+        self._swap(self._ranked(self._worlds), self._warnings)
+
+    def _ranked(self, worlds: dict[str, World]) -> dict[str, World]:
+        """`worlds` in the order of their files (while files are pending: the default's was loaded first)."""
+        ranks = {name: self._order.get(path, len(self._order)) for path, name in self._files.items()}
+        return dict(sorted(worlds.items(), key=lambda item: ranks.get(item[0], len(ranks))))
+
     def _choose_default(self, location: Path) -> str:
         """The scenario served by default: the one asked for, else `default`, else the only one; `SetupError`."""
         asked = self.settings.scenario
-        known = ", ".join(sorted(self.worlds)) or "none"
-        failed = f"; not loaded (see the errors above): {', '.join(sorted(self.errors))}" if self.errors else ""
+        known = ", ".join(sorted(self._worlds)) or "none"
+        failed = f"; not loaded (see the errors above): {', '.join(sorted(self._errors))}" if self._errors else ""
         if asked is not None:
-            if asked in self.worlds:
+            if asked in self._worlds:
                 return asked
             raise SetupError(f"no scenario named {asked!r} in {location}; loaded: {known}{failed}")
-        if DEFAULT_SCENARIO in self.worlds:
+        if DEFAULT_SCENARIO in self._worlds:
             return DEFAULT_SCENARIO
-        if len(self.worlds) == 1 and not self.errors:
-            return next(iter(self.worlds))
-        if not self.worlds:
+        if len(self._worlds) == 1 and not self._errors:
+            return next(iter(self._worlds))
+        if not self._worlds:
             raise SetupError(f"no scenario loaded from {location}{failed}")
         raise SetupError(
             f"{location} has several scenarios and none named 'default' (loaded: {known}{failed}); {CHOOSE_HINT}"
@@ -120,8 +239,9 @@ class Worlds:
 
     def reload_all(self) -> list[str]:
         """Reload every file of the directory and forget the files that are gone; the paths that failed."""
+        self._complete()
         present = scenario_files(self.settings.scenario_directory())
-        for path in sorted({*self.files, *self.errors} - {str(p) for p in present}):
+        for path in sorted({*self._files, *self._errors} - {str(p) for p in present}):
             self.remove_file(Path(path))  # first: a moved file's new path can then claim its scenario name
         failed = [str(path) for path in present if not self.load_file(path)]
         self.generation += 1
@@ -129,21 +249,22 @@ class Worlds:
 
     def load_file(self, path: Path) -> bool:
         """(Re)load one file; on error keep the last good world and record the error. True if it loaded."""
+        self._complete()
         with self._lock:
             return self._load_file(path)
 
     def _load_file(self, path: Path) -> bool:
         key = str(path)
-        previous = self.files.get(key)
+        previous = self._files.get(key)
         try:
             world = build_world_from_file(path, self.settings.now, self.settings.seed, self.cache_budget)
-            owner = next((f for f, n in self.files.items() if n == world.name and f != key), None)
+            owner = next((f for f, n in self._files.items() if n == world.name and f != key), None)
             if owner is not None:
                 raise ScenarioError(
                     [ScenarioProblem(key, 1, 1, "name", f"scenario {world.name!r} is already defined in {owner}")]
                 )
         except ScenarioError as exc:
-            self.errors = {**self.errors, key: exc}
+            self._errors = {**self._errors, key: exc}
             if previous is None:
                 log.error("scenario %s not loaded:\n%s", path, exc)
             else:
@@ -155,35 +276,36 @@ class Worlds:
             world.warm(world.clock.now())
         if world.name in self.documents:  # a document stands in for it: the file's new world comes back at reset
             self.documents = {**self.documents, world.name: world}
-            self.errors = {p: e for p, e in self.errors.items() if p != key}
-            self.files = {**self.files, key: world.name}
+            self._errors = {p: e for p, e in self._errors.items() if p != key}
+            self._files = {**self._files, key: world.name}
             return True
-        worlds = {**self.worlds, world.name: world}
-        warnings = {n: w for n, w in self.warnings.items() if n != world.name}  # defined again: no longer kept
+        worlds = {**self._worlds, world.name: world}
+        warnings = {n: w for n, w in self._warnings.items() if n != world.name}  # defined again: no longer kept
         if previous is not None and previous != world.name:
             self._drop(previous, key, f"now defines {world.name!r}", worlds, warnings)
-        self.errors = {p: e for p, e in self.errors.items() if p != key}
-        self.files = {**self.files, key: world.name}
+        self._errors = {p: e for p, e in self._errors.items() if p != key}
+        self._files = {**self._files, key: world.name}
         self._swap(worlds, warnings)
         return True
 
     def remove_file(self, path: Path) -> None:
         """Forget a deleted file: its world goes, unless it is the default, which keeps serving with a warning."""
+        self._complete()
         with self._lock:
             key = str(path)
-            self.errors = {p: e for p, e in self.errors.items() if p != key}
+            self._errors = {p: e for p, e in self._errors.items() if p != key}
             # A default kept after this file renamed it: the file is gone now, and its warning says so.
             warnings = {
-                n: (key, _kept(n, key, "was removed")) if p == key else (p, m) for n, (p, m) in self.warnings.items()
+                n: (key, _kept(n, key, "was removed")) if p == key else (p, m) for n, (p, m) in self._warnings.items()
             }
-            name = self.files.get(key)
+            name = self._files.get(key)
             if name is not None:
-                self.files = {p: n for p, n in self.files.items() if p != key}
-                worlds = dict(self.worlds)
+                self._files = {p: n for p, n in self._files.items() if p != key}
+                worlds = dict(self._worlds)
                 self._drop(name, key, "was removed", worlds, warnings)
                 self._swap(worlds, warnings)
             else:
-                self.warnings = warnings
+                self._warnings = warnings
 
     def _drop(
         self,
@@ -203,13 +325,14 @@ class Worlds:
         log.warning("%s", message)
 
     def _swap(self, worlds: dict[str, World], warnings: dict[str, tuple[str, str]]) -> None:
-        self.worlds = worlds  # one assignment: a request sees the old dict or the new one
-        self.warnings = warnings
+        self._worlds = worlds  # one assignment: a request sees the old dict or the new one
+        self._warnings = warnings
         self._index_keys()
 
     def _index_keys(self) -> None:
         index: dict[str, World] = {}
-        for world in self.worlds.values():
+        # A key two worlds declare selects the first in file order (the order `load_all` gives once all are loaded).
+        for world in self._ranked(self._worlds).values() if self._pending else self._worlds.values():
             for key in world.keys:
                 index.setdefault(key.id, world)
                 if key.secret:
@@ -219,9 +342,12 @@ class Worlds:
     @property
     def default(self) -> World:
         """The world served when a request picks none; `NotFoundError` listing the names if it is not loaded."""
-        world = self.worlds.get(self.default_name)
+        world = self._worlds.get(self.default_name)
+        if world is None and self._pending:
+            self._complete()
+            world = self._worlds.get(self.default_name)
         if world is None:  # only without `require_default`: a served default is never dropped
-            known = ", ".join(sorted(self.worlds)) or "none"
+            known = ", ".join(sorted(self._worlds)) or "none"
             raise NotFoundError(
                 f"The default scenario {self.default_name!r} is not loaded; known scenarios: {known}",
                 code="UNKNOWN_SCENARIO",
@@ -244,9 +370,12 @@ class Worlds:
 
     def get(self, name: str) -> World:
         """The world of a scenario name; `NotFoundError` listing the names if there is none."""
-        world = self.worlds.get(name) if SCENARIO_NAME.fullmatch(name) else None
+        world = self._worlds.get(name) if SCENARIO_NAME.fullmatch(name) else None
+        if world is None and self._pending:  # no earlier file claims a loaded world's name: only a miss loads
+            self._complete()
+            world = self._worlds.get(name) if SCENARIO_NAME.fullmatch(name) else None
         if world is None:
-            known = ", ".join(sorted(self.worlds))
+            known = ", ".join(sorted(self._worlds))
             shown = name if len(name) <= 64 else name[:64] + "..."
             raise NotFoundError(f"Unknown scenario {shown!r}; known scenarios: {known}", code="UNKNOWN_SCENARIO")
         return world
@@ -256,6 +385,8 @@ class Worlds:
         if header is not None:
             return self.get(header.strip())
         if credential_key is not None:
+            if self._pending and any(keys is None or credential_key in keys for keys in self._pending_keys):
+                self._complete()  # a file not loaded yet may declare it
             world = self._by_key.get(credential_key)
             if world is not None:
                 return world
@@ -280,24 +411,25 @@ class Worlds:
             world = build_world(located.scenario, self.settings.now, self.settings.seed, self.cache_budget)
         except WorldError as exc:
             raise ScenarioError([located.problem(exc.field, exc.message)]) from None
+        self._complete()
         with self._lock:
             if world.name not in self.documents:
-                self.documents = {**self.documents, world.name: self.worlds.get(world.name)}
-            self._swap({**self.worlds, world.name: world}, self.warnings)
+                self.documents = {**self.documents, world.name: self._worlds.get(world.name)}
+            self._swap({**self._worlds, world.name: world}, self._warnings)
             self.default_name = world.name
         return world
 
     def _drop_documents(self) -> None:
         """Forget the worlds of documents; the file worlds they stood in for serve again."""
         with self._lock:
-            worlds = dict(self.worlds)
+            worlds = dict(self._worlds)
             for name, replaced in self.documents.items():
                 if replaced is None:
                     worlds.pop(name, None)
                 else:
                     worlds[name] = replaced
             self.documents = {}
-            self._swap(worlds, self.warnings)
+            self._swap(worlds, self._warnings)
 
     def reset(self) -> None:
         """Every world back to its initial state; the default scenario and contract back to the settings'.
@@ -305,7 +437,7 @@ class Worlds:
         Worlds of documents (`use_document`) go, and the worlds they stood in for come back."""
         if self.documents:
             self._drop_documents()
-        for world in self.worlds.values():
+        for world in self._worlds.values():  # (a file not loaded yet builds its world as it starts)
             world.reset()
         self.default_name = self.initial_default
         self.set_contract(self.settings.contract)
