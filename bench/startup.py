@@ -3,57 +3,57 @@
 python bench/startup.py [--runs 5] [--resets 500]
 
 Each measurement runs in a fresh interpreter (the one running this script, with its PYTHONPATH): run it once with
-PYTHONPATH on another tree to compare two versions. Medians of `--runs`; nothing here is asserted.
+PYTHONPATH on another tree to compare two versions. The fixture is timed inside pytest, as a test uses it (the
+first test asking for `mockserver`, then its first request). Medians of `--runs`; nothing here is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 NOW = "2026-11-30T14:37:12.345Z"
 
-# Fixture first use as a test sees it: pytest and the plugin are already imported when the first test using the
-# fixture sets up; it then starts the session's server and the test sends its first request.
-_FIXTURE = """
-import json, statistics, time
-import httpx, pytest
-import mockserver.pytest_plugin as plugin
-from mockserver.settings import Settings
-from mockserver.world.clock import parse_instant
+# Fixture first use as a test sees it: pytest and the plugin are loaded, and a test asks for the fixture (the
+# session's server starts), then sends its first request. Then the reset the fixture runs before every test.
+_SUITE = """
+import json, os, statistics, time
 
-began = time.perf_counter()
-session = plugin.MockServerSession(Settings(now=parse_instant({now!r}), log_requests=False))
-session.reset()
-started = time.perf_counter()
-with httpx.Client(base_url=session.url, auth=("mockserver-key", "mockserver-secret")) as client:
-    client.get("/v1/usages").raise_for_status()
-    answered = time.perf_counter()
-    idle = []
+TIMES = {{}}
+
+
+def test_first_use(request):
+    began = time.perf_counter()
+    mockserver = request.getfixturevalue("mockserver")
+    TIMES["start"] = time.perf_counter() - began
+    mockserver.http().get("/v1/usages").raise_for_status()
+    TIMES["first_use"] = time.perf_counter() - began
+
+
+def test_resets(mockserver, mockserver_session):
+    client = mockserver.http()
+    idle, touched = [], []
     for _ in range({resets}):
         at = time.perf_counter()
-        session.reset()
+        mockserver_session.reset()
         idle.append(time.perf_counter() - at)
-    touched = []
     for _ in range({resets} // 10):
         client.get("/v1/usages").raise_for_status()
         at = time.perf_counter()
-        session.reset()
+        mockserver_session.reset()
         touched.append(time.perf_counter() - at)
-print(json.dumps({{
-    "start": started - began,
-    "first_use": answered - began,
-    "reset_idle": statistics.median(idle),
-    "reset_touched": statistics.median(touched),
-}}))
-session.stop()
+    TIMES["reset_idle"], TIMES["reset_touched"] = statistics.median(idle), statistics.median(touched)
+    with open(os.environ["BENCH_STARTUP_TIMES"], "w") as out:
+        json.dump(TIMES, out)
 """
 
 
@@ -84,10 +84,17 @@ def serve_startup() -> float:
         proc.wait(10)
 
 
-def fixture(resets: int) -> dict[str, float]:
-    code = _FIXTURE.format(now=NOW, resets=resets)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+def fixture(resets: int, work: Path) -> dict[str, float]:
+    """The first use of the plugin's fixture, and its reset, timed inside a pytest run of a generated suite."""
+    (work / "pytest.ini").write_text(f"[pytest]\nmockserver_now = {NOW}\n")
+    (work / "test_startup.py").write_text(_SUITE.format(resets=resets))
+    times = work / "times.json"
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(work)]
+    env = {**os.environ, "BENCH_STARTUP_TIMES": str(times)}
+    done = subprocess.run(argv, cwd=work, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the fixture suite failed:\n{done.stdout[-2000:]}")
+    result: dict[str, float] = json.loads(times.read_text())
     return result
 
 
@@ -97,7 +104,8 @@ def main() -> None:
     parser.add_argument("--resets", type=int, default=500)
     args = parser.parse_args()
     serve = [serve_startup() for _ in range(args.runs)]
-    fixtures = [fixture(args.resets) for _ in range(args.runs)]
+    with tempfile.TemporaryDirectory() as work:
+        fixtures = [fixture(args.resets, Path(work)) for _ in range(args.runs)]
 
     def median(key: str) -> float:
         return statistics.median(f[key] for f in fixtures)

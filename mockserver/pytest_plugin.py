@@ -321,7 +321,10 @@ def _ini(config: pytest.Config, name: str) -> str:
 
 @pytest.fixture(scope="session")
 def mockserver_settings(pytestconfig: pytest.Config) -> Settings:
-    """The settings of the session's server; override this fixture to configure it in code."""
+    """The settings of the session's server; override this fixture to configure it in code.
+
+    `lazy_worlds=True` builds only the default world at start (the others on first use): a short first test.
+    """
     directory = _ini(pytestconfig, "mockserver_scenarios")
     seed = _ini(pytestconfig, "mockserver_seed")
     now = _ini(pytestconfig, "mockserver_now")
