@@ -187,16 +187,16 @@ class Worlds:
         if first is None or hints[first] is None:
             self.load_all()
             return
-        if not self.load_file(files[first]):  # its error stays (logged once); the others load in order
-            for path in files[:first] + files[first + 1 :]:
-                self.load_file(path)
-            order = {str(path): i for i, path in enumerate(files)}
-            self._errors = dict(sorted(self._errors.items(), key=lambda item: order[item[0]]))
-            self.initial_default = self.default_name = self._choose_default(location)
-            return
         self._order = {str(path): i for i, path in enumerate(files)}
         self._pending = files[:first] + files[first + 1 :]
         self._pending_keys = [hint[1] if hint else None for hint in hints[:first] + hints[first + 1 :]]
+        with self._lock:
+            if self._load_file(files[first]) and self.default_name in self._worlds:
+                return
+            # Its error stays (logged once, before the others'): the others load in order, as `load_all` does.
+            self._load_pending()
+        self._errors = dict(sorted(self._errors.items(), key=lambda item: self._order[item[0]]))
+        self.initial_default = self.default_name = self._choose_default(location)
 
     def _complete(self) -> None:
         """Load the files not loaded yet (a no-op once they all are)."""
