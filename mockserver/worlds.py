@@ -15,7 +15,8 @@ from mockserver.cache import CacheBudget
 from mockserver.errors import NotFoundError, ScenarioError, ScenarioProblem, SetupError
 from mockserver.scenario.loader import read_scenario, read_scenario_text
 from mockserver.settings import Settings
-from mockserver.world.world import World, WorldError, build_world
+from mockserver.world.builder import WorldError, build_world
+from mockserver.world.world import World
 
 log = logging.getLogger("mockserver")
 SCENARIO_SUFFIXES = (".yaml", ".yml")

@@ -632,8 +632,8 @@ def dump_scenario(document: dict[str, Any]) -> str:
 def _compare(imported: Imported, exchanges: Iterable[Exchange]) -> None:
     """Serve the scenario in memory; note every captured query whose answer is not JSON-equal to its capture."""
     from mockserver.scenario.loader import load_scenario_text
+    from mockserver.world.builder import build_world
     from mockserver.world.report import build_report
-    from mockserver.world.world import build_world
 
     scenario = load_scenario_text(imported.text, f"<{imported.name}.yaml>")
     world = build_world(scenario)

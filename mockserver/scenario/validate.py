@@ -46,7 +46,7 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
 def check_world(scenario: Scenario) -> list[Problem]:
     """Build the scenario's world once; the problem it stops at, if any (the world reports one at a time)."""
     # Imported here: the world imports the scenario models, and this module is imported with them.
-    from mockserver.world.world import WorldError, build_world
+    from mockserver.world.builder import WorldError, build_world
 
     try:
         build_world(scenario)

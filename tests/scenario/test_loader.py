@@ -27,7 +27,7 @@ from mockserver.scenario.loader import (
 from mockserver.scenario.model import Scenario
 from mockserver.scenario.schema import scenario_json_schema
 from mockserver.scenario.validate import check_scenario
-from mockserver.world.world import build_world
+from mockserver.world.builder import build_world
 from mockserver.worlds import build_world_from_file
 
 ROOT = Path(__file__).resolve().parents[2]
