@@ -48,8 +48,7 @@ def build_world(
             adapter_for(scenario.contract)
         except ContractError as exc:
             raise WorldError("contract", str(exc)) from None
-    seed = scenario.seed
-    values = ValueGenerator(seed)
+    values = ValueGenerator(scenario.seed)
 
     founded = founded_at(scenario, anchor)
     team = build_team(scenario, anchor, founded, values)
@@ -58,6 +57,44 @@ def build_world(
         raise WorldError("projects", "a world needs at least one project")
     project_ids = tuple(p.id for p in projects)
 
+    people = _build_people(scenario, anchor, founded, values, project_ids)
+    keys = _build_keys(scenario, anchor, project_ids)
+    models = _build_models(scenario, values)
+    collections = _build_collections(scenario, values)
+    byok = [tuple(values.byok_provider(("byok", i)).values()) for i in range(3)]
+    byok_providers = [(str(p[0]), str(p[1])) for p in byok]
+
+    streams = [
+        _compile_stream(i, spec_gen, anchor, people, keys, models)
+        for i, spec_gen in enumerate(scenario.activity.generators)
+    ]
+    fixed, job_specs = build_explicit_events(scenario, anchor, people, keys, models, collections, byok_providers)
+    fixed.extend(build_recorded_events(scenario, people, keys, [p.id for p in projects], models, collections))
+    return World(
+        scenario,
+        clock,
+        anchor,
+        team,
+        projects,
+        people,
+        keys,
+        models,
+        collections,
+        streams,
+        byok_providers,
+        values,
+        fixed,
+        job_specs,
+        budget,
+        billing=build_billing(scenario.billing, anchor),
+    )
+
+
+def _build_people(
+    scenario: Scenario, anchor: int, founded: int, values: ValueGenerator, project_ids: tuple[str, ...]
+) -> list[Person]:
+    """The team's members: `people` as a count or as specs, with what a spec leaves open generated."""
+    seed = scenario.seed
     people: list[Person] = []
     person_specs = [None] * scenario.people if isinstance(scenario.people, int) else list(scenario.people)
     for i, spec in enumerate(person_specs):
@@ -95,7 +132,12 @@ def build_world(
                 created_at=joined_at(scenario, anchor, founded, i, pid, spec.joined_at if spec else None),
             )
         )
+    return people
 
+
+def _build_keys(scenario: Scenario, anchor: int, project_ids: tuple[str, ...]) -> list[ApiKey]:
+    """The team's API keys, each with the user id its activity is reported under."""
+    seed = scenario.seed
     keys: list[ApiKey] = []
     for i, spec_key in enumerate(scenario.api_keys):
         created = resolve_time(spec_key.created_at, anchor)
@@ -123,7 +165,13 @@ def build_world(
                 role=spec_key.role,
             )
         )
+    return keys
 
+
+def _build_models(scenario: Scenario, values: ValueGenerator) -> list[Model]:
+    """The team's models: `models` as a count or as specs."""
+    seed = scenario.seed
+    models: list[Model]
     if isinstance(scenario.models, int):
         models = [
             Model(
@@ -148,6 +196,13 @@ def build_world(
             )
             for i, m in enumerate(scenario.models)
         ]
+    return models
+
+
+def _build_collections(scenario: Scenario, values: ValueGenerator) -> list[Collection]:
+    """The team's collections: `collections` as a count or as specs."""
+    seed = scenario.seed
+    collections: list[Collection]
     if isinstance(scenario.collections, int):
         collections = [
             Collection(make_id("collection_", seed, "collection", i), values.collection_name(("collection", i)))
@@ -161,33 +216,7 @@ def build_world(
             )
             for i, c in enumerate(scenario.collections)
         ]
-    byok = [tuple(values.byok_provider(("byok", i)).values()) for i in range(3)]
-    byok_providers = [(str(p[0]), str(p[1])) for p in byok]
-
-    streams = [
-        _compile_stream(i, spec_gen, anchor, people, keys, models)
-        for i, spec_gen in enumerate(scenario.activity.generators)
-    ]
-    fixed, job_specs = build_explicit_events(scenario, anchor, people, keys, models, collections, byok_providers)
-    fixed.extend(build_recorded_events(scenario, people, keys, [p.id for p in projects], models, collections))
-    return World(
-        scenario,
-        clock,
-        anchor,
-        team,
-        projects,
-        people,
-        keys,
-        models,
-        collections,
-        streams,
-        byok_providers,
-        values,
-        fixed,
-        job_specs,
-        budget,
-        billing=build_billing(scenario.billing, anchor),
-    )
+    return collections
 
 
 def _compile_stream(
