@@ -40,6 +40,7 @@ def build_explicit_events(
     collections: list[Collection],
     byok_providers: list[tuple[str, str]],
 ) -> tuple[list[Event], dict[str, JobSpec]]:
+    """Place the scenario's jobs, assets and `activity.events`; with the spec of each explicit job, by job id."""
     seed = scenario.seed
     model_ids = [m.id for m in models]
     collection_ids = [c.id for c in collections]
@@ -180,6 +181,7 @@ def build_explicit_events(
 
 
 def minimal_asset_keys(scenario: Scenario) -> frozenset[int]:
+    """The event keys of the assets a scenario marks `minimal` (served with their size as their only property)."""
     return frozenset(
         stable_seed(scenario.seed, "asset", i, n)
         for i, asset in enumerate(scenario.assets)

@@ -18,6 +18,7 @@ class WorldError(ValueError):
 
 
 def resolve_actor(field: str, ref: str, people: list[Person], keys: list[ApiKey]) -> Person | ApiKey:
+    """The person or API key `ref` names: a person id, an API key id or a key's user id."""
     for person in people:
         if person.id == ref:
             return person
@@ -29,6 +30,7 @@ def resolve_actor(field: str, ref: str, people: list[Person], keys: list[ApiKey]
 
 
 def resolve_project(field: str, ref: str | None, actor: Person | ApiKey) -> str:
+    """The project an actor acts in: `ref`, which must be one of theirs, else their first."""
     if ref is None:
         return actor.projects[0]
     if ref not in actor.projects:
@@ -37,6 +39,7 @@ def resolve_project(field: str, ref: str | None, actor: Person | ApiKey) -> str:
 
 
 def check_active(field: str, actor: Person | ApiKey, t: int) -> None:
+    """Refuse an act at `t` by a key not yet created or already revoked, or by a person who had left."""
     if isinstance(actor, ApiKey):
         if t < actor.created_at:
             raise WorldError(field, f"API key {actor.id!r} did not exist yet at that time")
@@ -47,10 +50,12 @@ def check_active(field: str, actor: Person | ApiKey, t: int) -> None:
 
 
 def user_id_of(actor: Person | ApiKey) -> str:
+    """The user id an actor's activity is reported under."""
     return actor.user_id if isinstance(actor, ApiKey) else actor.id
 
 
 def check_refs(field: str, refs: Any, known: Any) -> None:
+    """Refuse the first of `refs` that is not among `known`."""
     missing = [r for r in refs if r not in known]
     if missing:
         raise WorldError(field, f"unknown id {missing[0]!r}; known: {', '.join(sorted(known)) or 'none'}")
