@@ -280,7 +280,7 @@ class _Checker:
                 first[entity_id] = i
 
     def collection_ids(self, plural: str, noun: str, prefix: str, part: str) -> _Ids:
-        # The same ids the world makes (mockserver.world.world.build_world); a test keeps the two in step.
+        # The same ids the world makes (mockserver.world.builder.build_world); a test keeps the two in step.
         specs = getattr(self.scenario, plural)
         seed = self.scenario.seed
         if isinstance(specs, int):
