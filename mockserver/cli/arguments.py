@@ -14,6 +14,9 @@ class UsageError(Exception):
     """A misuse of the command line (exit status 2)."""
 
 
+DEFAULT_IMPORT_NAME = "imported"  # `import --name`
+
+
 def scenario_name(text: str) -> str:
     """Check a scenario name given on the command line (`import --name`)."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}", text):

@@ -10,6 +10,7 @@ from typing import Any
 
 from mockserver import __version__
 from mockserver.cli.arguments import (
+    DEFAULT_IMPORT_NAME,
     checked,
     megabytes,
     namespace,
@@ -21,7 +22,6 @@ from mockserver.cli.arguments import (
     state_url,
     upstream,
 )
-from mockserver.cli.proxy import DEFAULT_IMPORT_NAME
 
 EPILOG = """examples:
   mockserver serve                                 serve the shipped scenarios on http://127.0.0.1:4010

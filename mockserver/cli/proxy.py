@@ -10,10 +10,8 @@ from pathlib import Path
 import orjson
 
 from mockserver import __version__
-from mockserver.cli.arguments import UsageError, plural
+from mockserver.cli.arguments import DEFAULT_IMPORT_NAME, UsageError, plural
 from mockserver.cli.listen import allowed_hosts, browsable, check_address
-
-DEFAULT_IMPORT_NAME = "imported"
 
 
 def import_scenario(args: argparse.Namespace) -> int:
