@@ -25,7 +25,7 @@ from mockserver.contract.enums import ACTIONS, JOB_TYPES
 from mockserver.contract.query import UsageQuery, parse_usage_query
 from mockserver.contract.versions import LATEST_VERSION
 from mockserver.errors import CaptureError, QueryError
-from mockserver.generate import make_id
+from mockserver.generate.ids import make_id
 from mockserver.proxy.capture import Capture, capture_files, read_capture
 from mockserver.world.catalog import CATALOG
 from mockserver.world.clock import DAY, floor_to, format_ms, parse_instant

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_NAMES
-from mockserver.generate import make_id, stable_seed
+from mockserver.generate.ids import make_id, stable_seed
 from mockserver.world.aggregate import CU_DISCOUNT_ROW, CU_ROW, KIND_INDEX, ROW_INDEX, Bucket, bucket_of, cu_text
 from mockserver.world.catalog import CATALOG, ActionInfo
 from mockserver.world.clock import format_ms

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 from pydantic import BaseModel
 
 from mockserver.contract.query import EARLIEST_MS, LATEST_MS
-from mockserver.generate import make_id, person_id
+from mockserver.generate.ids import make_id, person_id
 from mockserver.scenario.budget import ENTITY_LIMITS, MAX_RELATIVE_DAYS, check_budget
 from mockserver.scenario.model import ApiKeySpec, FlowNodeSpec, JobSpec, PersonSpec, Scenario, TimeSpec
 from mockserver.world.clock import DAY, floor_to, format_ms, parse_duration, parse_instant
