@@ -345,11 +345,19 @@ class _Solver:
 
     def room(self, t: int, user: str, dim: int, need: dict[str, list[int]]) -> int:
         """What `user` may still get of `dim` at time `t`: this window's need, bounded by the later windows'."""
-        room = need.get(user, _ZERO)[dim]
+        return min(need.get(user, _ZERO)[dim], self.later_room(t, user, dim))
+
+    def later_room(self, t: int, user: str, dim: int) -> int:
+        """What `user` may still get of `dim` at time `t` by the later windows that hold `t` alone."""
+        room = _INF
         for lo, hi, later in self.later:
             if lo <= t < hi:
                 room = min(room, later.get(user, _ZERO)[dim])
         return room
+
+    def later_region(self, t: int) -> tuple[int, ...]:
+        """The later windows that hold `t`, as indices into `self.later`."""
+        return tuple(i for i, (lo, hi, _) in enumerate(self.later) if lo <= t < hi)
 
     def account(self, t: int, user: str, dim: int, amount: int) -> None:
         """Count `amount` of `dim` given to `user` at `t` in the later windows that hold `t`."""
@@ -475,7 +483,7 @@ class _Solver:
             for api in (False, True)
         }
         for e in sorted(mine, key=lambda e: (not (e.cost or e.action == "refunds"), e.t)):
-            room = [self.user_room(need, e.user, 1, constrained)]
+            room = [self.user_room(need, e.user, 1, constrained), self.later_room(e.t, e.user, 1)]
             cu = res.usage.get(CU_DISCOUNT_ROW)
             room.append(_part(cu, 0, 1, e.api) if "usages" in types else _INF)
             row = res.usage.get(ROW_INDEX[e.usage_row]) if e.usage_row is not None else None
@@ -497,6 +505,7 @@ class _Solver:
                 rowless[e.api] -= amount
             if e.user in need:
                 need[e.user][1] -= amount
+            self.account(e.t, e.user, 1, amount)
         self.open_uploads(res, mine)
         for e in sorted(mine, key=lambda e: (not e.created, e.t)):
             if e.nsfw is None:
@@ -566,13 +575,22 @@ class _Solver:
                     cells.append((res, r, m, amount, keys.get((r, m), {}), (r, m) in fillable))
         if not cells:
             return
+        # A user's discount is bounded by this window's need and, in each region of time the later windows
+        # cut, by the least they still allow there (exact when the regions share no later window).
         flow = _Flow()
+        regions: dict[tuple[str, tuple[int, ...]], int] = {}
         for c, (_, _, _, amount, users, fill) in enumerate(cells):
             flow.add("S", c, amount)
-            for user in users:
-                flow.add(c, ("user", user), _INF)
+            for user, events in users.items():
+                for region in sorted({self.later_region(e.t) for e in events}):
+                    flow.add(c, ("region", user, region), _INF)
+                    cap = min((self.later[i][2].get(user, _ZERO)[1] for i in region), default=_INF)
+                    regions[user, region] = max(cap, 0)
             if fill:
                 flow.add(c, "T", _INF)
+        for (user, region), cap in regions.items():
+            if cap:
+                flow.add(("region", user, region), ("user", user), cap)
         for user in {u for cell in cells for u in cell[4]}:
             room = max(need.get(user, [0, 0, 0])[1], 0) if constrained else _INF
             if room:
@@ -580,18 +598,29 @@ class _Solver:
         flow.run("S", "T")
         for c, (res, r, m, _, users, _) in enumerate(cells):
             for user, events in sorted(users.items()):
-                amount = flow.flow(c, ("user", user))
-                if amount <= 0:
-                    continue
-                e = max(events, key=lambda e: (e.cost > 0 or e.action == "refunds", -e.t))
-                e.discount += amount
-                _take(res.usage.get(CU_DISCOUNT_ROW), amount, 0, 1, api)
-                if r is not None:
-                    _take(res.usage.get(r), amount, 3, 5, api)
-                if m is not None:
-                    _take(res.models.get(m), amount, 1, 4, api)
-                if user in need:
-                    need[user][1] -= amount
+                by_region: dict[tuple[int, ...], list[Event]] = {}
+                for e in events:
+                    by_region.setdefault(self.later_region(e.t), []).append(e)
+                for region, held in sorted(by_region.items()):
+                    e = max(held, key=lambda e: (e.cost > 0 or e.action == "refunds", -e.t))
+                    # Regions sharing a later window may together exceed it: the flow is clipped to what is left.
+                    amount = min(flow.flow(c, ("region", user, region)), self.later_room(e.t, user, 1))
+                    if amount > 0:
+                        self.give_discount(e, amount, res, r, m, need)
+
+    def give_discount(
+        self, e: Event, amount: int, res: Bucket, r: int | None, m: str | None, need: dict[str, list[int]]
+    ) -> None:
+        """Add `amount` to a known event's discount, taken from its bucket's residual and its user's needs."""
+        e.discount += amount
+        _take(res.usage.get(CU_DISCOUNT_ROW), amount, 0, 1, e.api)
+        if r is not None:
+            _take(res.usage.get(r), amount, 3, 5, e.api)
+        if m is not None:
+            _take(res.models.get(m), amount, 1, 4, e.api)
+        if e.user in need:
+            need[e.user][1] -= amount
+        self.account(e.t, e.user, 1, amount)
 
     def user_room(self, need: dict[str, list[int]], user: str, i: int, constrained: bool) -> int:
         if not constrained:

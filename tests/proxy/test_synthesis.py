@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from mockserver.contract.query import UsageQuery
+from mockserver.contract.query import UsageQuery, parse_date
 from mockserver.proxy.synthesis import SERIES_TYPES, Synthesis, Target, synthesize, target_from_body
 from mockserver.world.aggregate import CU_ROW, ROW_INDEX, Bucket, bucket_of
 from mockserver.world.catalog import CATALOG
@@ -43,10 +43,10 @@ def _plain(e: Event) -> Event:
 
 
 def _captured(
-    world: World, now: int = NOW
+    world: World, now: int = NOW, queries: list[UsageQuery] | None = None
 ) -> tuple[list[Target], list[Event], list[tuple[int, int]], dict[str, object]]:
     targets = []
-    for i, query in enumerate(_queries(now)):
+    for i, query in enumerate(_queries(now) if queries is None else queries):
         start, end, _, step, first, count = window_of(world, query, now)
         body = orjson.loads(orjson.dumps(build_report(world, query, now)))
         targets.append(target_from_body(f"capture-{i}.json", body, start, min(end, now + 1), step, first, count))
@@ -68,9 +68,12 @@ def _no_new_user(api: bool) -> str:
 
 
 def _solve(
-    world: World, new_user: Callable[[bool], str] = _no_new_user, now: int = NOW
+    world: World,
+    new_user: Callable[[bool], str] = _no_new_user,
+    now: int = NOW,
+    queries: list[UsageQuery] | None = None,
 ) -> tuple[list[Target], Synthesis, float]:
-    targets, known, covered, names = _captured(world, now)
+    targets, known, covered, names = _captured(world, now, queries)
     began = time.perf_counter()
     result = synthesize(targets, known, covered=covered, new_user=new_user, seed=world.seed, **names)  # type: ignore[arg-type]
     return targets, result, time.perf_counter() - began
@@ -89,9 +92,11 @@ def _series(bucket: Bucket) -> tuple[object, ...]:
     return (bucket.time, bucket.usage, bucket.models, bucket.assets, bucket.nsfw, bucket.verdicts)
 
 
-def _assert_exact(world: World, targets: list[Target], result: Synthesis, now: int = NOW) -> None:
+def _assert_exact(
+    world: World, targets: list[Target], result: Synthesis, now: int = NOW, queries: list[UsageQuery] | None = None
+) -> None:
     assert result.problems == []
-    for query, target in zip(_queries(now), targets, strict=True):
+    for query, target in zip(_queries(now) if queries is None else queries, targets, strict=True):
         truth = buckets_for(world, query, target.first, target.step, target.count, target.start, target.end)
         assert [_series(b) for b in target.buckets] == [_series(b) for b in truth], "target_from_body"
         buckets, consumption = _reproduced(target, result.events)
@@ -141,6 +146,20 @@ def test_other_instants_solve_back_exactly_too(name: str, hours: int) -> None:
     world = build_world_from_file(SCENARIOS / f"{name}.yaml", now=now)
     targets, result, _ = _solve(world, now=now)
     _assert_exact(world, targets, result, now)
+
+
+def test_a_custom_window_over_the_week_caps_the_discounts_the_week_deals() -> None:
+    """The week (hourly) is solved first; the discount it gives a user where the custom window (daily, 11-01 to
+    11-27) also lies must fit that user's row there, or the custom window gets it dealt to the wrong users."""
+    world = build_world_from_file(SCENARIOS / "workflow-jobs.yaml", now=NOW)
+    queries = [
+        UsageQuery(time_range="last-seven-days", types=TYPES),
+        UsageQuery(
+            start=parse_date("2026-11-01", is_end=False), end=parse_date("2026-11-27", is_end=True), types=TYPES
+        ),
+    ]
+    targets, result, _ = _solve(world, queries=queries)
+    _assert_exact(world, targets, result, queries=queries)
 
 
 def test_the_same_inputs_give_the_same_events() -> None:
