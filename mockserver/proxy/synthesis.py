@@ -386,7 +386,7 @@ class _Solver:
             work.append((i, res, mine, _subtract(lo, hi, holes)))
         # Known events of buckets with no room for filler events are the only ones that can carry their users'
         # discounts there: they go first.
-        if {"usages", "model-usages"} <= types:
+        if "usages" in types:
             for api in (False, True):
                 self.settle_discounts(work, need, types, api)
         for _, res, mine, _ in sorted(work, key=lambda w: bool(w[3])):
@@ -536,6 +536,8 @@ class _Solver:
         (cells of one row and one model); then over the window, the cells to their events' users, or to filler
         events where the bucket has room for them."""
         constrained = "consumption" in types
+        # Without model-usages a cell's model is free: any model takes any of its row's discount.
+        by_model = "model-usages" in types
         cells: list[tuple[Bucket, int | None, str | None, int, dict[str, list[Event]], bool]] = []
         for _, res, mine, free in work:
             known = [e for e in mine if e.api == api]
@@ -548,7 +550,7 @@ class _Solver:
                 continue  # the known events already exceed the bucket: `check` reports it
             keys: dict[tuple[int | None, str | None], dict[str, list[Event]]] = {}
             for e in known:
-                key = (ROW_INDEX[e.usage_row] if e.usage_row is not None else None, e.model)
+                key = (ROW_INDEX[e.usage_row] if e.usage_row is not None else None, e.model if by_model else None)
                 keys.setdefault(key, {}).setdefault(e.user, []).append(e)
             fillable = set()
             if free:
@@ -559,12 +561,16 @@ class _Solver:
             for r, amount in rows.items():
                 if amount > 0:
                     flow.add("S", ("row", r), amount)
-            for m, amount in models.items():
-                if amount > 0:
-                    flow.add(("model", m), "T", amount)
-            spare = sum(rows.values()) - sum(models.values())
-            if spare > 0:
-                flow.add(("model", None), "T", spare)
+            if by_model:
+                for m, amount in models.items():
+                    if amount > 0:
+                        flow.add(("model", m), "T", amount)
+                spare = sum(rows.values()) - sum(models.values())
+                if spare > 0:
+                    flow.add(("model", None), "T", spare)
+            else:
+                for m in sorted({m for _, m in keys} | {None}, key=str):
+                    flow.add(("model", m), "T", _INF)
             for r, m in set(keys) | fillable:
                 flow.add(("row", r), ("cell", r, m), _INF)
                 flow.add(("cell", r, m), ("model", m), _INF)
@@ -591,7 +597,7 @@ class _Solver:
         for (user, region), cap in regions.items():
             if cap:
                 flow.add(("region", user, region), ("user", user), cap)
-        for user in {u for cell in cells for u in cell[4]}:
+        for user in sorted({u for cell in cells for u in cell[4]}):
             room = max(need.get(user, [0, 0, 0])[1], 0) if constrained else _INF
             if room:
                 flow.add(("user", user), "T", room)
