@@ -4,8 +4,10 @@ Known events (the captured activity) get their hidden fields (discount, quality-
 everything else the series and consumption rows show is carried by invented filler events, placed only where no
 captured activity listed every event. Pure: the same inputs give the same events.
 
-Targets are solved finest buckets first; a coarser target's residual goes into its time that no finer window holds.
-In each target: known discounts by two max-flows (rows to models in a bucket, then cells to users over the window);
+Targets are solved finest buckets first; a coarser target's residual goes into its time that no finer window holds,
+except its model points there when the finer windows had no model-usages: their fillers' CU is dealt again to models.
+In each target: known discounts by two max-flows (rows to models in a bucket, or to the later windows' model points,
+then cells to users over the window, within what every later window still allows each user);
 each bucket's filler events planned row by row (an exact search over whole models, else flows, else best fit), in
 groups of one (bucket, kind of user, row, model) whose CU may be split among its events; then the groups' CU poured
 into users, and repaired (a discount max-flow, chains of part moves and swaps, an exhaustive re-deal for small
@@ -225,6 +227,7 @@ class _Solver:
         seed: int,
     ) -> None:
         self.known = known
+        self.known_ids = {id(e) for e in known}
         self.fillers: list[Event] = []
         self.people = list(people)
         self.api_users = list(api_users)
@@ -241,6 +244,10 @@ class _Solver:
         self.times: set[int] = {e.t for e in known}
         self.problems: list[str] = []
         self.later: list[tuple[int, int, dict[str, list[int]]]] = []
+        self.solved: list[tuple[int, int, frozenset[str]]] = []  # the windows solved so far, with their series
+        self.solved_targets: list[Target] = []
+        # The windows still to solve that have model-usages: (target, its buckets' models still missing).
+        self.later_models: list[tuple[Target, list[dict[str, list[int]]]]] = []
 
     # -- helpers --------------------------------------------------------------------------------------------
     def is_api(self, user: str) -> bool:
@@ -313,7 +320,7 @@ class _Solver:
 
     def solve(self, targets: list[Target]) -> None:
         processed: list[tuple[int, int]] = []
-        solved: list[tuple[int, int, frozenset[str]]] = []  # the windows solved so far, with the series they hold
+        solved = self.solved
         order = sorted(targets, key=lambda tg: (tg.step, tg.end - tg.start, tg.start))
         for i, target in enumerate(order):
             events = self.all_events()
@@ -324,10 +331,14 @@ class _Solver:
                 for tg in order[i + 1 :]
                 if tg.consumption is not None
             ]
+            self.later_models = [
+                (tg, self.models_need(tg, events, times)) for tg in order[i + 1 :] if "model-usages" in tg.types
+            ]
             self.solve_target(target, processed)
             self.settle_unheld_series(target, solved)
             processed.append((target.start, target.end))
             solved.append((target.start, target.end, target.types))
+            self.solved_targets.append(target)
         for target in targets:
             self.problems += self.check(target)
 
@@ -342,6 +353,32 @@ class _Solver:
             row[1] -= e.discount
             row[2] -= e.qg_cost
         return need
+
+    def models_need(self, target: Target, events: list[Event], times: list[int]) -> list[dict[str, list[int]]]:
+        """Per bucket of a window, what its models still miss of the events so far."""
+        out = []
+        for i, want in enumerate(target.buckets):
+            low = target.first + i * target.step
+            lo, hi = max(low, target.start), min(low + target.step, target.end)
+            inside = events[bisect_left(times, lo) : bisect_left(times, hi)] if lo < hi else []
+            out.append(_minus(want.models, bucket_of(want.time, inside).models, 5))
+        return out
+
+    def later_model_cells(self, e: Event) -> Iterator[list[int] | None]:
+        """The totals of `e`'s model in the buckets of the later model-usages windows that hold `e`."""
+        for tg, need in self.later_models:
+            if tg.start <= e.t < tg.end and e.model is not None:
+                yield need[(e.t - tg.first) // tg.step].get(e.model)
+
+    def later_model_key(self, e: Event) -> tuple[tuple[int, int], ...]:
+        """The buckets of the later model-usages windows that hold `e`, as (window, bucket) indices."""
+        return tuple(
+            (k, (e.t - tg.first) // tg.step) for k, (tg, _) in enumerate(self.later_models) if tg.start <= e.t < tg.end
+        )
+
+    def later_model_room(self, e: Event) -> int:
+        """The discount `e` may still take by the later windows' model-usages (its model's point there)."""
+        return min((_part(cell, 1, 4, e.api) for cell in self.later_model_cells(e)), default=_INF)
 
     def room(self, t: int, user: str, dim: int, need: dict[str, list[int]]) -> int:
         """What `user` may still get of `dim` at time `t`: this window's need, bounded by the later windows'."""
@@ -383,6 +420,8 @@ class _Solver:
             res = _residual(want, bucket_of(want.time, inside), types)
             mine = [e for e in inside if id(e) not in self.decided and not _inside(e.t, processed)]
             open_known += mine
+            if "model-usages" in types and res.models:
+                self.settle_unheld_models(res, inside, lo, hi)
             work.append((i, res, mine, _subtract(lo, hi, holes)))
         # Known events of buckets with no room for filler events are the only ones that can carry their users'
         # discounts there: they go first.
@@ -411,6 +450,102 @@ class _Solver:
                     e.created = True
                     _take(counts, 1, 0, 1, e.api)
                     self.open_created.discard(id(e))
+
+    def settle_unheld_models(self, res: Bucket, inside: list[Event], lo: int, hi: int) -> None:
+        """Give models (and jobs) to the fillers that finer windows without model-usages made in the bucket.
+
+        Those windows fixed only sums: per bucket of each, user, kind of user and row, the fillers' count, CU charged
+        and waived. Within such a pool the CU may be dealt out again over its fillers, so a max-flow takes the pools'
+        CU to the models the residual still misses; each filler then carries one model's part.
+        """
+        pools: dict[tuple[Any, ...], list[Event]] = {}
+        for e in inside:
+            if (
+                e.model is not None
+                or e.job is not None
+                or e.usage_row is None
+                or not _USES_MODEL.get(ROW_INDEX[e.usage_row], False)
+                or id(e) in self.known_ids
+                or any(tg.start <= e.t < tg.end and "model-usages" in tg.types for tg in self.solved_targets)
+            ):
+                continue
+            held = tuple(
+                (k, (e.t - tg.first) // tg.step) for k, tg in enumerate(self.solved_targets) if tg.start <= e.t < tg.end
+            )
+            pools.setdefault((held, e.user, e.api, e.usage_row), []).append(e)
+        if not pools:
+            return
+        keys = sorted(pools, key=str)
+        models = sorted(m for m, t in res.models.items() if t[0] > 0 or t[1] > 0 or t[2] > 0)
+        parts: dict[int, dict[str | None, list[int]]] = {}
+        for api in (False, True):
+            mine = {
+                i: (sum(e.cost for e in pools[key]), sum(e.discount for e in pools[key]), len(pools[key]))
+                for i, key in enumerate(keys)
+                if key[2] == api
+            }
+            goals = {m: (_part(res.models[m], 0, 3, api), _part(res.models[m], 1, 4, api)) for m in models}
+            parts |= _deal_to_models(mine, goals)
+        made: list[Event] = []
+        for i, key in enumerate(keys):
+            events = sorted(pools[key], key=lambda e: e.t)
+            split = parts.get(i)
+            if not split:
+                continue
+            rest = [sum(e.cost for e in events), sum(e.discount for e in events)]
+            for p in split.values():
+                rest = [rest[0] - p[0], rest[1] - p[1]]
+            dealt: list[tuple[str | None, list[int]]] = sorted(split.items(), key=lambda kv: str(kv[0]))
+            if rest != [0, 0]:
+                dealt.append((None, rest))
+            if len(dealt) > len(events):
+                continue  # more parts than fillers: this pool keeps its CU without models
+            for e in events:
+                e.cost = e.discount = 0
+            for e, (model, (cost, discount)) in zip(events, dealt, strict=False):  # the rest of the events: no CU
+                e.model, e.cost, e.discount = model, cost, discount
+                if model is not None:
+                    made.append(e)
+        # Jobs count a model's events that have one: its charged fillers first, then cost-free ones.
+        holes = sorted(self.covered + [(tg.start, tg.end) for tg in self.solved_targets if "model-usages" in tg.types])
+        free = _subtract(lo, hi, holes)
+        extra: list[Event] = []
+        spare = [
+            e
+            for key in keys
+            for e in sorted(pools[key], key=lambda e: e.t)
+            if e.model is None and not (e.cost or e.discount)
+        ]
+        for m in models:
+            jobs = res.models[m][2]
+            for e in made:
+                if jobs <= 0:
+                    break
+                if e.model == m and e.job is None:
+                    self.give_job(e)
+                    jobs -= 1
+            while jobs > 0 and spare:
+                e = spare.pop(0)
+                e.model = m
+                self.give_job(e)
+                made.append(e)
+                jobs -= 1
+            # Still short: job-only events (no row, no CU), which the finer windows' series do not show, by a user
+            # the bucket already has.
+            person = next((key[1] for key in keys if not key[2]), None) or self.default_user(False)
+            for _ in range(jobs if free else 0):
+                e = self.filler(_ROWLESS_JOB, False, model=m)
+                e.user = person
+                self.give_job(e)
+                made.append(e)
+                extra.append(e)
+        if extra:
+            self.place(extra, free)
+        have = bucket_of(res.time, made).models
+        for m, totals in have.items():
+            left = res.models.setdefault(m, [0, 0, 0, 0, 0])
+            for k in range(5):
+                left[k] -= totals[k]
 
     def settle_unheld_series(self, target: Target, solved: list[tuple[int, int, frozenset[str]]]) -> None:
         """Assets, nsfw labels and verdicts a target still misses where finer windows without those series lie.
@@ -494,6 +629,8 @@ class _Solver:
             model = res.models.get(e.model) if e.model is not None else None
             if e.model is not None and "model-usages" in types:
                 room.append(_part(model, 1, 4, e.api))
+            if "model-usages" not in types:
+                room.append(self.later_model_room(e))
             amount = min(room)
             if amount <= 0:
                 continue
@@ -506,6 +643,8 @@ class _Solver:
             if e.user in need:
                 need[e.user][1] -= amount
             self.account(e.t, e.user, 1, amount)
+            for cell in self.later_model_cells(e):
+                _take(cell, amount, 1, 4, e.api)
         self.open_uploads(res, mine)
         for e in sorted(mine, key=lambda e: (not e.created, e.t)):
             if e.nsfw is None:
@@ -538,8 +677,12 @@ class _Solver:
         constrained = "consumption" in types
         # Without model-usages a cell's model is free: any model takes any of its row's discount.
         by_model = "model-usages" in types
-        cells: list[tuple[Bucket, int | None, str | None, int, dict[str, list[Event]], bool]] = []
-        for _, res, mine, free in work:
+        # Without model-usages here, a later window's model-usages still bound what each model's events may take.
+        modeled = by_model or bool(self.later_models)
+        spots: list[tuple[int, Bucket, int | None, str | None, dict[str, list[Event]], bool]] = []
+        later_caps: dict[tuple[Any, ...], int] = {}
+        flow = _Flow()
+        for b, (_, res, mine, free) in enumerate(work):
             known = [e for e in mine if e.api == api]
             if not known:
                 continue
@@ -550,35 +693,46 @@ class _Solver:
                 continue  # the known events already exceed the bucket: `check` reports it
             keys: dict[tuple[int | None, str | None], dict[str, list[Event]]] = {}
             for e in known:
-                key = (ROW_INDEX[e.usage_row] if e.usage_row is not None else None, e.model if by_model else None)
+                key = (ROW_INDEX[e.usage_row] if e.usage_row is not None else None, e.model if modeled else None)
                 keys.setdefault(key, {}).setdefault(e.user, []).append(e)
             fillable = set()
             if free:
                 for r in [None, *(r for r in rows if r is not None and _part(res.usage[r], 0, 1, api) > 0)]:
                     for m in [None, *models]:
                         fillable.add((r, m))
-            flow = _Flow()
             for r, amount in rows.items():
                 if amount > 0:
-                    flow.add("S", ("row", r), amount)
+                    flow.add("S", ("row", b, r), amount)
             if by_model:
                 for m, amount in models.items():
                     if amount > 0:
-                        flow.add(("model", m), "T", amount)
+                        flow.add(("model", b, m), "T", amount)
                 spare = sum(rows.values()) - sum(models.values())
                 if spare > 0:
-                    flow.add(("model", None), "T", spare)
+                    flow.add(("model", b, None), "T", spare)
             else:
-                for m in sorted({m for _, m in keys} | {None}, key=str):
-                    flow.add(("model", m), "T", _INF)
-            for r, m in set(keys) | fillable:
-                flow.add(("row", r), ("cell", r, m), _INF)
-                flow.add(("cell", r, m), ("model", m), _INF)
-            flow.run("S", "T")
+                flow.add(("model", b, None), "T", _INF)
             for r, m in sorted(set(keys) | fillable, key=str):
-                amount = flow.flow(("row", r), ("cell", r, m))
-                if amount > 0:
-                    cells.append((res, r, m, amount, keys.get((r, m), {}), (r, m) in fillable))
+                users = keys.get((r, m), {})
+                flow.add(("row", b, r), ("cell", b, r, m), _INF)
+                if by_model or m is None:
+                    flow.add(("cell", b, r, m), ("model", b, m), _INF)
+                else:
+                    first = min((e for events in users.values() for e in events), key=lambda e: e.t)
+                    cap = self.later_model_room(first)
+                    sink = ("later", m, *self.later_model_key(first))
+                    later_caps[sink] = cap
+                    flow.add(("cell", b, r, m), sink, _INF)
+                spots.append((b, res, r, m, users, (r, m) in fillable))
+        for sink, cap in sorted(later_caps.items(), key=str):
+            if cap > 0:
+                flow.add(sink, "T", cap)
+        flow.run("S", "T")
+        cells: list[tuple[Bucket, int | None, str | None, int, dict[str, list[Event]], bool]] = []
+        for b, res, r, m, users, fill in spots:
+            amount = flow.flow(("row", b, r), ("cell", b, r, m))
+            if amount > 0:
+                cells.append((res, r, m, amount, users, fill))
         if not cells:
             return
         # A user's discount is bounded by this window's need and, in each region of time the later windows
@@ -589,7 +743,9 @@ class _Solver:
             flow.add("S", c, amount)
             for user, events in users.items():
                 for region in sorted({self.later_region(e.t) for e in events}):
-                    flow.add(c, ("region", user, region), _INF)
+                    # Without model-usages here, one event's model takes the discount: as the later windows let it.
+                    fits = [self.later_model_room(e) for e in events if self.later_region(e.t) == region]
+                    flow.add(c, ("region", user, region), _INF if by_model else max(max(fits), 0))
                     cap = min((self.later[i][2].get(user, _ZERO)[1] for i in region), default=_INF)
                     regions[user, region] = max(cap, 0)
             if fill:
@@ -602,15 +758,28 @@ class _Solver:
             if room:
                 flow.add(("user", user), "T", room)
         flow.run("S", "T")
-        for c, (res, r, m, _, users, _) in enumerate(cells):
+        # Cells of buckets with no room for fillers first: where the later windows' caps clip, the others can
+        # still leave the discount to fillers.
+        for c, (res, r, m, _, users, _) in sorted(enumerate(cells), key=lambda item: item[1][5]):
             for user, events in sorted(users.items()):
                 by_region: dict[tuple[int, ...], list[Event]] = {}
                 for e in events:
                     by_region.setdefault(self.later_region(e.t), []).append(e)
                 for region, held in sorted(by_region.items()):
-                    e = max(held, key=lambda e: (e.cost > 0 or e.action == "refunds", -e.t))
+                    amount = flow.flow(c, ("region", user, region))
+                    if amount <= 0:
+                        continue
+                    # Without model-usages here, the event's model must still fit the later windows' model points.
+                    e = max(
+                        held,
+                        key=lambda e: (
+                            by_model or self.later_model_room(e) >= amount,
+                            e.cost > 0 or e.action == "refunds",
+                            -e.t,
+                        ),
+                    )
                     # Regions sharing a later window may together exceed it: the flow is clipped to what is left.
-                    amount = min(flow.flow(c, ("region", user, region)), self.later_room(e.t, user, 1))
+                    amount = min(amount, self.later_room(e.t, user, 1), _INF if by_model else self.later_model_room(e))
                     if amount > 0:
                         self.give_discount(e, amount, res, r, m, need)
 
@@ -627,6 +796,8 @@ class _Solver:
         if e.user in need:
             need[e.user][1] -= amount
         self.account(e.t, e.user, 1, amount)
+        for cell in self.later_model_cells(e):
+            _take(cell, amount, 1, 4, e.api)
 
     def user_room(self, need: dict[str, list[int]], user: str, i: int, constrained: bool) -> int:
         if not constrained:
@@ -1612,6 +1783,51 @@ def _deal(
 
 def _cu3(values: Sequence[int]) -> str:
     return "(" + ", ".join(cu_text(v) for v in values) + ")"
+
+
+def _deal_to_models(
+    pools: dict[int, tuple[int, int, int]], goals: dict[str, tuple[int, int]]
+) -> dict[int, dict[str | None, list[int]]]:
+    """Deal pools of (charged, waived, fillers) to models' (charged, waived) goals by two max-flows, the waived CU
+    following the models a pool's charged CU went to; a pool split over more parts than it has fillers is allowed
+    fewer models and the flows run again (a few times)."""
+    allowed = {i: sorted(goals) for i in pools}
+    parts: dict[int, dict[str | None, list[int]]] = {}
+    for _ in range(8 + 2 * len(goals)):
+        parts = {i: {} for i in pools}
+        # The waived CU first to the models the pool's charged CU went to, then what is left to any.
+        for dim, follow in ((0, False), (1, True), (1, False)):
+            flow = _Flow()
+            for i, amounts in pools.items():
+                left = amounts[dim] - sum(p[dim] for p in parts[i].values())
+                if left <= 0:
+                    continue
+                flow.add("S", i, left)
+                for m in allowed[i]:
+                    if not follow or m in parts[i]:
+                        flow.add(i, ("model", m), left)
+            for m, goal in sorted(goals.items()):
+                left = goal[dim] - sum(split[m][dim] for split in parts.values() if m in split)
+                if left > 0:
+                    flow.add(("model", m), "T", left)
+            flow.run("S", "T")
+            for i in pools:
+                for m in allowed[i]:
+                    got = flow.flow(i, ("model", m))
+                    if got > 0:
+                        parts[i].setdefault(m, [0, 0])[dim] += got
+        crowded = False
+        for i, split in parts.items():
+            cost, discount, n = pools[i]
+            rest = (cost - sum(p[0] for p in split.values()), discount - sum(p[1] for p in split.values()))
+            if len(split) + (rest != (0, 0)) > n:
+                # Drop the model of the pool's smallest part: the flow finds it another pool, or gives it up.
+                crowded = True
+                smallest = min(split, key=lambda m: (split[m][0] + split[m][1], str(m)))
+                allowed[i] = [m for m in allowed[i] if m != smallest]
+        if not crowded:
+            break
+    return parts
 
 
 def _take(totals: list[int] | None, amount: int, i_all: int, i_api: int, api: bool) -> None:

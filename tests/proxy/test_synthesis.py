@@ -88,8 +88,10 @@ def _reproduced(target: Target, events: list[Event]) -> tuple[list[Bucket], list
     return buckets, consumption_rows(buckets)
 
 
-def _series(bucket: Bucket) -> tuple[object, ...]:
-    return (bucket.time, bucket.usage, bucket.models, bucket.assets, bucket.nsfw, bucket.verdicts)
+def _series(bucket: Bucket, types: frozenset[str] = TYPES) -> tuple[object, ...]:
+    """A bucket's points in the series of `types` (the others empty, as a body without them)."""
+    kept = zip(SERIES_TYPES, (bucket.usage, bucket.models, bucket.assets, bucket.nsfw, bucket.verdicts), strict=False)
+    return (bucket.time, *(points if name in types else {} for name, points in kept))
 
 
 def _assert_exact(
@@ -98,9 +100,10 @@ def _assert_exact(
     assert result.problems == []
     for query, target in zip(_queries(now) if queries is None else queries, targets, strict=True):
         truth = buckets_for(world, query, target.first, target.step, target.count, target.start, target.end)
-        assert [_series(b) for b in target.buckets] == [_series(b) for b in truth], "target_from_body"
+        types = target.types
+        assert [_series(b, types) for b in target.buckets] == [_series(b, types) for b in truth], "target_from_body"
         buckets, consumption = _reproduced(target, result.events)
-        assert [_series(b) for b in buckets] == [_series(b) for b in target.buckets], target.source
+        assert [_series(b, types) for b in buckets] == [_series(b, types) for b in target.buckets], target.source
         body = orjson.loads(orjson.dumps(build_report(world, query, now)))
         assert orjson.loads(orjson.dumps(consumption)) == body["consumption"], target.source
 
@@ -160,6 +163,22 @@ def test_a_custom_window_over_the_week_caps_the_discounts_the_week_deals() -> No
     ]
     targets, result, _ = _solve(world, queries=queries)
     _assert_exact(world, targets, result, queries=queries)
+
+
+def test_a_window_without_model_usages_leaves_the_models_to_the_window_that_has_them() -> None:
+    """A month (daily, every series) and a week without model-usages (hourly, solved first): the week's fillers and
+    known discounts must still fit the month's model points, and the month must not add CU where the week holds."""
+    world = build_world_from_file(SCENARIOS / "workflow-jobs.yaml", now=NOW)
+    queries = [
+        UsageQuery(time_range="last-thirty-one-days", types=TYPES),
+        UsageQuery(time_range="last-seven-days", types=frozenset({"consumption", "usages"})),
+    ]
+    targets, _, _, names = _captured(world, queries=queries)
+    known = [_plain(e) for e in list(world.events(NOW - 31 * DAY, NOW))[-100:]]  # one page of activity
+    covered = [(known[0].t, NOW + 1)]
+    result = synthesize(targets, known, covered=covered, new_user=_no_new_user, seed=world.seed, **names)  # type: ignore[arg-type]
+    _assert_exact(world, targets, result, queries=queries)
+    _assert_well_formed(world, result, known, covered)
 
 
 def test_the_same_inputs_give_the_same_events() -> None:
