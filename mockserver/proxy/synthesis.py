@@ -1788,6 +1788,80 @@ def _cu3(values: Sequence[int]) -> str:
 def _deal_to_models(
     pools: dict[int, tuple[int, int, int]], goals: dict[str, tuple[int, int]]
 ) -> dict[int, dict[str | None, list[int]]]:
+    """Deal pools of (charged, waived, fillers) to models' (charged, waived) goals: by flows, and where they deal
+    less than both allow (or split a pool too much), by a bounded search over the one-filler pools (each whole to
+    one model or to none), the flows dealing the other pools to what is left."""
+    parts = _deal_by_flow(pools, goals)
+    if _dealt_exactly(parts, pools, goals):
+        return parts
+    supply = [sum(p[dim] for p in pools.values()) for dim in (0, 1)]
+    singles = sorted((i for i, p in pools.items() if p[2] == 1), key=lambda i: (-pools[i][0] - pools[i][1], i))
+    others = {i: p for i, p in pools.items() if p[2] != 1}
+    left = {m: list(g) for m, g in goals.items()}
+    spare = [max(supply[dim] - sum(g[dim] for g in goals.values()), 0) for dim in (0, 1)]
+    chosen: dict[int, str | None] = {}
+    budget = [20_000, 200]  # nodes, leaves
+
+    def search(k: int) -> dict[int, dict[str | None, list[int]]] | None:
+        budget[0] -= 1
+        if budget[0] < 0 or budget[1] < 0:
+            return None
+        if k == len(singles):
+            budget[1] -= 1
+            rest = {m: (v[0], v[1]) for m, v in left.items()}
+            dealt = _deal_by_flow(others, rest)
+            if not _dealt_exactly(dealt, others, rest):
+                return None
+            for i, m in chosen.items():
+                if m is not None:
+                    dealt[i] = {m: [pools[i][0], pools[i][1]]}
+            return dealt
+        i = singles[k]
+        cost, discount, _ = pools[i]
+        # The tightest fits first; none last, and only while the pools' CU beyond the goals allows it.
+        options: list[str | None] = [
+            m for m in sorted(left, key=lambda m: (left[m][0], m)) if left[m][0] >= cost and left[m][1] >= discount
+        ]
+        if spare[0] >= cost and spare[1] >= discount:
+            options.append(None)
+        for m in options:
+            target = spare if m is None else left[m]
+            target[0] -= cost
+            target[1] -= discount
+            chosen[i] = m
+            found = search(k + 1)
+            target[0] += cost
+            target[1] += discount
+            del chosen[i]
+            if found is not None:
+                return found
+        return None
+
+    return search(0) or parts
+
+
+def _dealt_exactly(
+    parts: dict[int, dict[str | None, list[int]]],
+    pools: dict[int, tuple[int, int, int]],
+    goals: dict[str, tuple[int, int]],
+) -> bool:
+    """Whether as much CU is dealt as pools and goals both allow (every goal met, or every pool dealt out), and no
+    pool is split over more parts than it has fillers."""
+    for dim in (0, 1):
+        most = min(sum(p[dim] for p in pools.values()), sum(g[dim] for g in goals.values()))
+        if sum(p[dim] for split in parts.values() for p in split.values()) != most:
+            return False
+    for i, split in parts.items():
+        cost, discount, n = pools[i]
+        rest = (cost - sum(p[0] for p in split.values()), discount - sum(p[1] for p in split.values()))
+        if len(split) + (rest != (0, 0)) > n:
+            return False
+    return True
+
+
+def _deal_by_flow(
+    pools: dict[int, tuple[int, int, int]], goals: dict[str, tuple[int, int]]
+) -> dict[int, dict[str | None, list[int]]]:
     """Deal pools of (charged, waived, fillers) to models' (charged, waived) goals by two max-flows, the waived CU
     following the models a pool's charged CU went to; a pool split over more parts than it has fillers is allowed
     fewer models and the flows run again (a few times)."""

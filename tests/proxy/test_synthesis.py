@@ -165,10 +165,11 @@ def test_a_custom_window_over_the_week_caps_the_discounts_the_week_deals() -> No
     _assert_exact(world, targets, result, queries=queries)
 
 
-def test_a_window_without_model_usages_leaves_the_models_to_the_window_that_has_them() -> None:
+@pytest.mark.parametrize("name", ["default", "workflow-jobs", "edge-cases", "revoked-keys"])
+def test_a_window_without_model_usages_leaves_the_models_to_the_window_that_has_them(name: str) -> None:
     """A month (daily, every series) and a week without model-usages (hourly, solved first): the week's fillers and
     known discounts must still fit the month's model points, and the month must not add CU where the week holds."""
-    world = build_world_from_file(SCENARIOS / "workflow-jobs.yaml", now=NOW)
+    world = build_world_from_file(SCENARIOS / f"{name}.yaml", now=NOW)
     queries = [
         UsageQuery(time_range="last-thirty-one-days", types=TYPES),
         UsageQuery(time_range="last-seven-days", types=frozenset({"consumption", "usages"})),
