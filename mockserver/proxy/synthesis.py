@@ -1791,6 +1791,7 @@ def _deal_to_models(
     """Deal pools of (charged, waived, fillers) to models' (charged, waived) goals: by flows, and where they deal
     less than both allow (or split a pool too much), by a bounded search over the one-filler pools (each whole to
     one model or to none), the flows dealing the other pools to what is left."""
+    goals = {m: (max(g[0], 0), max(g[1], 0)) for m, g in goals.items() if g[0] > 0 or g[1] > 0}
     parts = _deal_by_flow(pools, goals)
     if _dealt_exactly(parts, pools, goals):
         return parts
@@ -1800,7 +1801,8 @@ def _deal_to_models(
     left = {m: list(g) for m, g in goals.items()}
     spare = [max(supply[dim] - sum(g[dim] for g in goals.values()), 0) for dim in (0, 1)]
     chosen: dict[int, str | None] = {}
-    budget = [20_000, 200]  # nodes, leaves
+    # Nodes, and leaves (each runs the flows: fewer where pools and models are many).
+    budget = [20_000, min(200, 40_000 // max(len(pools) * len(goals), 1))]
 
     def search(k: int) -> dict[int, dict[str | None, list[int]]] | None:
         budget[0] -= 1
@@ -1867,26 +1869,28 @@ def _deal_by_flow(
     fewer models and the flows run again (a few times)."""
     allowed = {i: sorted(goals) for i in pools}
     parts: dict[int, dict[str | None, list[int]]] = {}
-    for _ in range(8 + 2 * len(goals)):
+    for _ in range(8 + 2 * min(len(goals), 16)):
         parts = {i: {} for i in pools}
         # The waived CU first to the models the pool's charged CU went to, then what is left to any.
         for dim, follow in ((0, False), (1, True), (1, False)):
             flow = _Flow()
+            open_models = set()
+            for m, goal in sorted(goals.items()):
+                left = goal[dim] - sum(split[m][dim] for split in parts.values() if m in split)
+                if left > 0:
+                    flow.add(("model", m), "T", left)
+                    open_models.add(m)
             for i, amounts in pools.items():
                 left = amounts[dim] - sum(p[dim] for p in parts[i].values())
                 if left <= 0:
                     continue
                 flow.add("S", i, left)
                 for m in allowed[i]:
-                    if not follow or m in parts[i]:
+                    if m in open_models and (not follow or m in parts[i]):
                         flow.add(i, ("model", m), left)
-            for m, goal in sorted(goals.items()):
-                left = goal[dim] - sum(split[m][dim] for split in parts.values() if m in split)
-                if left > 0:
-                    flow.add(("model", m), "T", left)
             flow.run("S", "T")
             for i in pools:
-                for m in allowed[i]:
+                for m in allowed[i] if open_models else ():
                     got = flow.flow(i, ("model", m))
                     if got > 0:
                         parts[i].setdefault(m, [0, 0])[dim] += got
@@ -1894,11 +1898,13 @@ def _deal_by_flow(
         for i, split in parts.items():
             cost, discount, n = pools[i]
             rest = (cost - sum(p[0] for p in split.values()), discount - sum(p[1] for p in split.values()))
-            if len(split) + (rest != (0, 0)) > n:
-                # Drop the model of the pool's smallest part: the flow finds it another pool, or gives it up.
+            over = len(split) + (rest != (0, 0)) - n
+            if over > 0:
+                # Drop the models of the pool's smallest parts, as many as it has too many: the flow finds them
+                # another pool, or gives them up.
                 crowded = True
-                smallest = min(split, key=lambda m: (split[m][0] + split[m][1], str(m)))
-                allowed[i] = [m for m in allowed[i] if m != smallest]
+                smallest = set(sorted(split, key=lambda m: (split[m][0] + split[m][1], str(m)))[:over])
+                allowed[i] = [m for m in allowed[i] if m not in smallest]
         if not crowded:
             break
     return parts
