@@ -222,13 +222,13 @@ class MockServer:
         The document is validated like a scenario file (`ScenarioError` naming the field). A world of the same
         name stands aside until the reset. If the world accepts only its declared keys, the fixture's clients
         (`client`, `sdk()`, `http()`, ...) use its first active team key with a secret (`credentials`).
-        The world lives in the session's own server: with `mockserver_state`
-        and `mockserver_url` (a fleet), put the document in a scenario file instead.
+        The world lives in the session's own server: with `mockserver_state` or `mockserver_url` (a fleet), put the
+        document in a scenario file instead.
         """
-        if self._session.url != self._session.own_url:
+        if self._session.url != self._session.own_url or self._session.settings.state is not None:
             raise pytest.UsageError(
-                "mockserver.use_world serves a world from this session's server only, and mockserver_url sends the "
-                "clients elsewhere; put the document in a scenario file of the fleet instead"
+                "mockserver.use_world serves a world from this session's server only, and with mockserver_state or "
+                "mockserver_url the worlds are a fleet's; put the document in a scenario file of the fleet instead"
             )
         worlds = self.app.state.worlds
         world = worlds.use_document(document, source="<use_world>")
