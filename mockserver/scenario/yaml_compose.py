@@ -57,7 +57,7 @@ class _ComposingLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
-LIBYAML_FROM = 64 * 1024  # characters: smaller files are read by the pure-Python loader (fast enough, same marks)
+LIBYAML_FROM = 0  # characters: files up to this size skip libyaml (0: every file; tests raise it to test both paths)
 _EVENT_DEPTH = {
     yaml.MappingStartEvent: 1,
     yaml.SequenceStartEvent: 1,
