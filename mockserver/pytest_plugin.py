@@ -209,6 +209,14 @@ class MockServer:
         Through the real server, so a client parses it as it would the API's: e.g. a body a hypothesis strategy
         drew (`mockserver.strategies`). `match` narrows the requests as a fault rule does (`query`, `calls`, ...).
         """
+        if not isinstance(body, Mapping):
+            raise TypeError(f"serve_body answers a JSON object (a dict), not {type(body).__name__}")
+        import orjson
+
+        try:
+            orjson.dumps(body)
+        except TypeError as exc:  # found now, not as a 500 when the client asks
+            raise TypeError(f"serve_body: the body is not JSON: {exc}") from None
         previous = self._served.pop(endpoint, None)
         if previous is not None:  # the latest body served on an endpoint wins
             self._session.call(self._session.store.remove_fault(previous))
