@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 
 from mockserver.scenario.loader import load_scenario_text
 from mockserver.strategies import scenarios
-from mockserver.world.world import build_world
+from mockserver.world.builder import build_world
 
 NOW = 1_796_049_432_345  # the tests' frozen instant (2026-11-30T14:37:12.345Z)
 LARGE = {"max_people": 8, "max_api_keys": 5, "max_jobs": 8, "max_assets": 5, "max_events": 8, "max_generators": 3}

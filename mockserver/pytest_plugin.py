@@ -209,6 +209,14 @@ class MockServer:
         Through the real server, so a client parses it as it would the API's: e.g. a body a hypothesis strategy
         drew (`mockserver.strategies`). `match` narrows the requests as a fault rule does (`query`, `calls`, ...).
         """
+        if not isinstance(body, Mapping):
+            raise TypeError(f"serve_body answers a JSON object (a dict), not {type(body).__name__}")
+        import orjson
+
+        try:
+            orjson.dumps(body)
+        except TypeError as exc:  # found now, not as a 500 when the client asks
+            raise TypeError(f"serve_body: the body is not JSON: {exc}") from None
         previous = self._served.pop(endpoint, None)
         if previous is not None:  # the latest body served on an endpoint wins
             self._session.call(self._session.store.remove_fault(previous))
@@ -222,13 +230,13 @@ class MockServer:
         The document is validated like a scenario file (`ScenarioError` naming the field). A world of the same
         name stands aside until the reset. If the world accepts only its declared keys, the fixture's clients
         (`client`, `sdk()`, `http()`, ...) use its first active team key with a secret (`credentials`).
-        The world lives in the session's own server: with `mockserver_state`
-        and `mockserver_url` (a fleet), put the document in a scenario file instead.
+        The world lives in the session's own server: with `mockserver_state` or `mockserver_url` (a fleet), put the
+        document in a scenario file instead.
         """
-        if self._session.url != self._session.own_url:
+        if self._session.url != self._session.own_url or self._session.settings.state is not None:
             raise pytest.UsageError(
-                "mockserver.use_world serves a world from this session's server only, and mockserver_url sends the "
-                "clients elsewhere; put the document in a scenario file of the fleet instead"
+                "mockserver.use_world serves a world from this session's server only, and with mockserver_state or "
+                "mockserver_url the worlds are a fleet's; put the document in a scenario file of the fleet instead"
             )
         worlds = self.app.state.worlds
         world = worlds.use_document(document, source="<use_world>")

@@ -16,7 +16,8 @@ from mockserver.errors import NotFoundError, ScenarioError, ScenarioProblem, Set
 from mockserver.scenario.budget import MAX_BYTES
 from mockserver.scenario.loader import read_scenario, read_scenario_text
 from mockserver.settings import Settings
-from mockserver.world.world import World, WorldError, build_world
+from mockserver.world.builder import WorldError, build_world
+from mockserver.world.world import World
 
 log = logging.getLogger("mockserver")
 SCENARIO_SUFFIXES = (".yaml", ".yml")

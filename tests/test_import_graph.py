@@ -119,3 +119,30 @@ def test_the_scenario_format_never_loads_what_interprets_it() -> None:
             seen.add(module)
             todo.append(module)
     assert sorted(m for m in seen if m.startswith(("mockserver.controls", "mockserver.api"))) == []
+
+
+HANDLERS = ("mockserver.api.usages", "mockserver.api.read", "mockserver.api.admin")
+SHARED_BY_HANDLERS = {"mockserver.api", "mockserver.api.auth", "mockserver.api.errors"}
+
+
+def test_the_endpoints_keep_their_shape() -> None:
+    """Thin handlers in `api/` reach no other handler; the views (`world/`) and models (`contract/`) reach no HTTP."""
+    graph = import_graph()
+    reached = {
+        h: sorted(m for m in graph[h] if m.startswith("mockserver.api") and m not in SHARED_BY_HANDLERS)
+        for h in HANDLERS
+    }
+    assert reached == {h: [] for h in HANDLERS}
+    above = {
+        "mockserver.world": ("mockserver.api", "mockserver.controls", "mockserver.cli", "mockserver.proxy"),
+        "mockserver.contract": ("mockserver.api", "mockserver.world", "mockserver.controls", "mockserver.cli"),
+    }
+    wrong = sorted(
+        f"{m} -> {other}"
+        for m in graph
+        for layer, forbidden in above.items()
+        if m == layer or m.startswith(layer + ".")
+        for other in graph[m]
+        if other.startswith(forbidden)
+    )
+    assert wrong == []

@@ -25,7 +25,7 @@ from mockserver.scenario import budget
 from mockserver.scenario.loader import load_scenario_text
 from mockserver.scenario.model import Scenario
 from mockserver.settings import Settings
-from mockserver.world.world import build_world
+from mockserver.world.builder import build_world
 from tests.conftest import BASIC, NOW, NOW_TEXT, LiveServer, free_port
 
 MILLION = "name: default\nactivity:\n  generators: [{actions: {txt2img: 1}, perWorkingDay: 1000000}]\n"

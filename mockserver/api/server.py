@@ -129,6 +129,12 @@ class HeadGuard(asyncio.Protocol):
         if self.refused or self._awaiting_head():
             if self._head_timer is None:
                 self._arm_head_timer()
+            if self._head_bytes == 0:
+                # Empty lines before a request line are ignored (RFC 9112, 2.2); h11 would refuse them with a 400
+                # when they arrive in a read of their own, so neither parser sees them.
+                data = data.lstrip(b"\r\n")
+                if not data:
+                    return
             ended = self._scan_head(data)
             if ended is None:
                 return
@@ -144,10 +150,7 @@ class HeadGuard(asyncio.Protocol):
     def _scan_head(self, data: bytes) -> bool | None:
         """Count the head's bytes, lines and request line in `data`: whether the head ended; None if answered."""
         known = len(self._tail)
-        view = self._tail + data
-        if self._head_bytes == 0:
-            # Empty lines before a request line are allowed (RFC 9112, 2.2), and must not look like a head's end.
-            view = view.lstrip(b"\r\n")
+        view = self._tail + data  # leading empty lines were stripped by `data_received`
         end = _HEAD_END.search(view)
         head = view[known : end.end()] if end is not None else view[known:]
         if self._line_bytes < 0:

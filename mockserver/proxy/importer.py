@@ -25,7 +25,7 @@ from mockserver.contract.enums import ACTIONS, JOB_TYPES
 from mockserver.contract.query import UsageQuery, parse_usage_query
 from mockserver.contract.versions import LATEST_VERSION
 from mockserver.errors import CaptureError, QueryError
-from mockserver.generate import make_id
+from mockserver.generate.ids import make_id
 from mockserver.proxy.capture import Capture, capture_files, read_capture
 from mockserver.world.catalog import CATALOG
 from mockserver.world.clock import DAY, floor_to, format_ms, parse_instant
@@ -632,8 +632,8 @@ def dump_scenario(document: dict[str, Any]) -> str:
 def _compare(imported: Imported, exchanges: Iterable[Exchange]) -> None:
     """Serve the scenario in memory; note every captured query whose answer is not JSON-equal to its capture."""
     from mockserver.scenario.loader import load_scenario_text
+    from mockserver.world.builder import build_world
     from mockserver.world.report import build_report
-    from mockserver.world.world import build_world
 
     scenario = load_scenario_text(imported.text, f"<{imported.name}.yaml>")
     world = build_world(scenario)

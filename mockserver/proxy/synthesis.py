@@ -4,8 +4,10 @@ Known events (the captured activity) get their hidden fields (discount, quality-
 everything else the series and consumption rows show is carried by invented filler events, placed only where no
 captured activity listed every event. Pure: the same inputs give the same events.
 
-Targets are solved finest buckets first; a coarser target's residual goes into its time that no finer window holds.
-In each target: known discounts by two max-flows (rows to models in a bucket, then cells to users over the window);
+Targets are solved finest buckets first; a coarser target's residual goes into its time that no finer window holds,
+except its model points there when the finer windows had no model-usages: their fillers' CU is dealt again to models.
+In each target: known discounts by two max-flows (rows to models in a bucket, or to the later windows' model points,
+then cells to users over the window, within what every later window still allows each user);
 each bucket's filler events planned row by row (an exact search over whole models, else flows, else best fit), in
 groups of one (bucket, kind of user, row, model) whose CU may be split among its events; then the groups' CU poured
 into users, and repaired (a discount max-flow, chains of part moves and swaps, an exhaustive re-deal for small
@@ -22,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_NAMES
-from mockserver.generate import make_id, stable_seed
+from mockserver.generate.ids import make_id, stable_seed
 from mockserver.world.aggregate import CU_DISCOUNT_ROW, CU_ROW, KIND_INDEX, ROW_INDEX, Bucket, bucket_of, cu_text
 from mockserver.world.catalog import CATALOG, ActionInfo
 from mockserver.world.clock import format_ms
@@ -225,6 +227,7 @@ class _Solver:
         seed: int,
     ) -> None:
         self.known = known
+        self.known_ids = {id(e) for e in known}
         self.fillers: list[Event] = []
         self.people = list(people)
         self.api_users = list(api_users)
@@ -241,6 +244,10 @@ class _Solver:
         self.times: set[int] = {e.t for e in known}
         self.problems: list[str] = []
         self.later: list[tuple[int, int, dict[str, list[int]]]] = []
+        self.solved: list[tuple[int, int, frozenset[str]]] = []  # the windows solved so far, with their series
+        self.solved_targets: list[Target] = []
+        # The windows still to solve that have model-usages: (target, its buckets' models still missing).
+        self.later_models: list[tuple[Target, list[dict[str, list[int]]]]] = []
 
     # -- helpers --------------------------------------------------------------------------------------------
     def is_api(self, user: str) -> bool:
@@ -313,7 +320,7 @@ class _Solver:
 
     def solve(self, targets: list[Target]) -> None:
         processed: list[tuple[int, int]] = []
-        solved: list[tuple[int, int, frozenset[str]]] = []  # the windows solved so far, with the series they hold
+        solved = self.solved
         order = sorted(targets, key=lambda tg: (tg.step, tg.end - tg.start, tg.start))
         for i, target in enumerate(order):
             events = self.all_events()
@@ -324,10 +331,14 @@ class _Solver:
                 for tg in order[i + 1 :]
                 if tg.consumption is not None
             ]
+            self.later_models = [
+                (tg, self.models_need(tg, events, times)) for tg in order[i + 1 :] if "model-usages" in tg.types
+            ]
             self.solve_target(target, processed)
             self.settle_unheld_series(target, solved)
             processed.append((target.start, target.end))
             solved.append((target.start, target.end, target.types))
+            self.solved_targets.append(target)
         for target in targets:
             self.problems += self.check(target)
 
@@ -343,13 +354,47 @@ class _Solver:
             row[2] -= e.qg_cost
         return need
 
+    def models_need(self, target: Target, events: list[Event], times: list[int]) -> list[dict[str, list[int]]]:
+        """Per bucket of a window, what its models still miss of the events so far."""
+        out = []
+        for i, want in enumerate(target.buckets):
+            low = target.first + i * target.step
+            lo, hi = max(low, target.start), min(low + target.step, target.end)
+            inside = events[bisect_left(times, lo) : bisect_left(times, hi)] if lo < hi else []
+            out.append(_minus(want.models, bucket_of(want.time, inside).models, 5))
+        return out
+
+    def later_model_cells(self, e: Event) -> Iterator[list[int] | None]:
+        """The totals of `e`'s model in the buckets of the later model-usages windows that hold `e`."""
+        for tg, need in self.later_models:
+            if tg.start <= e.t < tg.end and e.model is not None:
+                yield need[(e.t - tg.first) // tg.step].get(e.model)
+
+    def later_model_key(self, e: Event) -> tuple[tuple[int, int], ...]:
+        """The buckets of the later model-usages windows that hold `e`, as (window, bucket) indices."""
+        return tuple(
+            (k, (e.t - tg.first) // tg.step) for k, (tg, _) in enumerate(self.later_models) if tg.start <= e.t < tg.end
+        )
+
+    def later_model_room(self, e: Event) -> int:
+        """The discount `e` may still take by the later windows' model-usages (its model's point there)."""
+        return min((_part(cell, 1, 4, e.api) for cell in self.later_model_cells(e)), default=_INF)
+
     def room(self, t: int, user: str, dim: int, need: dict[str, list[int]]) -> int:
         """What `user` may still get of `dim` at time `t`: this window's need, bounded by the later windows'."""
-        room = need.get(user, _ZERO)[dim]
+        return min(need.get(user, _ZERO)[dim], self.later_room(t, user, dim))
+
+    def later_room(self, t: int, user: str, dim: int) -> int:
+        """What `user` may still get of `dim` at time `t` by the later windows that hold `t` alone."""
+        room = _INF
         for lo, hi, later in self.later:
             if lo <= t < hi:
                 room = min(room, later.get(user, _ZERO)[dim])
         return room
+
+    def later_region(self, t: int) -> tuple[int, ...]:
+        """The later windows that hold `t`, as indices into `self.later`."""
+        return tuple(i for i, (lo, hi, _) in enumerate(self.later) if lo <= t < hi)
 
     def account(self, t: int, user: str, dim: int, amount: int) -> None:
         """Count `amount` of `dim` given to `user` at `t` in the later windows that hold `t`."""
@@ -375,10 +420,12 @@ class _Solver:
             res = _residual(want, bucket_of(want.time, inside), types)
             mine = [e for e in inside if id(e) not in self.decided and not _inside(e.t, processed)]
             open_known += mine
+            if "model-usages" in types and res.models:
+                self.settle_unheld_models(res, inside, lo, hi)
             work.append((i, res, mine, _subtract(lo, hi, holes)))
         # Known events of buckets with no room for filler events are the only ones that can carry their users'
         # discounts there: they go first.
-        if {"usages", "model-usages"} <= types:
+        if "usages" in types:
             for api in (False, True):
                 self.settle_discounts(work, need, types, api)
         for _, res, mine, _ in sorted(work, key=lambda w: bool(w[3])):
@@ -403,6 +450,102 @@ class _Solver:
                     e.created = True
                     _take(counts, 1, 0, 1, e.api)
                     self.open_created.discard(id(e))
+
+    def settle_unheld_models(self, res: Bucket, inside: list[Event], lo: int, hi: int) -> None:
+        """Give models (and jobs) to the fillers that finer windows without model-usages made in the bucket.
+
+        Those windows fixed only sums: per bucket of each, user, kind of user and row, the fillers' count, CU charged
+        and waived. Within such a pool the CU may be dealt out again over its fillers, so a max-flow takes the pools'
+        CU to the models the residual still misses; each filler then carries one model's part.
+        """
+        pools: dict[tuple[Any, ...], list[Event]] = {}
+        for e in inside:
+            if (
+                e.model is not None
+                or e.job is not None
+                or e.usage_row is None
+                or not _USES_MODEL.get(ROW_INDEX[e.usage_row], False)
+                or id(e) in self.known_ids
+                or any(tg.start <= e.t < tg.end and "model-usages" in tg.types for tg in self.solved_targets)
+            ):
+                continue
+            held = tuple(
+                (k, (e.t - tg.first) // tg.step) for k, tg in enumerate(self.solved_targets) if tg.start <= e.t < tg.end
+            )
+            pools.setdefault((held, e.user, e.api, e.usage_row), []).append(e)
+        if not pools:
+            return
+        keys = sorted(pools, key=str)
+        models = sorted(m for m, t in res.models.items() if t[0] > 0 or t[1] > 0 or t[2] > 0)
+        parts: dict[int, dict[str | None, list[int]]] = {}
+        for api in (False, True):
+            mine = {
+                i: (sum(e.cost for e in pools[key]), sum(e.discount for e in pools[key]), len(pools[key]))
+                for i, key in enumerate(keys)
+                if key[2] == api
+            }
+            goals = {m: (_part(res.models[m], 0, 3, api), _part(res.models[m], 1, 4, api)) for m in models}
+            parts |= _deal_to_models(mine, goals)
+        made: list[Event] = []
+        for i, key in enumerate(keys):
+            events = sorted(pools[key], key=lambda e: e.t)
+            split = parts.get(i)
+            if not split:
+                continue
+            rest = [sum(e.cost for e in events), sum(e.discount for e in events)]
+            for p in split.values():
+                rest = [rest[0] - p[0], rest[1] - p[1]]
+            dealt: list[tuple[str | None, list[int]]] = sorted(split.items(), key=lambda kv: str(kv[0]))
+            if rest != [0, 0]:
+                dealt.append((None, rest))
+            if len(dealt) > len(events):
+                continue  # more parts than fillers: this pool keeps its CU without models
+            for e in events:
+                e.cost = e.discount = 0
+            for e, (model, (cost, discount)) in zip(events, dealt, strict=False):  # the rest of the events: no CU
+                e.model, e.cost, e.discount = model, cost, discount
+                if model is not None:
+                    made.append(e)
+        # Jobs count a model's events that have one: its charged fillers first, then cost-free ones.
+        holes = sorted(self.covered + [(tg.start, tg.end) for tg in self.solved_targets if "model-usages" in tg.types])
+        free = _subtract(lo, hi, holes)
+        extra: list[Event] = []
+        spare = [
+            e
+            for key in keys
+            for e in sorted(pools[key], key=lambda e: e.t)
+            if e.model is None and not (e.cost or e.discount)
+        ]
+        for m in models:
+            jobs = res.models[m][2]
+            for e in made:
+                if jobs <= 0:
+                    break
+                if e.model == m and e.job is None:
+                    self.give_job(e)
+                    jobs -= 1
+            while jobs > 0 and spare:
+                e = spare.pop(0)
+                e.model = m
+                self.give_job(e)
+                made.append(e)
+                jobs -= 1
+            # Still short: job-only events (no row, no CU), which the finer windows' series do not show, by a user
+            # the bucket already has.
+            person = next((key[1] for key in keys if not key[2]), None) or self.default_user(False)
+            for _ in range(jobs if free else 0):
+                e = self.filler(_ROWLESS_JOB, False, model=m)
+                e.user = person
+                self.give_job(e)
+                made.append(e)
+                extra.append(e)
+        if extra:
+            self.place(extra, free)
+        have = bucket_of(res.time, made).models
+        for m, totals in have.items():
+            left = res.models.setdefault(m, [0, 0, 0, 0, 0])
+            for k in range(5):
+                left[k] -= totals[k]
 
     def settle_unheld_series(self, target: Target, solved: list[tuple[int, int, frozenset[str]]]) -> None:
         """Assets, nsfw labels and verdicts a target still misses where finer windows without those series lie.
@@ -475,7 +618,7 @@ class _Solver:
             for api in (False, True)
         }
         for e in sorted(mine, key=lambda e: (not (e.cost or e.action == "refunds"), e.t)):
-            room = [self.user_room(need, e.user, 1, constrained)]
+            room = [self.user_room(need, e.user, 1, constrained), self.later_room(e.t, e.user, 1)]
             cu = res.usage.get(CU_DISCOUNT_ROW)
             room.append(_part(cu, 0, 1, e.api) if "usages" in types else _INF)
             row = res.usage.get(ROW_INDEX[e.usage_row]) if e.usage_row is not None else None
@@ -486,6 +629,8 @@ class _Solver:
             model = res.models.get(e.model) if e.model is not None else None
             if e.model is not None and "model-usages" in types:
                 room.append(_part(model, 1, 4, e.api))
+            if "model-usages" not in types:
+                room.append(self.later_model_room(e))
             amount = min(room)
             if amount <= 0:
                 continue
@@ -497,6 +642,9 @@ class _Solver:
                 rowless[e.api] -= amount
             if e.user in need:
                 need[e.user][1] -= amount
+            self.account(e.t, e.user, 1, amount)
+            for cell in self.later_model_cells(e):
+                _take(cell, amount, 1, 4, e.api)
         self.open_uploads(res, mine)
         for e in sorted(mine, key=lambda e: (not e.created, e.t)):
             if e.nsfw is None:
@@ -527,8 +675,14 @@ class _Solver:
         (cells of one row and one model); then over the window, the cells to their events' users, or to filler
         events where the bucket has room for them."""
         constrained = "consumption" in types
-        cells: list[tuple[Bucket, int | None, str | None, int, dict[str, list[Event]], bool]] = []
-        for _, res, mine, free in work:
+        # Without model-usages a cell's model is free: any model takes any of its row's discount.
+        by_model = "model-usages" in types
+        # Without model-usages here, a later window's model-usages still bound what each model's events may take.
+        modeled = by_model or bool(self.later_models)
+        spots: list[tuple[int, Bucket, int | None, str | None, dict[str, list[Event]], bool]] = []
+        later_caps: dict[tuple[Any, ...], int] = {}
+        flow = _Flow()
+        for b, (_, res, mine, free) in enumerate(work):
             known = [e for e in mine if e.api == api]
             if not known:
                 continue
@@ -539,59 +693,111 @@ class _Solver:
                 continue  # the known events already exceed the bucket: `check` reports it
             keys: dict[tuple[int | None, str | None], dict[str, list[Event]]] = {}
             for e in known:
-                key = (ROW_INDEX[e.usage_row] if e.usage_row is not None else None, e.model)
+                key = (ROW_INDEX[e.usage_row] if e.usage_row is not None else None, e.model if modeled else None)
                 keys.setdefault(key, {}).setdefault(e.user, []).append(e)
             fillable = set()
             if free:
                 for r in [None, *(r for r in rows if r is not None and _part(res.usage[r], 0, 1, api) > 0)]:
                     for m in [None, *models]:
                         fillable.add((r, m))
-            flow = _Flow()
             for r, amount in rows.items():
                 if amount > 0:
-                    flow.add("S", ("row", r), amount)
-            for m, amount in models.items():
-                if amount > 0:
-                    flow.add(("model", m), "T", amount)
-            spare = sum(rows.values()) - sum(models.values())
-            if spare > 0:
-                flow.add(("model", None), "T", spare)
-            for r, m in set(keys) | fillable:
-                flow.add(("row", r), ("cell", r, m), _INF)
-                flow.add(("cell", r, m), ("model", m), _INF)
-            flow.run("S", "T")
+                    flow.add("S", ("row", b, r), amount)
+            if by_model:
+                for m, amount in models.items():
+                    if amount > 0:
+                        flow.add(("model", b, m), "T", amount)
+                spare = sum(rows.values()) - sum(models.values())
+                if spare > 0:
+                    flow.add(("model", b, None), "T", spare)
+            else:
+                flow.add(("model", b, None), "T", _INF)
             for r, m in sorted(set(keys) | fillable, key=str):
-                amount = flow.flow(("row", r), ("cell", r, m))
-                if amount > 0:
-                    cells.append((res, r, m, amount, keys.get((r, m), {}), (r, m) in fillable))
+                users = keys.get((r, m), {})
+                flow.add(("row", b, r), ("cell", b, r, m), _INF)
+                if by_model or m is None:
+                    flow.add(("cell", b, r, m), ("model", b, m), _INF)
+                else:
+                    first = min((e for events in users.values() for e in events), key=lambda e: e.t)
+                    cap = self.later_model_room(first)
+                    sink = ("later", m, *self.later_model_key(first))
+                    later_caps[sink] = cap
+                    flow.add(("cell", b, r, m), sink, _INF)
+                spots.append((b, res, r, m, users, (r, m) in fillable))
+        for sink, cap in sorted(later_caps.items(), key=str):
+            if cap > 0:
+                flow.add(sink, "T", cap)
+        flow.run("S", "T")
+        cells: list[tuple[Bucket, int | None, str | None, int, dict[str, list[Event]], bool]] = []
+        for b, res, r, m, users, fill in spots:
+            amount = flow.flow(("row", b, r), ("cell", b, r, m))
+            if amount > 0:
+                cells.append((res, r, m, amount, users, fill))
         if not cells:
             return
+        # A user's discount is bounded by this window's need and, in each region of time the later windows
+        # cut, by the least they still allow there (exact when the regions share no later window).
         flow = _Flow()
+        regions: dict[tuple[str, tuple[int, ...]], int] = {}
         for c, (_, _, _, amount, users, fill) in enumerate(cells):
             flow.add("S", c, amount)
-            for user in users:
-                flow.add(c, ("user", user), _INF)
+            for user, events in users.items():
+                for region in sorted({self.later_region(e.t) for e in events}):
+                    # Without model-usages here, one event's model takes the discount: as the later windows let it.
+                    fits = [self.later_model_room(e) for e in events if self.later_region(e.t) == region]
+                    flow.add(c, ("region", user, region), _INF if by_model else max(max(fits), 0))
+                    cap = min((self.later[i][2].get(user, _ZERO)[1] for i in region), default=_INF)
+                    regions[user, region] = max(cap, 0)
             if fill:
                 flow.add(c, "T", _INF)
-        for user in {u for cell in cells for u in cell[4]}:
+        for (user, region), cap in regions.items():
+            if cap:
+                flow.add(("region", user, region), ("user", user), cap)
+        for user in sorted({u for cell in cells for u in cell[4]}):
             room = max(need.get(user, [0, 0, 0])[1], 0) if constrained else _INF
             if room:
                 flow.add(("user", user), "T", room)
         flow.run("S", "T")
-        for c, (res, r, m, _, users, _) in enumerate(cells):
+        # Cells of buckets with no room for fillers first: where the later windows' caps clip, the others can
+        # still leave the discount to fillers.
+        for c, (res, r, m, _, users, _) in sorted(enumerate(cells), key=lambda item: item[1][5]):
             for user, events in sorted(users.items()):
-                amount = flow.flow(c, ("user", user))
-                if amount <= 0:
-                    continue
-                e = max(events, key=lambda e: (e.cost > 0 or e.action == "refunds", -e.t))
-                e.discount += amount
-                _take(res.usage.get(CU_DISCOUNT_ROW), amount, 0, 1, api)
-                if r is not None:
-                    _take(res.usage.get(r), amount, 3, 5, api)
-                if m is not None:
-                    _take(res.models.get(m), amount, 1, 4, api)
-                if user in need:
-                    need[user][1] -= amount
+                by_region: dict[tuple[int, ...], list[Event]] = {}
+                for e in events:
+                    by_region.setdefault(self.later_region(e.t), []).append(e)
+                for region, held in sorted(by_region.items()):
+                    amount = flow.flow(c, ("region", user, region))
+                    if amount <= 0:
+                        continue
+                    # Without model-usages here, the event's model must still fit the later windows' model points.
+                    e = max(
+                        held,
+                        key=lambda e: (
+                            by_model or self.later_model_room(e) >= amount,
+                            e.cost > 0 or e.action == "refunds",
+                            -e.t,
+                        ),
+                    )
+                    # Regions sharing a later window may together exceed it: the flow is clipped to what is left.
+                    amount = min(amount, self.later_room(e.t, user, 1), _INF if by_model else self.later_model_room(e))
+                    if amount > 0:
+                        self.give_discount(e, amount, res, r, m, need)
+
+    def give_discount(
+        self, e: Event, amount: int, res: Bucket, r: int | None, m: str | None, need: dict[str, list[int]]
+    ) -> None:
+        """Add `amount` to a known event's discount, taken from its bucket's residual and its user's needs."""
+        e.discount += amount
+        _take(res.usage.get(CU_DISCOUNT_ROW), amount, 0, 1, e.api)
+        if r is not None:
+            _take(res.usage.get(r), amount, 3, 5, e.api)
+        if m is not None:
+            _take(res.models.get(m), amount, 1, 4, e.api)
+        if e.user in need:
+            need[e.user][1] -= amount
+        self.account(e.t, e.user, 1, amount)
+        for cell in self.later_model_cells(e):
+            _take(cell, amount, 1, 4, e.api)
 
     def user_room(self, need: dict[str, list[int]], user: str, i: int, constrained: bool) -> int:
         if not constrained:
@@ -1577,6 +1783,131 @@ def _deal(
 
 def _cu3(values: Sequence[int]) -> str:
     return "(" + ", ".join(cu_text(v) for v in values) + ")"
+
+
+def _deal_to_models(
+    pools: dict[int, tuple[int, int, int]], goals: dict[str, tuple[int, int]]
+) -> dict[int, dict[str | None, list[int]]]:
+    """Deal pools of (charged, waived, fillers) to models' (charged, waived) goals: by flows, and where they deal
+    less than both allow (or split a pool too much), by a bounded search over the one-filler pools (each whole to
+    one model or to none), the flows dealing the other pools to what is left."""
+    goals = {m: (max(g[0], 0), max(g[1], 0)) for m, g in goals.items() if g[0] > 0 or g[1] > 0}
+    parts = _deal_by_flow(pools, goals)
+    if _dealt_exactly(parts, pools, goals):
+        return parts
+    supply = [sum(p[dim] for p in pools.values()) for dim in (0, 1)]
+    singles = sorted((i for i, p in pools.items() if p[2] == 1), key=lambda i: (-pools[i][0] - pools[i][1], i))
+    others = {i: p for i, p in pools.items() if p[2] != 1}
+    left = {m: list(g) for m, g in goals.items()}
+    spare = [max(supply[dim] - sum(g[dim] for g in goals.values()), 0) for dim in (0, 1)]
+    chosen: dict[int, str | None] = {}
+    # Nodes, and leaves (each runs the flows: fewer where pools and models are many).
+    budget = [20_000, min(200, 40_000 // max(len(pools) * len(goals), 1))]
+
+    def search(k: int) -> dict[int, dict[str | None, list[int]]] | None:
+        budget[0] -= 1
+        if budget[0] < 0 or budget[1] < 0:
+            return None
+        if k == len(singles):
+            budget[1] -= 1
+            rest = {m: (v[0], v[1]) for m, v in left.items()}
+            dealt = _deal_by_flow(others, rest)
+            if not _dealt_exactly(dealt, others, rest):
+                return None
+            for i, m in chosen.items():
+                if m is not None:
+                    dealt[i] = {m: [pools[i][0], pools[i][1]]}
+            return dealt
+        i = singles[k]
+        cost, discount, _ = pools[i]
+        # The tightest fits first; none last, and only while the pools' CU beyond the goals allows it.
+        options: list[str | None] = [
+            m for m in sorted(left, key=lambda m: (left[m][0], m)) if left[m][0] >= cost and left[m][1] >= discount
+        ]
+        if spare[0] >= cost and spare[1] >= discount:
+            options.append(None)
+        for m in options:
+            target = spare if m is None else left[m]
+            target[0] -= cost
+            target[1] -= discount
+            chosen[i] = m
+            found = search(k + 1)
+            target[0] += cost
+            target[1] += discount
+            del chosen[i]
+            if found is not None:
+                return found
+        return None
+
+    return search(0) or parts
+
+
+def _dealt_exactly(
+    parts: dict[int, dict[str | None, list[int]]],
+    pools: dict[int, tuple[int, int, int]],
+    goals: dict[str, tuple[int, int]],
+) -> bool:
+    """Whether as much CU is dealt as pools and goals both allow (every goal met, or every pool dealt out), and no
+    pool is split over more parts than it has fillers."""
+    for dim in (0, 1):
+        most = min(sum(p[dim] for p in pools.values()), sum(g[dim] for g in goals.values()))
+        if sum(p[dim] for split in parts.values() for p in split.values()) != most:
+            return False
+    for i, split in parts.items():
+        cost, discount, n = pools[i]
+        rest = (cost - sum(p[0] for p in split.values()), discount - sum(p[1] for p in split.values()))
+        if len(split) + (rest != (0, 0)) > n:
+            return False
+    return True
+
+
+def _deal_by_flow(
+    pools: dict[int, tuple[int, int, int]], goals: dict[str, tuple[int, int]]
+) -> dict[int, dict[str | None, list[int]]]:
+    """Deal pools of (charged, waived, fillers) to models' (charged, waived) goals by two max-flows, the waived CU
+    following the models a pool's charged CU went to; a pool split over more parts than it has fillers is allowed
+    fewer models and the flows run again (a few times)."""
+    allowed = {i: sorted(goals) for i in pools}
+    parts: dict[int, dict[str | None, list[int]]] = {}
+    for _ in range(8 + 2 * min(len(goals), 16)):
+        parts = {i: {} for i in pools}
+        # The waived CU first to the models the pool's charged CU went to, then what is left to any.
+        for dim, follow in ((0, False), (1, True), (1, False)):
+            flow = _Flow()
+            open_models = set()
+            for m, goal in sorted(goals.items()):
+                left = goal[dim] - sum(split[m][dim] for split in parts.values() if m in split)
+                if left > 0:
+                    flow.add(("model", m), "T", left)
+                    open_models.add(m)
+            for i, amounts in pools.items():
+                left = amounts[dim] - sum(p[dim] for p in parts[i].values())
+                if left <= 0:
+                    continue
+                flow.add("S", i, left)
+                for m in allowed[i]:
+                    if m in open_models and (not follow or m in parts[i]):
+                        flow.add(i, ("model", m), left)
+            flow.run("S", "T")
+            for i in pools:
+                for m in allowed[i] if open_models else ():
+                    got = flow.flow(i, ("model", m))
+                    if got > 0:
+                        parts[i].setdefault(m, [0, 0])[dim] += got
+        crowded = False
+        for i, split in parts.items():
+            cost, discount, n = pools[i]
+            rest = (cost - sum(p[0] for p in split.values()), discount - sum(p[1] for p in split.values()))
+            over = len(split) + (rest != (0, 0)) - n
+            if over > 0:
+                # Drop the models of the pool's smallest parts, as many as it has too many: the flow finds them
+                # another pool, or gives them up.
+                crowded = True
+                smallest = set(sorted(split, key=lambda m: (split[m][0] + split[m][1], str(m)))[:over])
+                allowed[i] = [m for m in allowed[i] if m not in smallest]
+        if not crowded:
+            break
+    return parts
 
 
 def _take(totals: list[int] | None, amount: int, i_all: int, i_api: int, api: bool) -> None:

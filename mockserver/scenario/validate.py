@@ -18,7 +18,7 @@ from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 from pydantic import BaseModel
 
 from mockserver.contract.query import EARLIEST_MS, LATEST_MS
-from mockserver.generate import make_id, person_id
+from mockserver.generate.ids import make_id, person_id
 from mockserver.scenario.budget import ENTITY_LIMITS, MAX_RELATIVE_DAYS, check_budget
 from mockserver.scenario.model import ApiKeySpec, FlowNodeSpec, JobSpec, PersonSpec, Scenario, TimeSpec
 from mockserver.world.clock import DAY, floor_to, format_ms, parse_duration, parse_instant
@@ -46,7 +46,7 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
 def check_world(scenario: Scenario) -> list[Problem]:
     """Build the scenario's world once; the problem it stops at, if any (the world reports one at a time)."""
     # Imported here: the world imports the scenario models, and this module is imported with them.
-    from mockserver.world.world import WorldError, build_world
+    from mockserver.world.builder import WorldError, build_world
 
     try:
         build_world(scenario)
@@ -280,7 +280,7 @@ class _Checker:
                 first[entity_id] = i
 
     def collection_ids(self, plural: str, noun: str, prefix: str, part: str) -> _Ids:
-        # The same ids the world makes (mockserver.world.world.build_world); a test keeps the two in step.
+        # The same ids the world makes (mockserver.world.builder.build_world); a test keeps the two in step.
         specs = getattr(self.scenario, plural)
         seed = self.scenario.seed
         if isinstance(specs, int):

@@ -19,7 +19,7 @@ from mockserver.scenario.schema import scenario_json_schema
 MINUTE = 1
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
-LEFT_TRUE_AGO = 30 * DAY  # `left: true` means left 30 days before the clock (mockserver.world.world)
+LEFT_TRUE_AGO = 30 * DAY  # `left: true` means left 30 days before the clock (mockserver.world.builder)
 DEFAULT_REVOKED_AGO = DAY  # an inactive or deleted key without revokedAt stopped working a day ago
 OLDEST_ACTIVITY_AGO = 45 * DAY  # explicit activity lies within the last 45 days
 

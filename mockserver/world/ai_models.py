@@ -13,7 +13,7 @@ from typing import Any
 
 from mockserver.contract.ai_models import ModelListQuery, parse_model_list_query
 from mockserver.errors import NotFoundError
-from mockserver.generate import make_id, stable_seed
+from mockserver.generate.ids import make_id, stable_seed
 from mockserver.world.access import Access, ReadContext
 from mockserver.world.asset_body import has_pool, pool_id
 from mockserver.world.clock import DAY, format_ms

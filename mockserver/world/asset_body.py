@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, get_args
 
 from mockserver.contract.enums import EditCapability
-from mockserver.generate import make_id, stable_seed
+from mockserver.generate.ids import make_id, stable_seed
 from mockserver.world.clock import format_ms
 from mockserver.world.membership import asset_collections
 from mockserver.world.timeline import ASSET_POOL, Event

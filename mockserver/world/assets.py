@@ -15,7 +15,7 @@ from typing import Any
 
 from mockserver.contract.assets import AssetListQuery, parse_asset_list_query
 from mockserver.errors import NotFoundError
-from mockserver.generate import stable_seed
+from mockserver.generate.ids import stable_seed
 from mockserver.world.access import ReadContext
 from mockserver.world.asset_body import (
     MAX_UPDATE_DELAY,

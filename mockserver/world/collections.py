@@ -14,7 +14,7 @@ from typing import Any
 
 from mockserver.contract.collections import parse_collection_list_query
 from mockserver.errors import NotFoundError
-from mockserver.generate import stable_seed
+from mockserver.generate.ids import stable_seed
 from mockserver.world.access import Access, ReadContext
 from mockserver.world.ai_models import visible_models
 from mockserver.world.clock import DAY, format_ms

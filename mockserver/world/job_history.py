@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from random import Random
 
-from mockserver.generate import stable_seed
+from mockserver.generate.ids import stable_seed
 from mockserver.world.timeline import Event
 from mockserver.world.world import World
 

@@ -8,7 +8,7 @@ from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
 
 from mockserver.contract.jobs import JobListQuery
-from mockserver.generate import make_id
+from mockserver.generate.ids import make_id
 from mockserver.world.access import Access
 from mockserver.world.clock import HOUR, floor_to
 from mockserver.world.job_history import MAX_JOB_DURATION, created_at, job_times, progress_steps, progressing_jobs

@@ -10,7 +10,7 @@ from typing import Any
 
 from mockserver.contract.jobs import parse_job_list_query
 from mockserver.errors import NotFoundError
-from mockserver.generate import stable_seed
+from mockserver.generate.ids import stable_seed
 from mockserver.world.access import ReadContext
 from mockserver.world.aggregate import cu
 from mockserver.world.catalog import CATALOG

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mockserver.generate import stable_seed
+from mockserver.generate.ids import stable_seed
 
 if TYPE_CHECKING:
     from mockserver.world.world import World

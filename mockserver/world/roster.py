@@ -5,7 +5,8 @@ Times a scenario leaves open fall in the team's first month, so that nothing in 
 
 from __future__ import annotations
 
-from mockserver.generate import ValueGenerator, make_id, stable_seed
+from mockserver.generate.ids import make_id, stable_seed
+from mockserver.generate.schema import ValueGenerator
 from mockserver.scenario.model import Scenario
 from mockserver.world.clock import DAY, HOUR, floor_to, resolve_time
 from mockserver.world.entities import Invitation, Project, Team

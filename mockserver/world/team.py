@@ -13,7 +13,7 @@ from typing import Any
 from mockserver.contract.projects import parse_project_list_query
 from mockserver.contract.query import MAX_RANGE_MS, UsageQuery
 from mockserver.errors import NotFoundError
-from mockserver.generate import stable_seed
+from mockserver.generate.ids import stable_seed
 from mockserver.world.access import ReadContext
 from mockserver.world.aggregate import Bucket
 from mockserver.world.billing import number

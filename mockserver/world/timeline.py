@@ -13,7 +13,7 @@ from itertools import accumulate
 from random import Random
 from typing import Any
 
-from mockserver.generate import make_id, stable_seed
+from mockserver.generate.ids import make_id, stable_seed
 from mockserver.world.catalog import ActionInfo
 from mockserver.world.clock import DAY, HOUR, floor_to
 from mockserver.world.entities import ApiKey, Model, Person

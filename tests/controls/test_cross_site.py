@@ -310,7 +310,7 @@ def test_serve_reads_allowed_hosts_from_the_environment_and_allows_its_host(
 
     served: list[Any] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(app))
-    monkeypatch.setattr("mockserver.cli._check_address", lambda host, port: None)  # my-box.local does not resolve
+    monkeypatch.setattr("mockserver.cli.serve.check_address", lambda host, port: None)  # my-box.local does not resolve
     monkeypatch.setenv("MOCK_ALLOW_HOSTS", "mockserver, Other.Test,")
     argv = ["serve", "--quiet", "--host", "my-box.local", "--scenarios", str(scenarios.scenarios_dir)]
     assert main(argv) == 0

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from mockserver.scenario.loader import load_scenario_text
-from mockserver.world.world import build_world
+from mockserver.world.builder import build_world
 from tests.conftest import LiveServer
 
 pytest_plugins = ["pytester"]

@@ -228,6 +228,14 @@ def test_serve_body_and_use_world_last_one_test(pytester: pytest.Pytester) -> No
             assert len(mockserver.faults.describe()) == 1
 
 
+        def test_serve_body_refuses_what_is_not_a_json_object(mockserver):
+            with pytest.raises(TypeError, match="a JSON object"):
+                mockserver.serve_body([1, 2])
+            with pytest.raises(TypeError, match="not JSON"):
+                mockserver.serve_body({"when": {1, 2}})
+            assert mockserver.faults.describe() == []
+
+
         def test_the_served_body_is_gone_in_the_next_test(mockserver):
             assert "consumption" in mockserver.http().get("/v1/usages?type=consumption").json()
 
@@ -278,4 +286,4 @@ def test_serve_body_and_use_world_last_one_test(pytester: pytest.Pytester) -> No
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
-    result.assert_outcomes(passed=9)
+    result.assert_outcomes(passed=10)

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from mockserver.contract.query import UsageQuery
+from mockserver.contract.query import UsageQuery, parse_date
 from mockserver.proxy.synthesis import SERIES_TYPES, Synthesis, Target, synthesize, target_from_body
 from mockserver.world.aggregate import CU_ROW, ROW_INDEX, Bucket, bucket_of
 from mockserver.world.catalog import CATALOG
@@ -43,10 +43,10 @@ def _plain(e: Event) -> Event:
 
 
 def _captured(
-    world: World, now: int = NOW
+    world: World, now: int = NOW, queries: list[UsageQuery] | None = None
 ) -> tuple[list[Target], list[Event], list[tuple[int, int]], dict[str, object]]:
     targets = []
-    for i, query in enumerate(_queries(now)):
+    for i, query in enumerate(_queries(now) if queries is None else queries):
         start, end, _, step, first, count = window_of(world, query, now)
         body = orjson.loads(orjson.dumps(build_report(world, query, now)))
         targets.append(target_from_body(f"capture-{i}.json", body, start, min(end, now + 1), step, first, count))
@@ -68,9 +68,12 @@ def _no_new_user(api: bool) -> str:
 
 
 def _solve(
-    world: World, new_user: Callable[[bool], str] = _no_new_user, now: int = NOW
+    world: World,
+    new_user: Callable[[bool], str] = _no_new_user,
+    now: int = NOW,
+    queries: list[UsageQuery] | None = None,
 ) -> tuple[list[Target], Synthesis, float]:
-    targets, known, covered, names = _captured(world, now)
+    targets, known, covered, names = _captured(world, now, queries)
     began = time.perf_counter()
     result = synthesize(targets, known, covered=covered, new_user=new_user, seed=world.seed, **names)  # type: ignore[arg-type]
     return targets, result, time.perf_counter() - began
@@ -85,17 +88,22 @@ def _reproduced(target: Target, events: list[Event]) -> tuple[list[Bucket], list
     return buckets, consumption_rows(buckets)
 
 
-def _series(bucket: Bucket) -> tuple[object, ...]:
-    return (bucket.time, bucket.usage, bucket.models, bucket.assets, bucket.nsfw, bucket.verdicts)
+def _series(bucket: Bucket, types: frozenset[str] = TYPES) -> tuple[object, ...]:
+    """A bucket's points in the series of `types` (the others empty, as a body without them)."""
+    kept = zip(SERIES_TYPES, (bucket.usage, bucket.models, bucket.assets, bucket.nsfw, bucket.verdicts), strict=False)
+    return (bucket.time, *(points if name in types else {} for name, points in kept))
 
 
-def _assert_exact(world: World, targets: list[Target], result: Synthesis, now: int = NOW) -> None:
+def _assert_exact(
+    world: World, targets: list[Target], result: Synthesis, now: int = NOW, queries: list[UsageQuery] | None = None
+) -> None:
     assert result.problems == []
-    for query, target in zip(_queries(now), targets, strict=True):
+    for query, target in zip(_queries(now) if queries is None else queries, targets, strict=True):
         truth = buckets_for(world, query, target.first, target.step, target.count, target.start, target.end)
-        assert [_series(b) for b in target.buckets] == [_series(b) for b in truth], "target_from_body"
+        types = target.types
+        assert [_series(b, types) for b in target.buckets] == [_series(b, types) for b in truth], "target_from_body"
         buckets, consumption = _reproduced(target, result.events)
-        assert [_series(b) for b in buckets] == [_series(b) for b in target.buckets], target.source
+        assert [_series(b, types) for b in buckets] == [_series(b, types) for b in target.buckets], target.source
         body = orjson.loads(orjson.dumps(build_report(world, query, now)))
         assert orjson.loads(orjson.dumps(consumption)) == body["consumption"], target.source
 
@@ -141,6 +149,37 @@ def test_other_instants_solve_back_exactly_too(name: str, hours: int) -> None:
     world = build_world_from_file(SCENARIOS / f"{name}.yaml", now=now)
     targets, result, _ = _solve(world, now=now)
     _assert_exact(world, targets, result, now)
+
+
+def test_a_custom_window_over_the_week_caps_the_discounts_the_week_deals() -> None:
+    """The week (hourly) is solved first; the discount it gives a user where the custom window (daily, 11-01 to
+    11-27) also lies must fit that user's row there, or the custom window gets it dealt to the wrong users."""
+    world = build_world_from_file(SCENARIOS / "workflow-jobs.yaml", now=NOW)
+    queries = [
+        UsageQuery(time_range="last-seven-days", types=TYPES),
+        UsageQuery(
+            start=parse_date("2026-11-01", is_end=False), end=parse_date("2026-11-27", is_end=True), types=TYPES
+        ),
+    ]
+    targets, result, _ = _solve(world, queries=queries)
+    _assert_exact(world, targets, result, queries=queries)
+
+
+@pytest.mark.parametrize("name", ["default", "workflow-jobs", "edge-cases", "revoked-keys"])
+def test_a_window_without_model_usages_leaves_the_models_to_the_window_that_has_them(name: str) -> None:
+    """A month (daily, every series) and a week without model-usages (hourly, solved first): the week's fillers and
+    known discounts must still fit the month's model points, and the month must not add CU where the week holds."""
+    world = build_world_from_file(SCENARIOS / f"{name}.yaml", now=NOW)
+    queries = [
+        UsageQuery(time_range="last-thirty-one-days", types=TYPES),
+        UsageQuery(time_range="last-seven-days", types=frozenset({"consumption", "usages"})),
+    ]
+    targets, _, _, names = _captured(world, queries=queries)
+    known = [_plain(e) for e in list(world.events(NOW - 31 * DAY, NOW))[-100:]]  # one page of activity
+    covered = [(known[0].t, NOW + 1)]
+    result = synthesize(targets, known, covered=covered, new_user=_no_new_user, seed=world.seed, **names)  # type: ignore[arg-type]
+    _assert_exact(world, targets, result, queries=queries)
+    _assert_well_formed(world, result, known, covered)
 
 
 def test_the_same_inputs_give_the_same_events() -> None:

@@ -20,8 +20,9 @@ from mockserver.scenario.loader import load_scenario
 from mockserver.settings import shipped_scenarios_dir
 from mockserver.world.access import Access, ReadContext, access_of
 from mockserver.world.assets import find_asset, retrieve_asset, static_assets
+from mockserver.world.builder import build_world
 from mockserver.world.entities import ApiKey
-from mockserver.world.world import World, build_world
+from mockserver.world.world import World
 from mockserver.worlds import SCENARIO_HEADER
 from tests.conftest import BASIC, NOW, LiveServer
 

@@ -18,7 +18,7 @@ from scenario_sdk import AsyncScenario, DefaultAioHttpClient
 from mockserver.contract.collections import CollectionListResponse, CollectionRetrieveResponse
 from mockserver.contract.lists import QueryReader
 from mockserver.errors import NotFoundError
-from mockserver.generate import make_id
+from mockserver.generate.ids import make_id
 from mockserver.settings import Settings
 from mockserver.world import assets, collections
 from mockserver.world.access import Access, ReadContext, access_of

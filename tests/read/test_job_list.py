@@ -20,9 +20,10 @@ from mockserver.contract.lists import QueryReader
 from mockserver.scenario.loader import load_scenario
 from mockserver.settings import shipped_scenarios_dir
 from mockserver.world.access import Access, ReadContext
+from mockserver.world.builder import build_world
 from mockserver.world.clock import DAY, format_ms, parse_instant
 from mockserver.world.jobs import list_jobs
-from mockserver.world.world import World, build_world
+from mockserver.world.world import World
 from mockserver.worlds import SCENARIO_HEADER
 from tests.conftest import BASIC, NOW, LiveServer
 

@@ -18,11 +18,12 @@ from mockserver.errors import NotFoundError
 from mockserver.scenario.loader import load_scenario
 from mockserver.settings import Settings, shipped_scenarios_dir
 from mockserver.world.access import ReadContext, access_of
+from mockserver.world.builder import build_world
 from mockserver.world.clock import format_ms, parse_instant
 from mockserver.world.entities import ApiKey
 from mockserver.world.job_history import MAX_JOB_DURATION
 from mockserver.world.jobs import list_jobs, retrieve_job
-from mockserver.world.world import World, build_world
+from mockserver.world.world import World
 from mockserver.worlds import SCENARIO_HEADER
 from tests.conftest import BASIC, NOW, LiveServer, serving
 

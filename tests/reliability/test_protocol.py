@@ -168,6 +168,15 @@ def test_a_head_that_comes_byte_by_byte_reaches_the_api(server_url: str, chunk: 
     assert status == 200
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 4, 1_000])
+def test_empty_lines_before_a_head_are_ignored_whatever_the_reads(server_url: str, chunk: int) -> None:
+    """Both parsers: the empty lines may arrive in a read of their own (h11 alone would refuse them with a 400)."""
+    status, _, _, _ = raw_request(server_url, b"\r\n\r\n\n" + _head(), chunk=chunk)
+    assert status == 200
+    got, headers, body, _ = raw_request(server_url, b"\r\n\r\n" + _head(b"X-Big: " + b"a" * 100_000), chunk=chunk)
+    assert_json_error(got, headers, body, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE")
+
+
 def _keep_alive(head: bytes) -> bytes:
     return head.replace(b"Connection: close", b"Connection: keep-alive")
 

@@ -15,7 +15,6 @@ import pytest
 from mockserver.errors import ScenarioError
 from mockserver.scenario.budget import MAX_WRITTEN
 from mockserver.scenario.loader import (
-    LIBYAML_FROM,
     MAX_BYTES,
     format_field_path,
     load_scenario,
@@ -27,7 +26,8 @@ from mockserver.scenario.loader import (
 from mockserver.scenario.model import Scenario
 from mockserver.scenario.schema import scenario_json_schema
 from mockserver.scenario.validate import check_scenario
-from mockserver.world.world import build_world
+from mockserver.scenario.yaml_compose import LIBYAML_FROM
+from mockserver.world.builder import build_world
 from mockserver.worlds import build_world_from_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -242,7 +242,7 @@ def test_a_large_file_read_by_libyaml_gets_the_pure_python_loaders_problems(
     text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast = problems_of(text)
-    monkeypatch.setattr("mockserver.scenario.loader.LIBYAML_FROM", 10**9)
+    monkeypatch.setattr("mockserver.scenario.yaml_compose.LIBYAML_FROM", 10**9)
     assert fast == problems_of(text)
 
 

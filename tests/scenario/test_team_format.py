@@ -7,8 +7,8 @@ import pytest
 from mockserver.errors import ScenarioError
 from mockserver.scenario.loader import load_scenario_text
 from mockserver.world.billing import PLANS, Billing
+from mockserver.world.builder import build_world
 from mockserver.world.clock import DAY, format_ms, parse_instant
-from mockserver.world.world import build_world
 from tests.conftest import NOW
 
 SHORT = """\

@@ -15,13 +15,18 @@ def test_state(mockserver_settings):
 
 def test_served(mockserver):
     assert mockserver.sdk().usages.list().to_dict() is not None
+
+def test_use_world_is_refused_with_shared_state(mockserver):
+    import pytest
+    with pytest.raises(pytest.UsageError, match="scenario file of the fleet"):
+        mockserver.use_world({{"name": "drawn"}})
 """
 
 
 def test_ini_options_name_the_store(pytester: pytest.Pytester, redis_url: str) -> None:
     pytester.makeini(f"[pytest]\nmockserver_state = {redis_url}\nmockserver_state_namespace = suite-1\n")
     pytester.makepyfile(test_inner=CHECK.format(state=redis_url, namespace="suite-1"))
-    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=2)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=3)
 
 
 def test_the_environment_names_the_store(
@@ -30,7 +35,7 @@ def test_the_environment_names_the_store(
     monkeypatch.setenv("MOCK_STATE", redis_url)
     monkeypatch.delenv("MOCK_STATE_NAMESPACE", raising=False)
     pytester.makepyfile(test_inner=CHECK.format(state=redis_url, namespace="mockserver"))
-    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=2)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=3)
 
 
 def test_an_unreachable_store_fails_the_session_in_one_line(pytester: pytest.Pytester) -> None:

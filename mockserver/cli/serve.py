@@ -1,0 +1,87 @@
+"""`mockserver serve`: the mock on uvicorn, in one process or `--workers N`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from mockserver import __version__
+from mockserver.cli.arguments import parse_now, scenario_dir
+from mockserver.cli.listen import WILDCARD_HOSTS, allowed_hosts, browsable, check_address
+
+SETTINGS_ENV = "MOCKSERVER_SETTINGS_JSON"
+
+
+def app_from_environment() -> object:
+    """The app of one `serve --workers N` worker process."""
+    from mockserver.api import build_app
+    from mockserver.settings import Settings
+
+    return build_app(Settings.from_json(os.environ[SETTINGS_ENV]))
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run `mockserver serve`: check the options and the address, then serve until interrupted."""
+    import uvicorn
+
+    from mockserver.api import build_app
+    from mockserver.api.server import server_options
+    from mockserver.settings import Settings
+
+    allow_hosts = allowed_hosts(args)
+    now = parse_now(args.now)
+    check_address(args.host, args.port)
+    if args.state is not None:
+        from mockserver.state.redis_store import check_reachable
+
+        check_reachable(args.state)  # StateError: one line naming the URL, exit 1
+    settings = Settings(
+        scenarios_dir=scenario_dir(args.scenarios),
+        scenario=args.scenario,
+        now=now,
+        lenient=args.lenient,
+        log_requests=not args.quiet,
+        reload=args.reload,
+        contract=args.contract,
+        seed=args.seed,
+        admin=args.admin,
+        admin_token=args.admin_token,
+        allow_hosts=allow_hosts,
+        header_timeout=args.header_timeout,
+        max_connections_per_client=args.max_connections_per_client,
+        render_timeout=args.render_timeout,
+        cache_bytes=args.cache_mb * 1024 * 1024,
+        state=args.state,
+        state_namespace=args.state_namespace,
+        workers=args.workers,
+    )
+    app = build_app(settings)
+    worlds = app.state.worlds
+    base = browsable(args.host, args.port)
+    everywhere = f" (listening on all interfaces: {args.host})" if args.host in WILDCARD_HOSTS else ""
+    print(f"mockserver {__version__} listening on {base}/v1/usages{everywhere}", file=sys.stderr)
+    print(f"  dashboard: {base}/", file=sys.stderr)
+    if settings.state is not None:
+        from mockserver.state.url import shown
+
+        print(f"  state: {shown(settings.state)} (namespace {settings.state_namespace})", file=sys.stderr)
+    for name, world in sorted(worlds.worlds.items()):
+        marker = " (default)" if name == worlds.default_name else ""
+        print(f"  scenario {name}{marker}: {world.scenario.description}", file=sys.stderr)
+    for path, error in worlds.errors.items():
+        print(f"  not loaded: {path}\n{error}", file=sys.stderr)
+    target: object = app
+    if args.workers > 1:
+        # Each worker process builds the same worlds from the same settings (passed in the environment).
+        os.environ[SETTINGS_ENV] = settings.to_json()
+        target = "mockserver.cli.serve:app_from_environment"
+    uvicorn.run(
+        target,  # type: ignore[arg-type]
+        host=args.host,
+        port=args.port,
+        factory=args.workers > 1,
+        workers=args.workers,
+        **server_options(settings),
+    )
+    return 0

@@ -1,0 +1,60 @@
+"""Seeds and ids: stable 64-bit seeds and base62 ids, each a blake2b hash of its parts, the same in every
+process; and ids drawn from a value's own rng."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterable
+
+__all__ = ["draw_id", "make_id", "person_id", "stable_seed"]
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_BASE62_PAIRS = tuple(_BASE62[i % 62] + _BASE62[i // 62] for i in range(62 * 62))  # digit pair -> low, high
+
+
+def _encode(part: object) -> str:
+    if type(part) is str or type(part) is int:
+        return repr(part)
+    # repr is stable across processes for the types keys are made of; sets are sorted so that their
+    # hash-dependent iteration order (PYTHONHASHSEED) cannot leak into the seed.
+    if isinstance(part, (set, frozenset)):
+        return "{" + ",".join(sorted(_encode(p) for p in part)) + "}"
+    if isinstance(part, (tuple, list)):
+        return "(" + ",".join(_encode(p) for p in part) + ")"
+    if isinstance(part, dict):
+        return "{" + ",".join(f"{_encode(k)}:{_encode(v)}" for k, v in part.items()) + "}"
+    return repr(part)
+
+
+def _digest(parts: Iterable[object], size: int) -> int:
+    data = "\x1f".join(map(_encode, parts)).encode()
+    return int.from_bytes(hashlib.blake2b(data, digest_size=size).digest(), "little")
+
+
+def stable_seed(*parts: object) -> int:
+    """Hash the parts to a 64-bit int that is the same in every process (parts need a deterministic repr)."""
+    return _digest(parts, 8)
+
+
+def make_id(prefix: str, *parts: object, length: int = 22) -> str:
+    """Derive an id such as `asset_` + `length` base62 characters from the prefix and the parts."""
+    n = _digest((prefix, *parts), (length * 6 + 7) // 8)
+    chars = []
+    for _ in range(length // 2):  # two base62 digits a step, lowest first: the same characters, half the divisions
+        n, r = divmod(n, 3844)
+        chars.append(_BASE62_PAIRS[r])
+    if length % 2:
+        chars.append(_BASE62[n % 62])
+    return prefix + "".join(chars)
+
+
+def draw_id(rng: random.Random, prefix: str = "") -> str:
+    """Draw a `prefix` + 22 base62 characters id from `rng` (ids inside a generated value: as deterministic as
+    `make_id`, and 5x cheaper)."""
+    return prefix + "".join(rng.choices(_BASE62, k=22))
+
+
+def person_id(*parts: object) -> str:
+    """Derive a person's bare 22-character base62 user id (people have no prefix)."""
+    return make_id("", *parts)
