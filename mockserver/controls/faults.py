@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from mockserver.controls.journal import query_matches
+from mockserver.controls.criteria import query_matches
 from mockserver.controls.routes import PathPattern, endpoint, endpoint_name
 from mockserver.errors import QueryError
 from mockserver.scenario.faults import (

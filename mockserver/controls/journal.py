@@ -9,30 +9,27 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from collections.abc import Collection, Iterable, Mapping
 
 from mockserver.contract.enums import JOB_STATUSES
-from mockserver.controls.masking import (
-    DROPPED_HEADER,
-    ENTRY_BYTES,
-    HEADERS_BYTES,
-    MAX_HEADER_VALUE,
-    MAX_NAME,
-    MAX_PATH,
-    QUERY_BYTES,
-    TRUNCATION_MARK,
-    cut,
-    cut_query,
-    decoded,
-    is_secret_name,
-    mask_header,
-    mask_query,
-    parse_query,
-)
-from mockserver.controls.routes import PathPattern, check_endpoint_name, endpoint, endpoint_name
+from mockserver.controls.criteria import Criteria, QueryValue
+from mockserver.controls.entries import JournalEntry, RawRequest, entry_size
+from mockserver.controls.masking import ENTRY_BYTES
+from mockserver.controls.routes import endpoint
 from mockserver.world.clock import format_ms, parse_duration
+
+__all__ = [
+    "ACTIVITY_COUNT_HEADER",
+    "ACTIVITY_PAGE_SIZE",
+    "DEFAULT_JOURNAL_BYTES",
+    "INTERNAL_HEADERS",
+    "JOB_STATUS_HEADER",
+    "SIMILAR_SHOWN",
+    "Journal",
+    "JournalEntry",
+    "RawRequest",
+    "VerificationError",
+]
 
 ACTIVITY_PAGE_SIZE = 100
 # Internal response headers: the journal learns values of a body from them (it never parses bodies), and the
@@ -41,269 +38,12 @@ ACTIVITY_PAGE_SIZE = 100
 ACTIVITY_COUNT_HEADER = "x-mock-activity-count"
 JOB_STATUS_HEADER = "x-mock-job-status"
 INTERNAL_HEADERS = frozenset({ACTIVITY_COUNT_HEADER, JOB_STATUS_HEADER})
-RETRY_COUNT_HEADER = "x-stainless-retry-count"
 SIMILAR_SHOWN = 10
 DEFAULT_JOURNAL_BYTES = 8 * 1024 * 1024
-# Estimated bytes an entry costs beyond its strings (tracemalloc): the tuple or dataclass, and per header or
-# query item its tuple and two objects.
-ENTRY_OVERHEAD = 600
-ITEM_OVERHEAD = 120
-
-QueryValue = str | int | float | None
 
 
 class VerificationError(AssertionError):
     """A journal verification did not hold; the message lists what was expected and the similar requests seen."""
-
-
-def _same_value(actual: str, expected: str | int | float) -> bool:
-    if isinstance(expected, bool):
-        expected = str(expected).lower()
-    if isinstance(expected, int | float):
-        try:
-            return float(actual) == float(expected)
-        except ValueError:
-            return False
-    return actual == expected
-
-
-def query_matches(items: Sequence[tuple[str, str]], expected: Mapping[str, QueryValue]) -> bool:
-    """True if the query holds every expected parameter: equal, one item of a comma list, or absent for None."""
-    return not _query_mismatches(items, expected)
-
-
-def _query_mismatches(items: Sequence[tuple[str, str]], expected: Mapping[str, QueryValue]) -> list[str]:
-    wrong = []
-    for name, want in expected.items():
-        values = [v for k, v in items if k == name]
-        if want is None:
-            ok = not values
-        else:
-            ok = any(_same_value(v, want) or any(_same_value(p.strip(), want) for p in v.split(",")) for v in values)
-        if not ok:
-            wrong.append(f"query.{name}")
-    return wrong
-
-
-@dataclass(frozen=True, slots=True)
-class JournalEntry:
-    """One request: when, what was asked, which world answered, and how (status 0: no response was sent)."""
-
-    id: int
-    time: int  # wall clock, epoch ms, when the request arrived
-    method: str
-    path: str
-    query: list[tuple[str, str]]
-    headers: dict[str, str]  # lowercased names, credentials masked
-    scenario: str | None
-    status: int
-    duration_ms: float
-    fault: str | None = None
-    retry_count: int | None = None  # the client's `x-stainless-retry-count`
-    retry_after_ms: float | None = None  # the delay the response asked for (`retry-after-ms` or `retry-after`)
-    activity_count: int | None = None  # events in the response's activity page, when it had one
-    monotonic: float = field(default=0.0, compare=False)  # arrival on the server's monotonic clock, seconds
-    truncated: bool = False  # something was cut to keep the entry to about ENTRY_BYTES (values end with a mark)
-    job_status: str | None = None  # the job's status in a `jobs.retrieve` answer
-    process: str | None = None  # in a fleet's journal (`serve --state`): the process that served it, `host:pid`
-
-    @property
-    def endpoint(self) -> str | None:
-        """The SDK call the path is (`jobs.retrieve`; `usages.list` for `/usages`), None for any other path."""
-        return endpoint_name(self.path)
-
-    @property
-    def target(self) -> str:
-        query = "&".join(f"{k}={v}" for k, v in self.query)
-        return self.path + ("?" + query if query else "")
-
-    def describe(self) -> str:
-        """One line: `#id METHOD target -> status (retry n, scenario s, fault f)`."""
-        details = [
-            f"retry {self.retry_count}" if self.retry_count is not None else None,
-            f"scenario {self.scenario}" if self.scenario else None,
-            f"fault {self.fault}" if self.fault else None,
-            f"process {self.process}" if self.process else None,
-        ]
-        shown = ", ".join(d for d in details if d)
-        status = str(self.status) if self.status else "no response"
-        return f"#{self.id} {self.method} {self.target} -> {status}" + (f" ({shown})" if shown else "")
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "time": format_ms(self.time),
-            "timeMs": self.time,
-            "method": self.method,
-            "path": self.path,
-            "query": [[k, v] for k, v in self.query],
-            "headers": self.headers,
-            "scenario": self.scenario,
-            "status": self.status,
-            "durationMs": round(self.duration_ms, 3),
-            "fault": self.fault,
-            "retryCount": self.retry_count,
-            "retryAfterMs": self.retry_after_ms,
-            "activityCount": self.activity_count,
-            "monotonic": self.monotonic,
-            "truncated": self.truncated,
-            "endpoint": self.endpoint,
-            "jobStatus": self.job_status,
-            "process": self.process,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> JournalEntry:
-        """Rebuild an entry from `to_json()` output (e.g. the admin API's `GET /__admin/journal`)."""
-        return cls(
-            id=data["id"],
-            time=data["timeMs"],
-            method=data["method"],
-            path=data["path"],
-            query=[(k, v) for k, v in data["query"]],
-            headers=dict(data["headers"]),
-            scenario=data["scenario"],
-            status=data["status"],
-            duration_ms=data["durationMs"],
-            fault=data.get("fault"),
-            retry_count=data.get("retryCount"),
-            retry_after_ms=data.get("retryAfterMs"),
-            activity_count=data.get("activityCount"),
-            monotonic=data.get("monotonic", 0.0),
-            truncated=data.get("truncated", False),
-            job_status=data.get("jobStatus"),
-            process=data.get("process"),
-        )
-
-
-class RawRequest(NamedTuple):
-    """A request as the middleware saw it, kept raw so that recording costs next to nothing.
-
-    The journal decodes and masks it into a `JournalEntry` when it is read; the raw credentials never leave it.
-    """
-
-    id: int
-    time: int
-    monotonic: float
-    duration_ms: float
-    method: str
-    path: str
-    query_string: bytes
-    headers: Sequence[tuple[bytes, bytes]]
-    scenario: str | None
-    status: int
-    fault: str | None
-    retry_after_ms: float | None
-    activity_count: int | None
-    job_status: str | None = None
-
-    def entry(self) -> JournalEntry:
-        """The decoded entry: credentials masked, long values cut, headers and parameters past the budget dropped."""
-        cuts = 0
-        headers: dict[str, str] = {}
-        used = dropped = dropped_bytes = 0
-        for raw_name, raw_value in self.headers:
-            if used > HEADERS_BYTES:
-                dropped += 1
-                dropped_bytes += len(raw_name) + len(raw_value)
-                continue
-            name = decoded(raw_name, MAX_NAME).lower()
-            value = mask_header(name, raw_value[:MAX_HEADER_VALUE].decode("latin-1"))  # never decode 10 MB whole
-            if len(raw_value) > MAX_HEADER_VALUE and not is_secret_name(name):
-                value += TRUNCATION_MARK.format(len(raw_value) - MAX_HEADER_VALUE)
-                cuts += 1
-            cuts += len(raw_name) > MAX_NAME
-            used += len(name) + len(value)
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        if dropped:
-            headers[DROPPED_HEADER] = f"{dropped} more headers, {dropped_bytes} bytes, not kept"
-        query = mask_query(parse_query(self.query_string))
-        if len(self.query_string) > QUERY_BYTES:
-            query, cut_items = cut_query(query)
-            cuts += cut_items
-        retry = headers.get(RETRY_COUNT_HEADER, "")
-        return JournalEntry(
-            id=self.id,
-            time=self.time,
-            method=self.method,
-            path=cut(self.path, MAX_PATH),
-            query=query,
-            headers=headers,
-            scenario=self.scenario,
-            status=self.status,
-            duration_ms=self.duration_ms,
-            fault=self.fault,
-            retry_count=int(retry) if retry.isdigit() and len(retry) < 6 else None,
-            retry_after_ms=self.retry_after_ms,
-            activity_count=self.activity_count,
-            monotonic=self.monotonic,
-            truncated=bool(cuts or dropped or len(self.path) > MAX_PATH),
-            job_status=self.job_status,
-        )
-
-
-def entry_size(entry: JournalEntry | RawRequest) -> int:
-    """Estimated bytes an entry keeps in memory: its strings, plus a measured overhead per entry and per item."""
-    if isinstance(entry, RawRequest):
-        headers = entry.headers
-        size = ENTRY_OVERHEAD + len(entry.path) + len(entry.query_string) + ITEM_OVERHEAD * len(headers)
-        for raw_name, raw_value in headers:
-            size += len(raw_name) + len(raw_value)
-        return size
-    size = ENTRY_OVERHEAD + len(entry.path)
-    for name, value in entry.query:
-        size += len(name) + len(value) + ITEM_OVERHEAD
-    for name, value in entry.headers.items():
-        size += len(name) + len(value) + ITEM_OVERHEAD
-    return size
-
-
-@dataclass(frozen=True)
-class _Criteria:
-    method: str | None = None
-    path: str | None = None
-    query: Mapping[str, QueryValue] | None = None
-    scenario: str | None = None
-    status: int | Collection[int] | None = None
-    endpoint: str | None = None
-    pattern: PathPattern | None = field(default=None, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if self.endpoint is not None:
-            check_endpoint_name(self.endpoint)
-        if self.path is not None:
-            object.__setattr__(self, "pattern", PathPattern.of(self.path))
-
-    def mismatches(self, entry: JournalEntry) -> list[str]:
-        """The criteria `entry` fails (empty: it matches)."""
-        wrong = []
-        if self.method is not None and entry.method != self.method.upper():
-            wrong.append("method")
-        if self.pattern is not None and not self.pattern.matches(entry.path):
-            wrong.append("path")
-        if self.endpoint is not None and entry.endpoint != self.endpoint:
-            wrong.append("endpoint")
-        if self.query:
-            wrong += _query_mismatches(entry.query, self.query)
-        if self.scenario is not None and entry.scenario != self.scenario:
-            wrong.append("scenario")
-        if self.status is not None:
-            statuses = (self.status,) if isinstance(self.status, int) else self.status
-            if entry.status not in statuses:
-                wrong.append("status")
-        return wrong
-
-    def describe(self) -> str:
-        parts = [
-            f"method={self.method.upper()}" if self.method else None,
-            f"path={self.path}" if self.path else None,
-            f"endpoint={self.endpoint}" if self.endpoint else None,
-            f"query={dict(self.query)!r}" if self.query else None,
-            f"scenario={self.scenario!r}" if self.scenario is not None else None,
-            f"status={self.status!r}" if self.status is not None else None,
-        ]
-        shown = " ".join(p for p in parts if p)
-        return f"requests matching {shown}" if shown else "requests"
 
 
 class Journal:
@@ -392,7 +132,7 @@ class Journal:
         `query` is a subset: `{"type": "activity"}` matches `type=activity` and `type=usages,activity`, and a `None`
         value means the parameter is absent.
         """
-        criteria = _Criteria(method, path, query, scenario, status, endpoint)
+        criteria = Criteria(method, path, query, scenario, status, endpoint)
         return [e for e in self._snapshot() if not criteria.mismatches(e)]
 
     # -- verification helpers ---------------------------------------------------------------------------------
@@ -409,7 +149,7 @@ class Journal:
         endpoint: str | None = None,
     ) -> list[JournalEntry]:
         """Check how many requests matched (exactly `times`, or at least `at_least`, default at least one)."""
-        criteria = _Criteria(method, path, query, scenario, status, endpoint)
+        criteria = Criteria(method, path, query, scenario, status, endpoint)
         seen = self._snapshot()
         found = [e for e in seen if not criteria.mismatches(e)]
         if times is not None and len(found) != times:
@@ -435,7 +175,7 @@ class Journal:
         Pages are grouped by everything but `activityOffset`; a page counts when it was answered 200.
         Return the pages of the first complete walk.
         """
-        criteria = _Criteria(method, path, query, scenario, endpoint=endpoint)
+        criteria = Criteria(method, path, query, scenario, endpoint=endpoint)
         seen = self._snapshot()
         pages = [e for e in seen if not criteria.mismatches(e) and e.status == 200 and e.activity_count is not None]
         groups: dict[tuple[object, ...], dict[int, JournalEntry]] = {}
@@ -477,7 +217,7 @@ class Journal:
         `x-stainless-retry-count`, the next count). The wait runs from the end of the response to the arrival of
         the retry. With `require_retry`, fail when no such retry was seen at all. Return the (response, retry) pairs.
         """
-        criteria = _Criteria(method, path, query, scenario, endpoint=endpoint)
+        criteria = Criteria(method, path, query, scenario, endpoint=endpoint)
         seen = sorted(self._snapshot(), key=lambda e: e.monotonic)
         asked = [e for e in seen if not criteria.mismatches(e) and e.retry_after_ms]
         pairs: list[tuple[JournalEntry, JournalEntry]] = []
@@ -525,7 +265,7 @@ class Journal:
         if until not in JOB_STATUSES:
             raise ValueError(f"until must be a job status ({', '.join(JOB_STATUSES)}), not {until!r}")
         longest, shortest = _seconds(max_interval, "max_interval"), _seconds(min_interval, "min_interval")
-        criteria = _Criteria("GET", f"/jobs/{job_id}", scenario=scenario)
+        criteria = Criteria("GET", f"/jobs/{job_id}", scenario=scenario)
         seen = self._snapshot()
         polls = sorted((e for e in seen if not criteria.mismatches(e)), key=lambda e: e.monotonic)
         expected = f"expected GET /jobs/{job_id} to be polled until the job status was {until!r}"
@@ -555,7 +295,7 @@ class Journal:
         return polls
 
 
-def _listing(found: list[JournalEntry], seen: list[JournalEntry], criteria: _Criteria) -> str:
+def _listing(found: list[JournalEntry], seen: list[JournalEntry], criteria: Criteria) -> str:
     """The matching requests, then the most similar other requests with what differs."""
     lines = []
     if found:

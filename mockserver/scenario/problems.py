@@ -12,10 +12,11 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from mockserver.scenario.fields import type_options
 from mockserver.scenario.model import Identifier, Scenario, TimeSpec
 from mockserver.scenario.positions import FieldPath
-from mockserver.scenario.validate import TIME_FORMS, did_you_mean, show_value, type_options
 from mockserver.scenario.vocabulary import vocabulary_name
+from mockserver.scenario.wording import TIME_FORMS, did_you_mean, show_value
 
 _IDENTIFIER_PATTERN = TypeAdapter(Identifier).json_schema()["pattern"]
 

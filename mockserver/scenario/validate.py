@@ -6,29 +6,24 @@ knows where each field was written, turns them into `path:line:col` problems.
 
 from __future__ import annotations
 
-import difflib
-import functools
 import math
-import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
-
-from pydantic import BaseModel
+from collections.abc import Iterator, Sequence
+from typing import get_origin
 
 from mockserver.contract.query import EARLIEST_MS, LATEST_MS
 from mockserver.generate.ids import make_id, person_id
 from mockserver.scenario.budget import ENTITY_LIMITS, MAX_RELATIVE_DAYS, check_budget
+from mockserver.scenario.fields import field_path, type_options, walk_fields
+from mockserver.scenario.ids import MAX_LISTED, EntityIds
 from mockserver.scenario.model import ApiKeySpec, FlowNodeSpec, JobSpec, PersonSpec, Scenario, TimeSpec
+from mockserver.scenario.wording import TIME_FORMS, show_value
 from mockserver.world.clock import DAY, floor_to, format_ms, parse_duration, parse_instant
 from mockserver.world.flows import STARTED
 
 Problem = tuple[str, str]
 
 MAX_RELATIVE = MAX_RELATIVE_DAYS * DAY
-MAX_LISTED = 20  # known ids listed in an "unknown id" message
-TIME_FORMS = "an ISO 8601 instant such as '2026-11-30T12:00:00Z', or relative to the clock such as '-3d'"
 # Every instant of a world lies where query dates may (1970-01-01 .. 9999-12-31), relative ones once resolved.
 TIME_BOUNDS = "between 1970-01-01 and 9999-12-31 (as query dates)"
 # A flow node that started needs each dependency to have succeeded or to be running (as the world has it);
@@ -55,115 +50,6 @@ def check_world(scenario: Scenario) -> list[Problem]:
     return []
 
 
-def show_value(value: Any, limit: int = 60) -> str:
-    """A user's value as messages quote it: strings with repr (shortened), YAML spellings for the rest."""
-    if isinstance(value, str):
-        return repr(value if len(value) <= limit else value[: limit - 3] + "...")
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ".nan"
-        if math.isinf(value):
-            return ".inf" if value > 0 else "-.inf"
-        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    return repr(value)
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """The choice closest to a misspelt word, if one is close enough."""
-    choices = list(choices)
-    # Ids share a prefix (`proj_`, `api_`): compare what follows it, or every `proj_...` looks alike.
-    prefix = re.match(r"^[A-Za-z]+_", word)
-    if prefix and len(choices) > 0 and all(choice.startswith(prefix[0]) for choice in choices):
-        stripped = {choice[len(prefix[0]) :]: choice for choice in choices}
-        match = did_you_mean(word[len(prefix[0]) :], stripped) if word[len(prefix[0]) :] else None
-        return stripped[match] if match is not None else None
-    matches = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    if matches:
-        return matches[0]
-    return {choice.lower(): choice for choice in choices}.get(word.lower())
-
-
-def _path(*parts: str | int) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
-
-
-def type_options(tp: Any) -> list[Any]:
-    """The alternatives of a type: union members flattened, `Annotated` unwrapped except `TimeSpec`."""
-    if tp == TimeSpec:
-        return [tp]
-    origin = get_origin(tp)
-    if origin is Annotated:
-        return type_options(get_args(tp)[0])
-    if origin in (Union, UnionType):
-        return [option for arg in get_args(tp) for option in type_options(arg)]
-    return [tp]
-
-
-@functools.cache
-def _hints(model: type[BaseModel]) -> dict[str, Any]:
-    return get_type_hints(model, include_extras=True)
-
-
-def _walk(value: Any, hint: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any, Any]]:
-    """Every value of a parsed scenario with its declared type and its YAML field path."""
-    yield path, hint, value
-    if isinstance(value, BaseModel):
-        hints = _hints(type(value))
-        for name, info in type(value).model_fields.items():
-            yield from _walk(getattr(value, name), hints.get(name), (*path, info.alias or name))
-    elif isinstance(value, list | tuple):
-        item_hints = [get_args(o)[0] for o in type_options(hint) if get_origin(o) is list]
-        for i, item in enumerate(value):
-            yield from _walk(item, item_hints[0] if item_hints else None, (*path, i))
-    elif isinstance(value, dict):
-        value_hints = [get_args(o)[1] for o in type_options(hint) if get_origin(o) is dict]
-        for key, item in value.items():
-            yield from _walk(item, value_hints[0] if value_hints else None, (*path, str(key)))
-
-
-class _Ids:
-    """The ids of one kind of entity: all of them (as the world will make them) and those written out."""
-
-    def __init__(
-        self, noun: str, plural: str, ids: Sequence[str], explicit: Sequence[str], checked: bool = True
-    ) -> None:
-        self.noun = noun
-        self.plural = plural
-        self.all = set(ids)
-        self.explicit = list(dict.fromkeys(explicit))
-        self.checked = checked  # False when the ids cannot be known (their count is already a problem)
-
-    @classmethod
-    def unchecked(cls, noun: str, plural: str) -> _Ids:
-        return cls(noun, plural, [], [], checked=False)
-
-    def __contains__(self, ref: str) -> bool:
-        return not self.checked or ref in self.all
-
-    def unknown(self, ref: str) -> str:
-        message = f"unknown {self.noun} {show_value(ref)}"
-        close = did_you_mean(ref, self.explicit)
-        if close:
-            return f"{message}; did you mean {close!r}?"
-        if not self.all:
-            return f"{message}: the scenario has no {self.plural}"
-        if not self.explicit:
-            return f"{message}: the {self.plural} have generated ids; list them with an `id` to refer to them"
-        listed = ", ".join(self.explicit[:MAX_LISTED]) + (", ..." if len(self.explicit) > MAX_LISTED else "")
-        return f"{message}; known {self.plural}: {listed}"
-
-
 class _Checker:
     """One pass over a scenario; collects problems instead of stopping at the first."""
 
@@ -182,7 +68,7 @@ class _Checker:
         self.keys = self.key_ids()
         self.models = self.collection_ids("models", "model", "model_", "model")
         self.collections = self.collection_ids("collections", "collection", "collection_", "collection")
-        self.users = _Ids(
+        self.users = EntityIds(
             "user",
             "people or API keys",
             [*self.people.all, *self.keys.all],
@@ -230,8 +116,8 @@ class _Checker:
             return None
 
     def check_values(self) -> None:
-        for path, hint, value in _walk(self.scenario, Scenario, ()):
-            field = _path(*path)
+        for path, hint, value in walk_fields(self.scenario, Scenario, ()):
+            field = field_path(*path)
             options = type_options(hint)
             if isinstance(value, float) and not math.isfinite(value):
                 self.add(field, f"expected a finite number, found {show_value(value)}")
@@ -274,44 +160,45 @@ class _Checker:
                 continue
             if entity_id in first:
                 self.add(
-                    _path(plural, i, key), f"duplicate id {show_value(entity_id)} (also {plural}[{first[entity_id]}])"
+                    field_path(plural, i, key),
+                    f"duplicate id {show_value(entity_id)} (also {plural}[{first[entity_id]}])",
                 )
             else:
                 first[entity_id] = i
 
-    def collection_ids(self, plural: str, noun: str, prefix: str, part: str) -> _Ids:
+    def collection_ids(self, plural: str, noun: str, prefix: str, part: str) -> EntityIds:
         # The same ids the world makes (mockserver.world.builder.build_world); a test keeps the two in step.
         specs = getattr(self.scenario, plural)
         seed = self.scenario.seed
         if isinstance(specs, int):
             if not 0 <= specs <= ENTITY_LIMITS[plural][0]:
-                return _Ids.unchecked(noun, plural)
-            return _Ids(noun, plural, [make_id(prefix, seed, part, i) for i in range(specs)], [])
+                return EntityIds.unchecked(noun, plural)
+            return EntityIds(noun, plural, [make_id(prefix, seed, part, i) for i in range(specs)], [])
         self._duplicates(plural, [(i, spec.id) for i, spec in enumerate(specs)])
         ids = [spec.id or make_id(prefix, seed, part, i) for i, spec in enumerate(specs)]
-        return _Ids(noun, plural, ids, [spec.id for spec in specs if spec.id])
+        return EntityIds(noun, plural, ids, [spec.id for spec in specs if spec.id])
 
-    def people_ids(self) -> _Ids:
+    def people_ids(self) -> EntityIds:
         specs = self.scenario.people
         seed = self.scenario.seed
         if isinstance(specs, int):
             if not 0 <= specs <= ENTITY_LIMITS["people"][0]:
-                return _Ids.unchecked("person", "people")
-            return _Ids("person", "people", [person_id(seed, "person", i) for i in range(specs)], [])
+                return EntityIds.unchecked("person", "people")
+            return EntityIds("person", "people", [person_id(seed, "person", i) for i in range(specs)], [])
         self._duplicates("people", [(i, spec.id) for i, spec in enumerate(specs)])
         ids = [spec.id or person_id(seed, "person", i) for i, spec in enumerate(specs)]
-        return _Ids("person", "people", ids, [spec.id for spec in specs if spec.id])
+        return EntityIds("person", "people", ids, [spec.id for spec in specs if spec.id])
 
-    def key_ids(self) -> _Ids:
+    def key_ids(self) -> EntityIds:
         specs = self.scenario.api_keys
         seed = self.scenario.seed
         self._duplicates("apiKeys", [(i, spec.id) for i, spec in enumerate(specs)])
         self._duplicates("apiKeys", [(i, spec.user_id) for i, spec in enumerate(specs)], key="userId")
         user_ids = [spec.user_id or make_id("apiu_", seed, "apikey-user", spec.id) for spec in specs]
         explicit = [spec.id for spec in specs]
-        return _Ids("API key", "API keys", [*explicit, *user_ids], explicit)
+        return EntityIds("API key", "API keys", [*explicit, *user_ids], explicit)
 
-    def refs(self, field: str, refs: Sequence[str] | str | None, ids: _Ids) -> None:
+    def refs(self, field: str, refs: Sequence[str] | str | None, ids: EntityIds) -> None:
         if refs is None:
             return
         if isinstance(refs, str):
@@ -331,13 +218,13 @@ class _Checker:
         if isinstance(self.scenario.people, int):
             return
         for i, person in enumerate(self.scenario.people):
-            self.refs(_path("people", i, "projects"), person.projects, self.projects)
+            self.refs(field_path("people", i, "projects"), person.projects, self.projects)
             if person.role == "key":
-                self.add(_path("people", i, "role"), KEY_ROLE)
+                self.add(field_path("people", i, "role"), KEY_ROLE)
 
     def check_keys(self) -> None:
         for i, key in enumerate(self.scenario.api_keys):
-            field = _path("apiKeys", i)
+            field = field_path("apiKeys", i)
             self.refs(f"{field}.projects", key.projects, self.projects)
             if key.scope == "project" and not key.projects:
                 self.add(
@@ -361,14 +248,14 @@ class _Checker:
 
     def check_team(self) -> None:
         for i, invitation in enumerate(self.scenario.team.invitations):
-            field = _path("team", "invitations", i)
+            field = field_path("team", "invitations", i)
             self.refs(f"{field}.projects", invitation.projects, self.projects)
             if invitation.role == "key":
                 self.add(f"{field}.role", KEY_ROLE)
 
     def check_billing(self) -> None:
         for i, purchase in enumerate(self.scenario.billing.one_shot):
-            field = _path("billing", "oneShot", i)
+            field = field_path("billing", "oneShot", i)
             if purchase.expires_in is not None:
                 if purchase.expiration is not None:
                     self.add(f"{field}.expiration", "give expiresIn or expiration, not both")
@@ -407,7 +294,7 @@ class _Checker:
         table: list[tuple[int, str, int]] | None = []
         previous = 0
         for i, step in enumerate(steps):
-            field = _path("settings", "granularity", i, "upTo")
+            field = field_path("settings", "granularity", i, "upTo")
             try:
                 up_to = parse_duration(step.up_to)
             except (ValueError, OverflowError):
@@ -425,7 +312,7 @@ class _Checker:
 
     def check_generators(self) -> None:
         for g, generator in enumerate(self.scenario.activity.generators):
-            field = _path("activity", "generators", g)
+            field = field_path("activity", "generators", g)
             for action, weight in generator.actions.items():
                 if weight < 0:
                     self.add(f"{field}.actions.{action}", f"expected a weight >= 0, found {show_value(weight)}")
@@ -498,7 +385,7 @@ class _Checker:
 
     def check_events(self) -> None:
         for e, event in enumerate(self.scenario.activity.events):
-            field = _path("activity", "events", e)
+            field = field_path("activity", "events", e)
             self.act(field, event.user, event.time, event.project, "the event")
             self.refs(f"{field}.model", event.model, self.models)
             self.refs(f"{field}.collection", event.collection, self.collections)
@@ -506,7 +393,7 @@ class _Checker:
     def check_assets(self) -> None:
         self._duplicates("assets", [(i, asset.id) for i, asset in enumerate(self.scenario.assets)])
         for a, asset in enumerate(self.scenario.assets):
-            field = _path("assets", a)
+            field = field_path("assets", a)
             if asset.id is not None and asset.count != 1:
                 self.add(f"{field}.id", f"an id names one asset, but count is {asset.count}: use count 1, or no id")
             owner = asset.owner or next(iter(self.actor_of), None)  # the world's default: its first person
@@ -520,7 +407,7 @@ class _Checker:
     def check_jobs(self) -> None:
         self._duplicates("jobs", [(i, job.id) for i, job in enumerate(self.scenario.jobs)])
         for j, job in enumerate(self.scenario.jobs):
-            field = _path("jobs", j)
+            field = field_path("jobs", j)
             self.act(field, job.owner, job.time, job.project, "the job")
             self.refs(f"{field}.model", job.model, self.models)
             if job.error is not None and job.status != "failure":
@@ -537,7 +424,7 @@ class _Checker:
             if node.id in nodes:
                 self.add(f"{field}.flow[{n}].id", f"duplicate node id {node.id!r}")
             nodes.setdefault(node.id, node)
-        node_ids = _Ids("node", "nodes of this flow", list(nodes), list(nodes))
+        node_ids = EntityIds("node", "nodes of this flow", list(nodes), list(nodes))
         for n, node in enumerate(flow):
             at = f"{field}.flow[{n}]"
             self.refs(f"{at}.model", node.model, self.models)

@@ -13,7 +13,7 @@ import yaml
 
 from mockserver.scenario.budget import MAX_DEPTH, MAX_NODES, MAX_TEXT
 from mockserver.scenario.positions import FieldPath, Positions
-from mockserver.scenario.validate import show_value
+from mockserver.scenario.wording import show_value
 from mockserver.scenario.yaml_compose import LimitError, mark_position
 
 _TAG = "tag:yaml.org,2002:"
