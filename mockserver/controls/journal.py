@@ -48,6 +48,12 @@ DEFAULT_JOURNAL_BYTES = 8 * 1024 * 1024
 # query item its tuple and two objects.
 ENTRY_OVERHEAD = 600
 ITEM_OVERHEAD = 120
+# Clients repeat their headers (an SDK, wrk): raw entries with equal headers of at most SHARED_HEADERS_BYTES (as
+# `entry_size` counts them) share one tuple of them, otherwise most of an entry's memory (a new list of new tuples of
+# new bytes every request). At most SHARED_SETS sets are kept (under 1 MB): a client sending ever new values clears
+# them rather than grows them. `entry_size` still counts each entry's headers whole (an upper bound).
+SHARED_SETS = 256
+SHARED_HEADERS_BYTES = 4096
 
 QueryValue = str | int | float | None
 
@@ -320,6 +326,7 @@ class Journal:
         self.bytes = 0  # the estimated size of the entries kept
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._header_sets: dict[tuple[tuple[bytes, bytes], ...], tuple[tuple[bytes, bytes], ...]] = {}
 
     @classmethod
     def of(cls, entries: Iterable[JournalEntry]) -> Journal:
@@ -341,6 +348,10 @@ class Journal:
             entry = entry.entry()  # cut now: the raw headers are not kept
             size = entry_size(entry)
         with self._lock:
+            if isinstance(entry, RawRequest):
+                headers_size = size - ENTRY_OVERHEAD - len(entry.path) - len(entry.query_string)
+                if headers_size <= SHARED_HEADERS_BYTES:
+                    entry = entry._replace(headers=self._shared(tuple(entry.headers)))
             entries, sizes = self._entries, self._sizes
             entries.append(entry)
             sizes.append(size)
@@ -349,12 +360,22 @@ class Journal:
                 entries.popleft()
                 self.bytes -= sizes.popleft()
 
+    def _shared(self, headers: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[bytes, bytes], ...]:
+        """The kept tuple equal to `headers` (now kept if none is); the caller holds `_lock`."""
+        shared = self._header_sets.get(headers)
+        if shared is None:
+            if len(self._header_sets) >= SHARED_SETS:
+                self._header_sets.clear()
+            shared = self._header_sets[headers] = headers
+        return shared
+
     def clear(self) -> int:
         """Forget every entry (ids keep counting up); return how many were dropped."""
         with self._lock:
             count = len(self._entries)
             self._entries.clear()
             self._sizes.clear()
+            self._header_sets.clear()
             self.bytes = 0
             return count
 
