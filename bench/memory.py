@@ -88,18 +88,21 @@ def serve(argv: list[str]) -> int:
         (out / f"snapshot-{taken}.sizes").write_text(json.dumps(held_sizes()))
         (out / f"snapshot-{taken}.done").write_text(f"{status_mb()[0]:.1f}\n")
 
-    def trim(signum: int, frame: object) -> None:
+    def heap(signum: int, frame: object) -> None:
+        """The heaps now to `heap.done` (pymalloc's to the log); then `malloc_trim(0)` if `trim` exists."""
         gc.collect()
         before = status_mb()[0]
         libc = ctypes.CDLL("libc.so.6")
-        heap = mallinfo(libc)
+        glibc = mallinfo(libc)
         sys._debugmallocstats()  # pymalloc's arenas, to stderr (the server's log)
-        libc.malloc_trim(0)
+        trim = (out / "trim").exists()
+        if trim:
+            libc.malloc_trim(0)
         after = status_mb()[0]
-        (out / "trim.done").write_text(json.dumps({"rss": [before, after], "glibc": [heap, mallinfo(libc)]}))
+        (out / "heap.done").write_text(json.dumps({"rss": [before, after], "glibc": glibc, "trimmed": trim}))
 
     signal.signal(signal.SIGUSR1, snapshot)
-    signal.signal(signal.SIGUSR2, trim)
+    signal.signal(signal.SIGUSR2, heap)
     import mockserver
     from mockserver.cli import main
 
@@ -134,8 +137,8 @@ def pymalloc_stats(log: str) -> dict[str, float]:
     for line in log[start:].splitlines() if start >= 0 else ():
         match = re.match(r"# (arenas highwater mark|arenas allocated current|bytes in [a-z ]+) += +([\d,]+)", line)
         if match:
-            value = int(match.group(2).replace(",", ""))
-            stats[match.group(1)] = value if match.group(1).startswith("arenas") else value / 1024 / 1024
+            name, value = match.group(1).strip(), int(match.group(2).replace(",", ""))
+            stats[name] = value if name.startswith("arenas") else value / 1024 / 1024
     return stats
 
 
@@ -182,7 +185,7 @@ class Run:
     seconds: float = 0.0
     accounted: dict[str, Any] = field(default_factory=dict)
     trimmed: tuple[float, float] | None = None
-    heap: dict[str, dict[str, float]] = field(default_factory=dict)
+    heap: dict[str, dict[str, Any]] = field(default_factory=dict)  # "start", "end": {"glibc": ..., "pymalloc": ...}
     statuses: str = ""
 
     @property
@@ -225,6 +228,19 @@ def wait_ready(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
     raise RuntimeError(f"the server did not answer within 60 s:\n{log.read_text()[-3000:]}")
 
 
+def heap_stats(proc: subprocess.Popen[bytes], work: Path, log: Path, *, trim: bool) -> dict[str, Any]:
+    """glibc's and pymalloc's heaps in the server now, MB (and `rss` before and after a `malloc_trim(0)`)."""
+    (work / "heap.done").unlink(missing_ok=True)
+    if trim:
+        (work / "trim").touch()
+    proc.send_signal(signal.SIGUSR2)
+    wait_file(work / "heap.done")
+    time.sleep(0.2)  # the log's last lines
+    done = json.loads((work / "heap.done").read_text())
+    arenas = pymalloc_stats(log.read_text(errors="replace"))
+    return {"rss": tuple(done["rss"]), "glibc": done["glibc"], "pymalloc": arenas}
+
+
 def wait_file(path: Path, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while not path.exists():
@@ -248,7 +264,7 @@ def measure(code: Path, env: dict[str, str], args: argparse.Namespace, work: Pat
         "--now",
         NOW,
         "--quiet",
-        *(["--cache-mb", str(args.cache_mb)] if args.cache_mb else []),
+        *(["--cache-mb", f"{args.cache_mb:g}"] if args.cache_mb else []),
     ]
     log = work / "server.log"
     with log.open("wb") as out:
@@ -257,6 +273,8 @@ def measure(code: Path, env: dict[str, str], args: argparse.Namespace, work: Pat
     try:
         wait_ready(proc, port, log)
         run.start = status_mb(proc.pid)[0]
+        run.heap["start"] = heap_stats(proc, work, log, trim=False)
+        run.heap["start"].pop("rss")
         taken = 0
         if args.tracemalloc:  # the heap at the start, to see what the first N responses added
             taken += 1
@@ -302,13 +320,9 @@ def measure(code: Path, env: dict[str, str], args: argparse.Namespace, work: Pat
             raise RuntimeError(f"wrk did not finish {args.requests} requests:\n{text[-3000:]}")
         status, body = get(port, "/__admin/memory")
         run.accounted = json.loads(body) if status == 200 else {}
+        run.heap["end"] = heap_stats(proc, work, log, trim=args.malloc_trim)
         if args.malloc_trim:
-            proc.send_signal(signal.SIGUSR2)
-            wait_file(work / "trim.done")
-            time.sleep(0.2)  # the log's last lines
-            trimmed = json.loads((work / "trim.done").read_text())
-            run.trimmed = (trimmed["rss"][0], trimmed["rss"][1])
-            run.heap = {"glibc": trimmed["glibc"][0], "pymalloc": pymalloc_stats(log.read_text(errors="replace"))}
+            run.trimmed = run.heap["end"].pop("rss")
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -386,9 +400,10 @@ def describe(run: Run, args: argparse.Namespace) -> None:
         print(f"  bound by design: {limit:.0f} MB = {parts}")
     if run.trimmed:
         print(f"  malloc_trim(0) at the end: RSS {run.trimmed[0]:.1f} -> {run.trimmed[1]:.1f} MB")
-    for name, stats in run.heap.items():
-        shown = ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in stats.items())
-        print(f"  {name} at the end (MB): {shown}")
+    for when, heaps in run.heap.items():
+        for name, stats in heaps.items():
+            shown = ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in stats.items())
+            print(f"  {name} at the {when} (MB): {shown}")
 
 
 def server_main(args: argparse.Namespace) -> None:
