@@ -11,7 +11,7 @@ from mockserver.cli.arguments import parse_now, scenario_dir
 from mockserver.cli.listen import WILDCARD_HOSTS, allowed_hosts, browsable, check_address
 
 SETTINGS_ENV = "MOCKSERVER_SETTINGS_JSON"
-# glibc's malloc for a serving process (bench/memory.py: RSS after 100,000 requests of mixed.lua, 26 instead of 31 MB
+# glibc's malloc for a serving process (bench/memory.py, 100,000 requests of mixed.lua: RSS 26 instead of 29 to 32 MB
 # over the start, flat once the caches are full). Render threads would each get an arena of their own (up to 8 per
 # core), every one keeping the freed chunks of the bodies it built; and after a large block is freed, malloc raises
 # its mmap threshold (up to 32 MB), so that later bodies come from the heap and leave holes in it. Two arenas, and
