@@ -5,13 +5,16 @@ python bench/memory.py --tracemalloc 25000 [--frames 8]   # also: what the Pytho
 python bench/memory.py --sizes   # also: the bytes each cache pool and the journal hold, measured against estimated
 python bench/memory.py --in-process [--requests 100000] [--every 10000]   # the issue 11 traffic, straight to ASGI
 
-The server runs pinned to CPU 0 (`mockserver serve --now ... --quiet`, one process per `--code` tree, one after the
-other: `--code /work/main --code .` measures before and after in one run), wrk to CPU 1 with `mixed.lua`, which says
-when it has had each checkpoint's responses; the server's VmRSS is read then. Growth should stop once the caches are
-full: the bound is what the server keeps per request by design, the byte budgets of the caches (`--cache-mb`, the
-pools of mockserver/cache.py: renders, buckets, hours, entities) and of the request journal (`journal_bytes`), all
-estimated sizes; `GET /__admin/memory` reports them at the end. Anything past them is a leak, an estimate that is
-too low, or the allocator (`--env MALLOC_ARENA_MAX=2`, `--malloc-trim` show how much of it is the allocator's).
+The server runs pinned to CPU 0 (`mockserver serve --now ... --quiet` from each `--code` tree in turn, under each
+`--env`: `--code OLD --code .` is before and after in one run), wrk on CPU 1 with `mixed.lua`, which says when it has
+had each checkpoint's responses; the server's VmRSS is read then. Growth stops once the caches are full. The bound is
+what the server keeps by design: the byte budgets of the cache pools (`--cache-mb`, 24 MB: mockserver/cache.py's
+SHARES, renders 15 %, buckets 50 %, hours 25 %, entities 10 %; every world's caches draw on them) and of the journal
+(Settings.journal_bytes, 8 MB, and journal_size, 5,000 entries): 32 MB in all, estimated sizes, which
+`GET /__admin/memory` shows (printed at the end). A load fills what it reaches: mixed.lua fills renders, buckets and
+entities and 5,000 journal entries; its windows lie in the hours generated at start. Past that comes the allocator
+(pymalloc's partly used arenas, glibc's free chunks: printed at the start and the end), and anything unaccounted:
+a leak, or an estimate too low (`--sizes`, `--tracemalloc N` find them).
 """
 
 from __future__ import annotations
