@@ -1,18 +1,23 @@
 -- wrk script for the memory run: a mixture of requests that exercises every bounded cache, stopping after N.
 -- It prints `bench: done` then; bench/run.py interrupts wrk on that line (wrk itself waits out -d).
---   wrk -s bench/mixed.lua URL -- NOW_EPOCH_SECONDS N
+--   wrk -s bench/mixed.lua URL -- NOW_EPOCH_SECONDS N [AT,AT,...]
 -- Per cycle of 20: distinct one-hour windows (consumption, activity: render, job and asset caches), distinct
 -- multi-day windows, repeated queries, other scenarios and every kind of error; every 100th request is the full
 -- default body and every 100th + 50 the empty-team one. The thread stops once it has N responses (wrk -d is the
--- time bound). Use with -t1: N counts per thread.
+-- time bound). Use with -t1: N counts per thread. With AT,AT,... it also prints `bench: at AT responses` as each of
+-- those counts is reached (bench/memory.py reads the server's RSS on these lines).
 
 local now, limit, base
 local sent, received, distinct = 0, 0, 0
 local authorised, anonymous
+local checkpoints = {}
 
 function init(args)
    now = tonumber(args[1]) or os.time()
    limit = tonumber(args[2]) or 100000
+   for at in string.gmatch(args[3] or "", "%d+") do
+      checkpoints[tonumber(at)] = true
+   end
    base = "/v1/usages"
    authorised = {}
    anonymous = {}
@@ -85,6 +90,10 @@ end
 
 function response(status, headers, body)
    received = received + 1
+   if checkpoints[received] then
+      io.write("bench: at ", received, " responses\n")
+      io.stdout:flush()
+   end
    if received == limit then
       -- bench/run.py interrupts wrk on this line, so the reported time is the time these requests took.
       io.write("bench: done ", received, " responses\n")

@@ -205,3 +205,36 @@ def test_serve_cache_budget_from_the_flag_and_the_environment() -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["serve", "--cache-mb", "0"])
     assert exit_info.value.code == 2
+
+
+def test_serve_tunes_malloc_where_the_environment_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes
+    import sys
+
+    from mockserver.cli import serve
+
+    calls: list[tuple[int, int]] = []
+
+    class Libc:
+        def mallopt(self, param: int, value: int) -> int:
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Libc())
+    monkeypatch.setattr(sys, "platform", "linux")
+    for variable in [*serve.MALLOC_OPTIONS, "GLIBC_TUNABLES"]:
+        monkeypatch.delenv(variable, raising=False)
+    serve.tune_malloc()
+    assert calls == [(-8, 2), (-3, 128 * 1024)]  # M_ARENA_MAX, M_MMAP_THRESHOLD
+    calls.clear()
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    serve.tune_malloc()
+    assert calls == [(-3, 128 * 1024)]
+    calls.clear()
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=4")
+    serve.tune_malloc()
+    assert calls == []
+    monkeypatch.delenv("GLIBC_TUNABLES")
+    monkeypatch.setattr(sys, "platform", "darwin")
+    serve.tune_malloc()
+    assert calls == []

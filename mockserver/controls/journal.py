@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Mapping
 
 from mockserver.contract.enums import JOB_STATUSES
 from mockserver.controls.criteria import Criteria, QueryValue
-from mockserver.controls.entries import JournalEntry, RawRequest, entry_size
+from mockserver.controls.entries import ENTRY_OVERHEAD, JournalEntry, RawRequest, entry_size
 from mockserver.controls.masking import ENTRY_BYTES
 from mockserver.controls.routes import endpoint
 from mockserver.world.clock import format_ms, parse_duration
@@ -40,6 +40,12 @@ JOB_STATUS_HEADER = "x-mock-job-status"
 INTERNAL_HEADERS = frozenset({ACTIVITY_COUNT_HEADER, JOB_STATUS_HEADER})
 SIMILAR_SHOWN = 10
 DEFAULT_JOURNAL_BYTES = 8 * 1024 * 1024
+# Clients repeat their headers (an SDK, wrk): raw entries with equal headers of at most SHARED_HEADERS_BYTES (as
+# `entry_size` counts them) share one tuple of them, otherwise most of an entry's memory (a new list of new tuples of
+# new bytes every request). At most SHARED_SETS sets are kept (under 1 MB): a client sending ever new values clears
+# them rather than grows them. `entry_size` still counts each entry's headers whole (an upper bound).
+SHARED_SETS = 256
+SHARED_HEADERS_BYTES = 4096
 
 
 class VerificationError(AssertionError):
@@ -60,6 +66,7 @@ class Journal:
         self.bytes = 0  # the estimated size of the entries kept
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._header_sets: dict[tuple[tuple[bytes, bytes], ...], tuple[tuple[bytes, bytes], ...]] = {}
 
     @classmethod
     def of(cls, entries: Iterable[JournalEntry]) -> Journal:
@@ -81,6 +88,10 @@ class Journal:
             entry = entry.entry()  # cut now: the raw headers are not kept
             size = entry_size(entry)
         with self._lock:
+            if isinstance(entry, RawRequest):
+                headers_size = size - ENTRY_OVERHEAD - len(entry.path) - len(entry.query_string)
+                if headers_size <= SHARED_HEADERS_BYTES:
+                    entry = entry._replace(headers=self._shared(tuple(entry.headers)))
             entries, sizes = self._entries, self._sizes
             entries.append(entry)
             sizes.append(size)
@@ -89,12 +100,22 @@ class Journal:
                 entries.popleft()
                 self.bytes -= sizes.popleft()
 
+    def _shared(self, headers: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[bytes, bytes], ...]:
+        """The kept tuple equal to `headers` (now kept if none is); the caller holds `_lock`."""
+        shared = self._header_sets.get(headers)
+        if shared is None:
+            if len(self._header_sets) >= SHARED_SETS:
+                self._header_sets.clear()
+            shared = self._header_sets[headers] = headers
+        return shared
+
     def clear(self) -> int:
         """Forget every entry (ids keep counting up); return how many were dropped."""
         with self._lock:
             count = len(self._entries)
             self._entries.clear()
             self._sizes.clear()
+            self._header_sets.clear()
             self.bytes = 0
             return count
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.controls.journal import Journal, JournalEntry, RawRequest, VerificationError
+from mockserver.controls.journal import SHARED_SETS, Journal, JournalEntry, RawRequest, VerificationError
 from mockserver.controls.masking import mask_header
 from mockserver.settings import Settings, shipped_scenarios_dir
 from tests.conftest import BASIC, NOW, basic_header, start_server
@@ -175,6 +175,28 @@ def test_memory_stays_flat_under_load() -> None:
     assert len(journal) == 500
     assert before > 500 * 4000  # the entries themselves are there...
     assert after - before < 100_000  # ...and 5000 more requests did not add to them
+
+
+def test_repeated_headers_are_kept_once() -> None:
+    journal = Journal(1000)
+
+    def record(headers: list[tuple[bytes, bytes]]) -> None:
+        raw = RawRequest(journal.next_id(), NOW, 0.0, 1.0, "GET", USAGES, b"", headers, None, 200, None, None, None)
+        journal.record(raw)
+
+    for _ in range(3):  # what a client sends every time: a new list of new bytes, equal to the last
+        record([(b"host", b"127.0.0.1"), (b"authorization", b"Basic " + b"dGVzdDpzZWNyZXQ=")])
+    record([(b"host", b"127.0.0.1"), (b"x-other", b"1")])
+    kept = [raw.headers for raw in journal._entries if isinstance(raw, RawRequest)]
+    assert kept[0] is kept[1] is kept[2]
+    assert kept[3] is not kept[0] and kept[3] == ((b"host", b"127.0.0.1"), (b"x-other", b"1"))
+    assert [e.headers for e in journal.entries()][2:] == [
+        {"host": "127.0.0.1", "authorization": "Basic ***"},
+        {"host": "127.0.0.1", "x-other": "1"},
+    ]
+    for i in range(2 * SHARED_SETS):  # ever new values: the sets kept stay bounded
+        record([(b"host", b"127.0.0.1"), (b"x-request-id", str(i).encode())])
+    assert len(journal._header_sets) <= SHARED_SETS
 
 
 def test_entries_round_trip_through_json() -> None:
