@@ -6,12 +6,12 @@ integration reconciling these bodies with `/usages` finds the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from mockserver.contract.projects import parse_project_list_query
-from mockserver.contract.query import MAX_RANGE_MS, UsageQuery
+from mockserver.contract.query import MAX_RANGE_MS
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import stable_seed
 from mockserver.world.access import ReadContext
@@ -20,17 +20,21 @@ from mockserver.world.billing import number
 from mockserver.world.clock import DAY, HOUR, floor_to, format_ms
 from mockserver.world.entities import ApiKey, Invitation, Person, Project
 from mockserver.world.pages import Cursor, after, paginate
-from mockserver.world.report import consumption_of, consumption_rows
+from mockserver.world.report import consumption_rows
 from mockserver.world.roster import updated_at
+from mockserver.world.timeline import Event
 from mockserver.world.world import World
 
 SEARCH_HOST = "search.cloud.scenario.com"
 # The role a person has on the projects they work in, from their team role (ours: the contract has no mapping).
 PROJECT_ROLE = {"admin": "admin", "member": "editor"}
 DEFAULT_KEY_PROJECT_ROLE = "editor"
-# Estimated sizes of a day's per-project user totals (a slim bucket per project: a user id and three integers each).
+# Estimated sizes of a stretch's per-user totals (a slim bucket per project and one for the team: a user id and three
+# integers each).
 DAY_TOTALS_BYTES = 300
 USER_TOTAL_BYTES = 150
+STAMP_BYTES = 300  # an id and its dates' texts
+_NEVER = 2**62  # an instant after every update
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,64 +59,184 @@ def spend(rows: list[dict[str, Any]], start: int, end: int) -> Spend:
 def team_spend(world: World, now: int) -> Spend:
     """The whole team's spend in the billing period holding `now`, as `/usages?startDate=<start>&endDate=<now>`."""
     start, end = world.billing.period_at(now)
-    query = UsageQuery(start=start, end=now, types=frozenset({"consumption"}))
-    return spend(consumption_of(world, query, now), start, end)
+    before, partial = _period_totals(world, start, now)
+    return spend(consumption_rows((before.team, partial.team)), start, end)
 
 
 def project_spend(world: World, now: int) -> dict[str, Spend]:
     """Each project's spend in the billing period, as `/usages` filtered by `projectIds=<project>` gives it."""
     start, end = world.billing.period_at(now)
-    by_project: dict[str, list[Bucket]] = {}
-    for day in _days(start, now):
-        for project, bucket in _day_totals(world, day, min(day + DAY, now))[0].items():
-            by_project.setdefault(project, []).append(bucket)
+    before, partial = _period_totals(world, start, now)
     empty = Spend(start, end, {}, 0)
-    return {
-        p.id: spend(consumption_rows(by_project[p.id]), start, end) if p.id in by_project else empty
-        for p in world.projects
-    }
+    spent = {}
+    for p in world.projects:
+        buckets = [t.by_project[p.id] for t in (before, partial) if p.id in t.by_project]
+        spent[p.id] = spend(consumption_rows(buckets), start, end) if buckets else empty
+    return spent
 
 
 def canvas_assets(world: World, now: int) -> int:
     """Canvas assets (source `canvas`) created in the billing period before `now`: the period's counted value."""
     start, _ = world.billing.period_at(now)
-    return sum(_day_totals(world, day, min(day + DAY, now))[1] for day in _days(start, now))
+    before, partial = _period_totals(world, start, now)
+    return before.canvases + partial.canvases
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """What the team views read of a stretch of events: per-user CU totals, by project and in all; canvas assets.
+
+    The totals are integer milli-CU (slim `Bucket`s: only `users`), so totals summed over stretches are exactly what
+    `/usages` sums over its buckets, for the team or for one project.
+    """
+
+    by_project: dict[str, Bucket]
+    team: Bucket
+    canvases: int
+
+    def size(self) -> int:
+        users = len(self.team.users) + sum(len(b.users) for b in self.by_project.values())
+        return DAY_TOTALS_BYTES + USER_TOTAL_BYTES * users
+
+    def then(self, later: Totals) -> Totals:
+        """This stretch followed by `later` (neither changed)."""
+        by_project = {p: _merged(b, later.by_project.get(p)) for p, b in self.by_project.items()}
+        for project, bucket in later.by_project.items():
+            by_project.setdefault(project, bucket)
+        return Totals(by_project, _merged(self.team, later.team), self.canvases + later.canvases)
+
+
+def _merged(bucket: Bucket, later: Bucket | None) -> Bucket:
+    if later is None or not later.users:
+        return bucket
+    merged = Bucket(bucket.time)
+    users = merged.users = {user: list(row) for user, row in bucket.users.items()}
+    for user, (value, discount, gate) in later.users.items():
+        row = users.get(user)
+        if row is None:
+            users[user] = [value, discount, gate]
+        else:
+            row[0] += value
+            row[1] += discount
+            row[2] += gate
+    return merged
+
+
+def _period_totals(world: World, start: int, now: int) -> tuple[Totals, Totals]:
+    """The totals of `[start, now)` in two parts: every whole hour (memoised), and the hour `now` is in, so far."""
+    hour = max(start, floor_to(now, HOUR))
+    return _before(world, start, hour), _totals(world, world.events(hour, now))
+
+
+def _before(world: World, start: int, hour: int) -> Totals:
+    """The totals of `[start, hour)` (`hour` on the hour): memoised, built on the previous hour's when it is cached.
+
+    A cold start sums whole days (each memoised) and then the day's hours: a request costs one partial hour, plus,
+    when the clock has entered a new hour since the last request, that hour's events.
+    """
+    key = ("team-before", start, hour)
+    cache = world.bucket_cache
+    found: Totals | None = cache.get(key)
+    if found is not None:
+        return found
+    previous: Totals | None = cache.get(("team-before", start, hour - HOUR)) if hour > start else None
+    if previous is not None:
+        found = previous.then(_totals(world, world.events(hour - HOUR, hour)))
+    else:
+        found = _totals(world, ())
+        day = floor_to(hour, DAY)
+        for low in _days(start, max(start, day)):
+            found = found.then(_day_totals(world, low))
+        for low in range(max(start, day), hour, HOUR):
+            found = found.then(_totals(world, world.events(low, low + HOUR)))
+    cache.put(key, found, found.size())
+    return found
 
 
 def _days(start: int, now: int) -> range:
     return range(start, now, DAY)  # periods start at midnight UTC: whole days, the last one cut at now
 
 
-def _day_totals(world: World, low: int, high: int) -> tuple[dict[str, Bucket], int]:
-    """Per project, the per-user totals of `[low, high)`; and the canvas assets created. Kept for whole past days.
-
-    The totals are integer milli-CU, so per-project buckets summed over days are exactly what `/usages` sums over
-    its buckets for one project.
-    """
-    whole = high - low == DAY
+def _day_totals(world: World, low: int) -> Totals:
+    """The totals of the whole day starting at `low`: memoised (its hours are not kept, as /usages does)."""
     key = ("team-day", low)
-    if whole:
-        cached: tuple[dict[str, Bucket], int] | None = world.bucket_cache.get(key)
-        if cached is not None:
-            return cached
-    buckets: dict[str, Bucket] = {}
+    cached: Totals | None = world.bucket_cache.get(key)
+    if cached is None:
+        cached = _totals(world, world.events(low, low + DAY, keep=False))
+        world.bucket_cache.put(key, cached, cached.size())
+    return cached
+
+
+def _totals(world: World, events: Iterable[Event]) -> Totals:
+    """The totals of some events, as `Bucket.add` counts users (every event, its cost, discount and gate cost)."""
+    by_project: dict[str, dict[str, list[int]]] = {}
+    team: dict[str, list[int]] = {}
     canvases = 0
-    # A whole past day's hours are not kept (its totals are), as /usages does for its whole-day buckets.
-    for event in world.events(low, high, keep=not whole):
-        bucket = buckets.get(event.project)
-        if bucket is None:
-            bucket = buckets[event.project] = Bucket(format_ms(low))
-        bucket.add(event)
+    for event in events:
+        users = by_project.get(event.project)
+        if users is None:
+            users = by_project[event.project] = {}
+        cost, discount, gate = event.cost, event.discount, event.qg_cost
+        for table in (users, team):
+            row = table.get(event.user)
+            if row is None:
+                table[event.user] = [cost, discount, gate]
+            else:
+                row[0] += cost
+                row[1] += discount
+                row[2] += gate
         canvases += event.created and event.asset_source == "canvas"
-    # Only the per-user totals are read: keep those, not every row of the day.
-    slim = {}
-    for project, bucket in buckets.items():
-        slim[project] = Bucket(bucket.time)
-        slim[project].users = bucket.users
-    if whole:
-        size = DAY_TOTALS_BYTES + sum(USER_TOTAL_BYTES * len(b.users) for b in slim.values())
-        world.bucket_cache.put(key, (slim, canvases), size)
-    return slim, canvases
+    return Totals({p: _slim(users) for p, users in by_project.items()}, _slim(team), canvases)
+
+
+def _slim(users: dict[str, list[int]]) -> Bucket:
+    bucket = Bucket("")
+    bucket.users = users
+    return bucket
+
+
+# --- dates ---------------------------------------------------------------------------------------------------
+
+
+class Stamps:
+    """The team, its projects' and its people's dates as served, formatted once per world.
+
+    `updatedAt` is a seeded instant between creation and the world's anchor, never after `now`: once `now` has
+    passed it, its text is fixed. Ids the world does not have (a lenient placeholder project) are computed each time.
+    """
+
+    def __init__(self, seed: int, anchor: int, dated: Iterable[tuple[str, int]]) -> None:
+        self._seed, self._anchor = seed, anchor
+        self._texts: dict[str, tuple[str, int, str]] = {}  # id -> (createdAt, updated instant, its text)
+        for what, created in dated:
+            updated = updated_at(seed, what, created, anchor, _NEVER)
+            self._texts[what] = (format_ms(created), updated, format_ms(updated))
+
+    def size(self) -> int:
+        return 200 + STAMP_BYTES * len(self._texts)
+
+    def created(self, what: str, created: int) -> str:
+        known = self._texts.get(what)
+        return known[0] if known is not None else format_ms(created)
+
+    def updated(self, what: str, created: int, now: int) -> str:
+        known = self._texts.get(what)
+        if known is not None and known[1] <= now:
+            return known[2]
+        return format_ms(updated_at(self._seed, what, created, self._anchor, now))
+
+
+def stamps_of(world: World) -> Stamps:
+    """The world's `Stamps` (memoised)."""
+    found: Stamps | None = world.bucket_cache.get(("team-stamps",))
+    if found is None:
+        team = world.team
+        dated = [("team", team.created_at)]
+        dated += [(p.id, p.created_at) for p in world.projects]
+        dated += [(p.id, p.created_at if p.created_at is not None else team.created_at) for p in world.people]
+        found = Stamps(world.seed, world.anchor, dated)
+        world.bucket_cache.put(("team-stamps",), found, found.size())
+    return found
 
 
 # --- members -----------------------------------------------------------------------------------------------
@@ -160,12 +284,13 @@ def _member_cap(world: World, person: Person) -> float | None:
 
 def _person(world: World, person: Person, now: int, consumption: float, role: str) -> dict[str, Any]:
     joined = person.created_at if person.created_at is not None else world.team.created_at
+    stamps = stamps_of(world)
     user: dict[str, Any] = {
         "id": person.id,
-        "createdAt": format_ms(joined),
+        "createdAt": stamps.created(person.id, joined),
         "email": person.email,
         "role": role,
-        "updatedAt": format_ms(updated_at(world.seed, person.id, joined, world.anchor, now)),
+        "updatedAt": stamps.updated(person.id, joined, now),
         "consumption": consumption,
     }
     avatar = _avatar(person.avatar_asset_id, person.avatar_url)
@@ -212,14 +337,15 @@ def _key(world: World, key: ApiKey, now: int, consumption: float, last: int | No
 
 def _team_base(world: World, now: int, team_id: str) -> dict[str, Any]:
     team = world.team
+    stamps = stamps_of(world)
     body: dict[str, Any] = {
         "id": team_id,
-        "createdAt": format_ms(team.created_at),
+        "createdAt": stamps.created("team", team.created_at),
         "name": team.name,
         "plan": world.billing.plan,
         "projects": [_team_project(world, p, now) for p in _newest_first(world.projects)],
         "type": team.type,
-        "updatedAt": format_ms(updated_at(world.seed, "team", team.created_at, world.anchor, now)),
+        "updatedAt": stamps.updated("team", team.created_at, now),
         "ipDetectionEnforcement": team.ip_detection_enforcement,
         "qualityGateAutoDetect": team.quality_gate_auto_detect,
     }
@@ -232,11 +358,12 @@ def _team_base(world: World, now: int, team_id: str) -> dict[str, Any]:
 
 
 def _team_project(world: World, project: Project, now: int) -> dict[str, Any]:
+    stamps = stamps_of(world)
     return {
         "id": project.id,
-        "createdAt": format_ms(project.created_at),
+        "createdAt": stamps.created(project.id, project.created_at),
         "name": project.name,
-        "updatedAt": format_ms(updated_at(world.seed, project.id, project.created_at, world.anchor, now)),
+        "updatedAt": stamps.updated(project.id, project.created_at, now),
         "qualityGateAutoDetect": world.team.quality_gate_auto_detect,
     }
 
@@ -339,6 +466,7 @@ def _newest_first(projects: list[Project]) -> list[Project]:
 
 
 def _project(world: World, project: Project, now: int, period: Spend, *, full: bool) -> dict[str, Any]:
+    stamps = stamps_of(world)
     users = [
         _person(world, p, now, period.by_user.get(p.id, 0), PROJECT_ROLE.get(p.role, "editor"))
         for p in members(world, now)
@@ -356,12 +484,12 @@ def _project(world: World, project: Project, now: int, period: Spend, *, full: b
                 key["lastUsedAt"] = format_ms(used[key["id"]])
     body: dict[str, Any] = {
         "id": project.id,
-        "createdAt": format_ms(project.created_at),
+        "createdAt": stamps.created(project.id, project.created_at),
         "keys": keys,
         "name": project.name,
         "privacyMode": project.privacy_mode,
         "teamId": world.team.id,
-        "updatedAt": format_ms(updated_at(world.seed, project.id, project.created_at, world.anchor, now)),
+        "updatedAt": stamps.updated(project.id, project.created_at, now),
         "users": users,
         "consumption": period.total,
         "qualityGateAutoDetect": world.team.quality_gate_auto_detect,
