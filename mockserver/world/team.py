@@ -6,6 +6,7 @@ integration reconciling these bodies with `/usages` finds the same numbers.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,12 +16,11 @@ from mockserver.contract.query import MAX_RANGE_MS
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import stable_seed
 from mockserver.world.access import ReadContext
-from mockserver.world.aggregate import Bucket
+from mockserver.world.aggregate import Bucket, cu
 from mockserver.world.billing import number
 from mockserver.world.clock import DAY, HOUR, floor_to, format_ms
 from mockserver.world.entities import ApiKey, Invitation, Person, Project
 from mockserver.world.pages import Cursor, after, paginate
-from mockserver.world.report import consumption_rows
 from mockserver.world.roster import updated_at
 from mockserver.world.timeline import Event
 from mockserver.world.world import World
@@ -47,20 +47,32 @@ class Spend:
     total: float
 
 
-def spend(rows: list[dict[str, Any]], start: int, end: int) -> Spend:
-    """The spend of `/usages` consumption rows: each user's `value`, and the values summed in the rows' order.
+def spend(parts: Iterable[Bucket], start: int, end: int) -> Spend:
+    """The spend in some stretches' per-user totals, as `/usages` lists its `consumption` rows: each user's `value`
+    (largest first, then by id; no row for a user charged and waived nothing), and the values summed in that order.
 
     Summed as a client sums the parsed rows (floats, in the order `/usages` lists them), so the totals are equal
-    to the last bit.
+    to the last bit (`report.consumption_rows` makes those rows).
     """
-    return Spend(start, end, {row["userId"]: row["value"] for row in rows}, sum(row["value"] for row in rows))
+    totals: dict[str, list[int]] = {}
+    for part in parts:
+        for user, (value, discount, _) in part.users.items():
+            row = totals.get(user)
+            if row is None:
+                totals[user] = [value, discount]
+            else:
+                row[0] += value
+                row[1] += discount
+    ordered = sorted((-value, user) for user, (value, discount) in totals.items() if value or discount)
+    by_user = {user: cu(-value) for value, user in ordered}
+    return Spend(start, end, by_user, sum(by_user.values()))
 
 
 def team_spend(world: World, now: int) -> Spend:
     """The whole team's spend in the billing period holding `now`, as `/usages?startDate=<start>&endDate=<now>`."""
     start, end = world.billing.period_at(now)
     before, partial = _period_totals(world, start, now)
-    return spend(consumption_rows((before.team, partial.team)), start, end)
+    return spend((before.team, partial.team), start, end)
 
 
 def project_spend(world: World, now: int) -> dict[str, Spend]:
@@ -71,15 +83,15 @@ def project_spend(world: World, now: int) -> dict[str, Spend]:
     spent = {}
     for p in world.projects:
         buckets = [t.by_project[p.id] for t in (before, partial) if p.id in t.by_project]
-        spent[p.id] = spend(consumption_rows(buckets), start, end) if buckets else empty
+        spent[p.id] = spend(buckets, start, end) if buckets else empty
     return spent
 
 
-def canvas_assets(world: World, now: int) -> int:
-    """Canvas assets (source `canvas`) created in the billing period before `now`: the period's counted value."""
-    start, _ = world.billing.period_at(now)
+def period_usage(world: World, now: int) -> tuple[Spend, int]:
+    """The team's spend in the billing period before `now`, and the canvas assets (source `canvas`) created in it."""
+    start, end = world.billing.period_at(now)
     before, partial = _period_totals(world, start, now)
-    return before.canvases + partial.canvases
+    return spend((before.team, partial.team), start, end), before.canvases + partial.canvases
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +137,12 @@ def _merged(bucket: Bucket, later: Bucket | None) -> Bucket:
 def _period_totals(world: World, start: int, now: int) -> tuple[Totals, Totals]:
     """The totals of `[start, now)` in two parts: every whole hour (memoised), and the hour `now` is in, so far."""
     hour = max(start, floor_to(now, HOUR))
-    return _before(world, start, hour), _totals(world, world.events(hour, now))
+    events = world.hour(hour)
+    return _before(world, start, hour), _totals(world, events[: bisect_left(events, now, key=_time)])
+
+
+def _time(event: Event) -> int:
+    return event.t
 
 
 def _before(world: World, start: int, hour: int) -> Totals:
@@ -439,10 +456,10 @@ def retrieve_limits(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /teams/{id}/limits`: the plan, the billing period, and what the team counts and consumed in it."""
     now = ctx.now
     _team_id(world, ctx)
-    period = team_spend(world, now)
+    period, canvases = period_usage(world, now)
     values = {
         "apiKeys": len(team_keys(world, now)),
-        "canvasAssets": canvas_assets(world, now),
+        "canvasAssets": canvases,
         "collections": len(world.collections),
         "creativeUnits": period.total,
         "projects": len(world.projects),
