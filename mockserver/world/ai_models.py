@@ -299,15 +299,27 @@ def _rows(world: World, query: ModelListQuery, access: Access, now: int) -> list
     trainings = tally_at(world, now).trainings
     loaded = _loaded(world, now) if query.loaded_only else frozenset()
     rows = []
-    for model in visible_models(world, access):
+    sort_by = query.sort_by
+    filtered = _filters(query)
+    for model in world.models:
         traits = model_traits(world, model.id)
-        state = model_state(world, traits, trainings.get(model.id), now)
-        if not _matches(world, query, model, traits, state, loaded):
+        if not access.sees(traits.project):
             continue
-        order = {"createdAt": traits.created, "updatedAt": state.updated, "score": traits.score}[query.sort_by]
+        state = model_state(world, traits, trainings.get(model.id), now)
+        if filtered and not _matches(world, query, model, traits, state, loaded):
+            continue
+        order = traits.created if sort_by == "createdAt" else state.updated if sort_by == "updatedAt" else traits.score
         rows.append(((order, model.id), _Row(model, traits, state)))
     rows.sort(key=lambda row: row[0], reverse=query.descending)
     return rows
+
+
+def _filters(query: ModelListQuery) -> bool:
+    """Whether `_matches` can refuse a model (without a filter, every model the caller sees is listed)."""
+    q = query
+    bounds = (q.created_after, q.created_before, q.updated_after, q.updated_before)
+    asked = (q.status, q.types, q.project_id, q.collection_id, q.collection_ids, q.tags, *bounds)
+    return q.loaded_only or any(value is not None for value in asked)
 
 
 def _matches(
