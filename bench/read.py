@@ -1,21 +1,27 @@
-"""The cost of the read endpoints beside `/v1/usages`, measured side by side in one run on one server.
+"""The read endpoints against the ceiling serving the same bytes, side by side in one run.
 
-    python bench/read.py [--scenario heavy-usage] [--runs 30] [--out bench/RESULTS-read.md]
+    python bench/read.py [--scenario heavy-usage] [--runs 100] [--out bench/RESULTS-read.md]
 
-One `mockserver serve` (pinned to CPU 0 when there are two CPUs) on the scenario's world with the benchmarks' frozen
-clock; the client (the official SDK, strict validation on, or plain http.client) on CPU 1. Reported, never asserted.
+One `mockserver serve` on the scenario's world with the benchmarks' frozen clock, and one ceiling (`bench/ceiling.py`,
+`pages_from_env`: a raw ASGI app under the same uvicorn answering each request target with the bytes mockserver gave
+it), both pinned to CPU 0 and measured one after the other; the client (the official SDK, strict validation on, or
+plain http.client on one keep-alive connection) on CPU 1. Reported, never asserted.
 
-- a full `jobs.list` walk with the SDK's auto-paging (100 per page): seconds, pages, jobs, and the same pages fetched
-  again with http.client (the bytes only: what parsing and validation add);
-- uncached single requests, one at a time, each with a query no request asked before (a parameter the endpoint
-  ignores, so the body is the same but the body cache cannot answer): `teams.retrieve_limits`, `teams.retrieve`,
-  `jobs.retrieve`, `assets.list` first page, and `/v1/usages` default windows that move by a minute each time.
+- every read endpoint of the team's world, uncached: each request carries a parameter the endpoint ignores with a
+  value no request sent before (`bench=<run>-<i>`), so the body is the same but no response cache can answer it and
+  the time is the view's (the world's own memo of past days and hours stays warm, as in a serving process);
+- a full `jobs.list` walk with the SDK's auto-paging (100 per page), the first walk of the run (no page was asked
+  before), against the same walk on the ceiling; and the same pages with http.client (the bytes alone, `bench=walk`).
+
+Each endpoint's series runs on mockserver and then at once on the ceiling, so that a machine whose load moves during
+the run moves both sides alike; the ratios are what to read, more than the absolute times.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import http.client
 import json
 import os
@@ -23,130 +29,271 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from run import HOST, NOW, free_port, pinned, running, wait_ready
+from run import BENCH, HOST, NOW, ceiling_argv, free_port, pinned, running, wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 KEY, SECRET = "bench-key", "bench-secret"
 AUTH = "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+SHARE_TARGET = 0.5  # uncached: at least this share of the ceiling's req/s on the same bytes
+WALK_TARGET = 2.0  # the SDK walk: at most this many times the ceiling's
 
 
-def fetch(port: int, target: str) -> tuple[int, bytes, float]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=60)
-    started = time.perf_counter()
-    try:
-        conn.request("GET", target, headers={"Authorization": AUTH})
-        response = conn.getresponse()
+class Client:
+    """One keep-alive http.client connection: `get(target)` is (status, body, seconds)."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=60)
+
+    def get(self, target: str) -> tuple[int, bytes, float]:
+        try:
+            return self._get(target)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            self.conn.close()  # the server closed a connection idle for longer than its keep-alive: open another
+            return self._get(target)
+
+    def _get(self, target: str) -> tuple[int, bytes, float]:
+        started = time.perf_counter()
+        self.conn.request("GET", target, headers={"Authorization": AUTH})
+        response = self.conn.getresponse()
         body = response.read()
         return response.status, body, time.perf_counter() - started
-    finally:
-        conn.close()
 
-
-def timed(port: int, targets: list[str]) -> list[float]:
-    times = []
-    for target in targets:
-        status, body, seconds = fetch(port, target)
+    def ok(self, target: str) -> tuple[bytes, float]:
+        status, body, seconds = self.get(target)
         if status != 200:
             raise RuntimeError(f"{target}: {status} {body[:300]!r}")
-        times.append(seconds * 1000)
-    return times
+        return body, seconds
+
+    def close(self) -> None:
+        self.conn.close()
 
 
-def walk_jobs(base_url: str) -> tuple[float, int, int, list[str]]:
-    """The SDK's auto-paging over every job: (seconds, pages, jobs, the page targets it asked for)."""
+@dataclass
+class Timing:
+    """Milliseconds of each request of a series."""
+
+    ms: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.ms)
+
+    @property
+    def rps(self) -> float:
+        return 1000 * len(self.ms) / sum(self.ms)
+
+
+class Pages:
+    """The ceiling's index: each target and the file of its bytes (one file per distinct body)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.index: dict[str, str] = {}
+
+    def add(self, target: str, body: bytes) -> None:
+        path = self.folder / (hashlib.sha1(body).hexdigest() + ".json")
+        if not path.exists():
+            path.write_bytes(body)
+        self.index[target] = str(path)
+
+    def write(self) -> Path:
+        path = self.folder / "index.json"
+        path.write_text(json.dumps(self.index))
+        return path
+
+
+def series(client: Client, targets: list[str]) -> Timing:
+    return Timing([client.ok(target)[1] * 1000 for target in targets])
+
+
+def with_param(target: str, param: str) -> str:
+    return target + ("&" if "?" in target else "?") + param
+
+
+def sdk_walk(base_url: str) -> tuple[float, int, int, list[str]]:
+    """The SDK's auto-paging over every job: (seconds, pages, jobs, the request targets it sent, as sent)."""
+    import httpx
     from scenario_sdk import Scenario
 
-    client = Scenario(base_url=base_url, api_key=KEY, api_secret=SECRET, _strict_response_validation=True)
+    sent: list[str] = []
+
+    def record(request: httpx.Request) -> None:
+        sent.append(request.url.raw_path.decode("ascii"))
+
+    http_client = httpx.Client(event_hooks={"request": [record]})
+    client = Scenario(
+        base_url=base_url, api_key=KEY, api_secret=SECRET, http_client=http_client, _strict_response_validation=True
+    )
     started = time.perf_counter()
-    page = client.jobs.list(page_size=100)
-    pages, jobs, tokens = 0, 0, [None]
-    while True:
+    pages, jobs = 0, 0
+    for page in client.jobs.list(page_size=100).iter_pages():
         pages += 1
         jobs += len(page.jobs)
-        if not page.has_next_page():
-            break
-        token = page.next_pagination_token
-        tokens.append(token)
-        page = page.get_next_page()
     seconds = time.perf_counter() - started
     client.close()
-    targets = ["/v1/jobs?pageSize=100" + (f"&paginationToken={t}" if t else "") for t in tokens]
-    return seconds, pages, jobs, targets
+    return seconds, pages, jobs, sent
+
+
+def discover(client: Client) -> dict[str, str]:
+    """An id of each kind the retrieve endpoints take, from the lists."""
+    first = {
+        kind: json.loads(client.ok(f"/v1/{kind}?pageSize=1&bench=ids")[0])[kind][0]
+        for kind in ("teams", "projects", "jobs", "assets", "models", "collections")
+    }
+    return {kind: row["jobId" if kind == "jobs" else "id"] for kind, row in first.items()}
+
+
+def cases(ids: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """(name, target) of every read endpoint, and jobs.list at the walk's page size."""
+    yield "teams.list", "/v1/teams"
+    yield "teams.retrieve", f"/v1/teams/{ids['teams']}"
+    yield "teams.retrieve_limits", f"/v1/teams/{ids['teams']}/limits"
+    for kind, name in (
+        ("projects", "projects"),
+        ("jobs", "jobs"),
+        ("assets", "assets"),
+        ("models", "models"),
+        ("collections", "collections"),
+    ):
+        yield f"{name}.list", f"/v1/{kind}"
+        if kind == "jobs":
+            yield "jobs.list (100 a page)", "/v1/jobs?pageSize=100"
+        yield f"{name}.retrieve", f"/v1/{kind}/{ids[kind]}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="heavy-usage")
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "RESULTS-read.md")
     args = parser.parse_args()
     if (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {1})  # the client on CPU 1, the server on CPU 0
+        os.sched_setaffinity(0, {1})  # the client on CPU 1, the servers on CPU 0
+    work = Path(tempfile.mkdtemp(prefix="bench-read-"))
     port = free_port()
     argv = [*pinned(0), sys.executable, "-m", "mockserver", "serve", "--host", HOST, "--port", str(port)]
     argv += ["--now", NOW, "--scenario", args.scenario, "--quiet"]
-    log = Path(tempfile.mkdtemp()) / "server.log"
-    rows: list[tuple[str, str]] = []
-    with running(argv, log) as proc:
-        wait_ready(proc, port, "/__admin/health", 60, log)
-        base = f"http://{HOST}:{port}"
-        body = fetch(port, "/v1/teams")[1]
-        team_id = json.loads(body)["teams"][0]["id"]
-        first = json.loads(fetch(port, "/v1/jobs?pageSize=1")[1])["jobs"][0]["jobId"]
-        fetch(port, "/v1/usages")  # the first render warms the world, as a serving process has
-        seconds, pages, jobs, targets = walk_jobs(base + "/v1")
-        # The same pages with http.client, each with a parameter the endpoint ignores: uncached, the bytes alone
-        # (no SDK parsing or validation). The walk's bodies exceed the render cache's budget, so none stays cached.
-        raw_uncached, total = 0.0, 0
-        for target in targets:
-            status, page_body, took = fetch(port, target + "&bench=walk2")
-            if status != 200:
-                raise RuntimeError(f"{target}: {status}")
-            raw_uncached += took
-            total += len(page_body)
-        rows.append(("jobs.list walk, SDK auto-paging, 100 per page", f"{seconds:.2f} s: {pages} pages, {jobs:,} jobs"))
-        rows.append(("the same pages, uncached, http.client", f"{raw_uncached:.2f} s for {total / 2**20:.0f} MB"))
-        n = args.runs
-        cases = {
-            "teams.retrieve_limits": [f"/v1/teams/{team_id}/limits?bench={i}" for i in range(n)],
-            "teams.retrieve": [f"/v1/teams/{team_id}?bench={i}" for i in range(n)],
-            "jobs.retrieve": [f"/v1/jobs/{first}?bench={i}" for i in range(n)],
-            "assets.list (first page of 50)": [f"/v1/assets?bench={i}" for i in range(n)],
-            "usages default window": [
-                f"/v1/usages?startDate=2026-11-2{3 + i // 60}T{10 + i % 10}:{i % 60:02d}:00Z"
-                f"&endDate=2026-11-30T{10 + i % 10}:{i % 60:02d}:00Z"
-                for i in range(n)
-            ],
-        }
-        for name, case in cases.items():
-            times = timed(port, case)
-            size = len(fetch(port, case[0])[1])
-            rows.append(
-                (
-                    f"{name}, uncached ({n} requests)",
-                    f"median {statistics.median(times):.1f} ms, "
-                    f"p90 {sorted(times)[int(0.9 * (n - 1))]:.1f} ms, body {size / 1024:.0f} KB",
-                )
-            )
+    pages = Pages(work)
+    with ExitStack() as stack:
+        proc = stack.enter_context(running(argv, work / "server.log"))
+        wait_ready(proc, port, "/__admin/health", 60, work / "server.log")
+        mock = Client(port)
+        stack.callback(mock.close)
+        ids = discover(mock)
+        mock.ok("/v1/usages")  # the first render warms the world, as a serving process has
+        # The walk first: no page of it was asked before, so no cached body answers.
+        walk_s, walk_pages, walk_jobs, sent = sdk_walk(f"http://{HOST}:{port}/v1")
+        raw_mock, walk_bytes = Timing([]), 0
+        for target in sent:
+            body, seconds = mock.ok(with_param(target, "bench=walk"))
+            raw_mock.ms.append(seconds * 1000)
+            walk_bytes += len(body)
+            pages.add(target, body)
+        probes = []
+        for name, target in cases(ids):
+            probe, _ = mock.ok(with_param(target, "bench=probe"))
+            targets = [with_param(target, f"bench=1-{i}") for i in range(args.runs)]
+            for t in targets:
+                pages.add(t, probe)
+            probes.append((name, probe, targets))
+
+        ceiling_port = free_port()
+        env = {"BENCH_CEILING_PAGES": str(pages.write())}
+        ceiling = [*ceiling_argv(ceiling_port)]
+        ceiling[ceiling.index("ceiling:app_from_env")] = "ceiling:pages_from_env"
+        cproc = stack.enter_context(running(ceiling, work / "ceiling.log", env))
+        _wait_pages(cproc, ceiling_port)
+        top = Client(ceiling_port)
+        stack.callback(top.close)
+        ceiling_walk_s, ceiling_pages, ceiling_jobs, _ = sdk_walk(f"http://{HOST}:{ceiling_port}/v1")
+        if (ceiling_pages, ceiling_jobs) != (walk_pages, walk_jobs):
+            raise RuntimeError(f"the ceiling's walk gave {ceiling_pages} pages, {ceiling_jobs} jobs")
+        raw_ceiling = series(top, sent)
+        # Each endpoint on mockserver and then at once on the ceiling: both see the machine in the same state.
+        rows = []
+        for name, probe, targets in probes:
+            timing = series(mock, targets)
+            if mock.ok(targets[-1])[0] != probe:
+                raise RuntimeError(f"{targets[-1]}: the bench parameter changed the body")
+            rows.append((name, len(probe), timing, series(top, targets)))
+    write_report(args, walk_s, ceiling_walk_s, walk_pages, walk_jobs, walk_bytes, raw_mock, raw_ceiling, rows)
+
+
+def _wait_pages(proc: Any, port: int) -> None:
+    """Wait until the ceiling answers (a 404 for a target it has no page for is an answer)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the ceiling exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/")
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("the ceiling did not start")
+
+
+def write_report(
+    args: argparse.Namespace,
+    walk_s: float,
+    ceiling_walk_s: float,
+    walk_pages: int,
+    walk_jobs: int,
+    walk_bytes: int,
+    raw_mock: Timing,
+    raw_ceiling: Timing,
+    rows: list[tuple[str, int, Timing, Timing]],
+) -> None:
+    def met(ok: bool) -> str:
+        return "yes" if ok else "**no**"
+
+    walk_ratio = walk_s / ceiling_walk_s
+    raw_ratio = sum(raw_mock.ms) / sum(raw_ceiling.ms)
     lines = [
-        "# Read endpoints beside /v1/usages",
+        "# Read endpoints against the ceiling",
         "",
-        f"`python bench/read.py --scenario {args.scenario}`, "
-        f"frozen clock {NOW}, one server process, requests one at a time.",
+        f"`python bench/read.py --scenario {args.scenario} --runs {args.runs}`, frozen clock {NOW}. mockserver and "
+        "the ceiling (`bench/ceiling.py`, the same bytes for the same request target) each pinned to CPU 0, the "
+        "client on CPU 1, requests one at a time on one keep-alive connection. Uncached: every request carries "
+        "`bench=<unique>`, a parameter the endpoints ignore, so no response cache answers (the world's memo of past "
+        "days and hours is warm, as in a serving process).",
         "",
-        "| measure | result |",
-        "|---|---|",
-        *(f"| {a} | {b} |" for a, b in rows),
+        f"## jobs.list walk: {walk_pages} pages, {walk_jobs:,} jobs, {walk_bytes / 2**20:.0f} MB",
         "",
+        "| walk | mockserver | ceiling | ratio | target |",
+        "|---|---|---|---|---|",
+        f"| SDK auto-paging, 100 a page (strict validation) | {walk_s:.2f} s | {ceiling_walk_s:.2f} s | "
+        f"{walk_ratio:.2f}x | <= {WALK_TARGET}x: {met(walk_ratio <= WALK_TARGET)} |",
+        f"| the same pages, http.client, uncached | {sum(raw_mock.ms) / 1000:.2f} s | "
+        f"{sum(raw_ceiling.ms) / 1000:.2f} s | {raw_ratio:.2f}x | |",
+        "",
+        f"## Single requests, uncached ({args.runs} each)",
+        "",
+        "| endpoint | body | mockserver median | mockserver req/s | ceiling median | ceiling req/s | share | "
+        f">= {SHARE_TARGET} |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    text = "\n".join(lines)
+    for name, size, mock, top in rows:
+        share = mock.rps / top.rps
+        lines.append(
+            f"| {name} | {size / 1024:.1f} KB | {mock.median:.2f} ms | {mock.rps:,.0f} | {top.median:.2f} ms | "
+            f"{top.rps:,.0f} | {share:.2f} | {met(share >= SHARE_TARGET)} |"
+        )
+    text = "\n".join([*lines, ""])
     print(text)
     args.out.write_text(text)
 
 
 if __name__ == "__main__":
     os.chdir(REPO)
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    sys.path.insert(0, str(BENCH))
     main()

@@ -2,12 +2,14 @@
 
 Each authenticates as `/usages` does, checks the key's scope, and asks a view of the world (`mockserver.world.team`,
 `.jobs`, `.assets`, `.ai_models`, `.collections`) for the body at the served instant. Bodies are cached by request
-(a pure function of world, instant, caller and query); any other is computed in a worker thread
-(`mockserver.offload`), so a long list walk never holds the event loop.
+(a pure function of world, instant, caller and query). Any other is computed in a worker thread
+(`mockserver.offload`), so a long list walk never holds the event loop; unless the endpoint's last render in that
+world took under `INLINE_MS`: handing a sub-millisecond render to a thread and back costs more than the render.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +30,14 @@ from mockserver.world.world import World
 from mockserver.worlds import NOW_HEADER, SCENARIO_HEADER, WORLD_SCOPE_KEY, Worlds
 
 View = Callable[[World, ReadContext], dict[str, Any]]
+Rendered = tuple[bytes, str | None]  # the body, and the job's status when the body is one job (`jobs.retrieve`)
+# A render that took less than this (its endpoint's last in that world) runs on the event loop: the world's memos
+# are warm, and the next will take about as long. The first render of each, and any after a slower one, run in a
+# worker thread, so a cold world or a long page never holds the loop for longer than one such render.
+INLINE_MS = 2.0
+# A render is timed by its thread's CPU time (what it would hold the loop for, not how long a loaded machine preempted
+# it), where that clock is fine enough to time a sub-millisecond render (Windows counts it in 15.6 ms ticks).
+_RENDER_CLOCK = time.thread_time if time.get_clock_info("thread_time").resolution <= 1e-6 else time.perf_counter
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,15 @@ def endpoint_named(name: str) -> Endpoint | None:
 
 
 def _handler(endpoint: Endpoint) -> Callable[[Request], Any]:
+    # Milliseconds of this endpoint's last render, by world name: one entry per scenario the app serves.
+    last_ms: dict[str, float] = {}
+
+    def render(world: World, ctx: ReadContext, key: tuple[Any, ...]) -> Rendered:
+        started = _RENDER_CLOCK()
+        rendered = _render(world, endpoint, ctx, key)
+        last_ms[world.name] = (_RENDER_CLOCK() - started) * 1000
+        return rendered
+
     async def handle(request: Request) -> Response:
         worlds: Worlds = request.app.state.worlds
         credentials = parse_authorization(request.headers.get("authorization"))
@@ -92,9 +111,12 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Any]:
         rendered = world.render_cache.get(key)
         if rendered is None:
             ctx = ReadContext(now, access, QueryReader(items, lenient=worlds.settings.lenient), entity_id)
-            rendered = await request.app.state.renderer.run(
-                (world, key), lambda: _render(world, endpoint, ctx, key), group=world
-            )
+            if last_ms.get(world.name, INLINE_MS) < INLINE_MS:
+                rendered = render(world, ctx, key)
+            else:
+                rendered = await request.app.state.renderer.run(
+                    (world, key), lambda: render(world, ctx, key), group=world
+                )
         body, job_status = rendered
         # The journal learns a polled job's status from this header (it never parses bodies): see controls.journal.
         headers = {NOW_HEADER: format_ms(now)}
@@ -106,7 +128,7 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Any]:
     return handle
 
 
-def _render(world: World, endpoint: Endpoint, ctx: ReadContext, key: tuple[Any, ...]) -> tuple[bytes, str | None]:
+def _render(world: World, endpoint: Endpoint, ctx: ReadContext, key: tuple[Any, ...]) -> Rendered:
     """The body, and the job's status when the body is one job (`jobs.retrieve`); cached together."""
     data = endpoint.view(world, ctx)
     job = data.get("job") if endpoint.name == "jobs.retrieve" else None

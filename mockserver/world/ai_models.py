@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from random import Random
 from typing import Any
 
+import orjson
+
 from mockserver.contract.ai_models import ModelListQuery, parse_model_list_query
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import make_id, stable_seed
@@ -23,7 +25,7 @@ from mockserver.world.membership import model_collections
 from mockserver.world.pages import Cursor, after, paginate
 from mockserver.world.tally import tally_at
 from mockserver.world.timeline import ASSET_POOL, Event
-from mockserver.world.world import World
+from mockserver.world.world import ENTITY_JSON_FACTOR, World
 
 MINUTE = 60_000
 LOADED_WINDOW = 15 * MINUTE  # a model is loaded on GPU while an event used it in the last 15 minutes
@@ -137,6 +139,20 @@ def model_state(world: World, traits: ModelTraits, training: Event | None, now: 
 def model_owner(world: World, model_id: str) -> str:
     """The project owning a model of the world."""
     return model_traits(world, model_id).project
+
+
+def known_model_body(world: World, model: Model, traits: ModelTraits, state: ModelState, now: int) -> dict[str, Any]:
+    """`model_body` of one of the world's models, memoised unless it is training (its progress moves with `now`)."""
+    if state.status == "training":
+        return model_body(world, model, traits, state, now)
+    training = state.training
+    # Shared between responses: never changed once built.
+    key = ("model", model.id, state.status, state.updated, None if training is None else (training.job, training.t))
+    found = world.bodies.get(key)
+    if found is None:
+        found = model_body(world, model, traits, state, now)
+        world.bodies.put(key, found, ENTITY_JSON_FACTOR * len(orjson.dumps(found)))
+    return found
 
 
 def model_body(world: World, model: Model, traits: ModelTraits, state: ModelState, now: int) -> dict[str, Any]:
@@ -257,7 +273,8 @@ def retrieve_model(world: World, ctx: ReadContext) -> dict[str, Any]:
         # `projectId` asserts the owner; a model of a project the caller does not see is unknown, even when lenient.
         if ctx.access.sees(traits.project) and (project is None or project == traits.project or ctx.lenient):
             training = tally_at(world, ctx.now).trainings.get(model_id)
-            return {"model": model_body(world, model, traits, model_state(world, traits, training, ctx.now), ctx.now)}
+            state = model_state(world, traits, training, ctx.now)
+            return {"model": known_model_body(world, model, traits, state, ctx.now)}
     if model is not None or not ctx.lenient:
         raise NotFoundError(f"Model {model_id!r} not found")
     model, traits = _placeholder(world, model_id, ctx)
@@ -282,15 +299,27 @@ def _rows(world: World, query: ModelListQuery, access: Access, now: int) -> list
     trainings = tally_at(world, now).trainings
     loaded = _loaded(world, now) if query.loaded_only else frozenset()
     rows = []
-    for model in visible_models(world, access):
+    sort_by = query.sort_by
+    filtered = _filters(query)
+    for model in world.models:
         traits = model_traits(world, model.id)
-        state = model_state(world, traits, trainings.get(model.id), now)
-        if not _matches(world, query, model, traits, state, loaded):
+        if not access.sees(traits.project):
             continue
-        order = {"createdAt": traits.created, "updatedAt": state.updated, "score": traits.score}[query.sort_by]
+        state = model_state(world, traits, trainings.get(model.id), now)
+        if filtered and not _matches(world, query, model, traits, state, loaded):
+            continue
+        order = traits.created if sort_by == "createdAt" else state.updated if sort_by == "updatedAt" else traits.score
         rows.append(((order, model.id), _Row(model, traits, state)))
     rows.sort(key=lambda row: row[0], reverse=query.descending)
     return rows
+
+
+def _filters(query: ModelListQuery) -> bool:
+    """Whether `_matches` can refuse a model (without a filter, every model the caller sees is listed)."""
+    q = query
+    bounds = (q.created_after, q.created_before, q.updated_after, q.updated_before)
+    asked = (q.status, q.types, q.project_id, q.collection_id, q.collection_ids, q.tags, *bounds)
+    return q.loaded_only or any(value is not None for value in asked)
 
 
 def _matches(
@@ -340,7 +369,7 @@ def list_models(world: World, ctx: ReadContext) -> dict[str, Any]:
     now, rows, token = paginate(
         world, "models.list", (query, _scope(ctx.access)), page, ctx.now, scan, lenient=ctx.lenient
     )
-    body: dict[str, Any] = {"models": [model_body(world, r.model, r.traits, r.state, now) for r in rows]}
+    body: dict[str, Any] = {"models": [known_model_body(world, r.model, r.traits, r.state, now) for r in rows]}
     if token is not None:
         body["nextPaginationToken"] = token
     return body

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
+import orjson
+
 from mockserver.contract.enums import EditCapability
 from mockserver.generate.ids import make_id, stable_seed
 from mockserver.world.clock import format_ms
 from mockserver.world.membership import asset_collections
 from mockserver.world.timeline import ASSET_POOL, Event
-from mockserver.world.world import World
+from mockserver.world.world import ENTITY_JSON_FACTOR, World
 
 # An asset is finalised (captioned, embedded, scored) this long at most after it is created: its `updatedAt`.
 MAX_UPDATE_DELAY = 20_000
@@ -108,9 +110,7 @@ def pool_id(world: World, i: int) -> str:
 
 def updated_ms(world: World, event: Event, now: int) -> int:
     """When the asset was last updated, as seen at `now`: finalised up to `MAX_UPDATE_DELAY` after its creation."""
-    assert event.asset is not None
-    delay = 1_000 + stable_seed(world.seed, "asset-updated", event.asset) % (MAX_UPDATE_DELAY - 999)
-    return min(event.t + delay, max(now, event.t))
+    return min(_final_update(world, event), max(now, event.t))
 
 
 def privacy_of(world: World, asset_id: str) -> str:
@@ -150,7 +150,26 @@ def asset_body(
     embedding: bool = False,
     gate_details: bool = False,
 ) -> dict[str, Any]:
-    """The `Asset` of the asset an event created, as it stands at `now`."""
+    """The `Asset` of the asset an event created, as it stands at `now` (memoised once it is final)."""
+    assert event.asset is not None
+    if now < _final_update(world, event):
+        return _asset_body(world, event, now, embedding, gate_details)
+    # Its last update is past: the body is a function of the event alone (shared: never changed once built).
+    key = (event.asset, event.key, embedding, gate_details)
+    found = world.bodies.get(key)
+    if found is None:
+        found = _asset_body(world, event, now, embedding, gate_details)
+        world.bodies.put(key, found, ENTITY_JSON_FACTOR * len(orjson.dumps(found)))
+    return found
+
+
+def _final_update(world: World, event: Event) -> int:
+    """The instant from which `updated_ms` no longer moves."""
+    assert event.asset is not None
+    return event.t + 1_000 + stable_seed(world.seed, "asset-updated", event.asset) % (MAX_UPDATE_DELAY - 999)
+
+
+def _asset_body(world: World, event: Event, now: int, embedding: bool, gate_details: bool) -> dict[str, Any]:
     assert event.asset is not None
     entity = world.asset_entity(event)
     asset_id = entity["id"]

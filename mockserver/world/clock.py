@@ -12,6 +12,7 @@ DAY = 24 * HOUR
 WEEK = 7 * DAY
 # 1970-01-01 was a Thursday; weekly buckets start on Mondays 00:00 UTC, 4 days later.
 MONDAY_OFFSET = 4 * DAY
+_YEAR_10000 = 253_402_300_800_000  # epoch ms of 10000-01-01: `format_ms` below it has four-digit years
 
 _RELATIVE = re.compile(r"^\s*([+-]?)\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNIT_MS = {"ms": 1, "s": 1000, "m": MINUTE, "h": HOUR, "d": DAY, "w": WEEK}
@@ -32,6 +33,10 @@ def civil_from_days(days: int) -> tuple[int, int, int]:
 
 def format_ms(ms: int) -> str:
     """Format epoch milliseconds as the API does: `YYYY-MM-DDTHH:MM:SS.sssZ`."""
+    if 0 <= ms < _YEAR_10000:
+        # The C library's calendar: three times faster, and the hottest call of a list walk (a job has 5 dates).
+        seconds, millis = divmod(ms, 1000)
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
     days, rest = divmod(ms, DAY)
     year, month, day = civil_from_days(days)
     seconds, millis = divmod(rest, 1000)

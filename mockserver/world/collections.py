@@ -34,10 +34,18 @@ class CollectionTraits:
 
 
 def collection_traits(world: World, collection_id: str) -> CollectionTraits:
-    """The seeded owner project and creation date (before the world's first event) of a collection."""
-    rng = Random(stable_seed(world.seed, "library-collection", collection_id))
-    project = world.projects[rng.randrange(len(world.projects))].id
-    return CollectionTraits(project, world.start - rng.randrange(DAY, 180 * DAY))
+    """The seeded owner project and creation date (before the world's first event) of a collection (memoised)."""
+    key = ("collection-traits", collection_id)
+    found: CollectionTraits | None = world.bucket_cache.get(key)
+    if found is None:
+        rng = Random(stable_seed(world.seed, "library-collection", collection_id))
+        project = world.projects[rng.randrange(len(world.projects))].id
+        found = CollectionTraits(project, world.start - rng.randrange(DAY, 180 * DAY))
+        world.bucket_cache.put(key, found, _CONTENT_BYTES)
+    return found
+
+
+_CONTENT_BYTES = 150  # one entry of a memoised count: a collection id and a boxed int (or an asset id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +65,36 @@ def contents(world: World, access: Access, now: int) -> Contents:
     for (collection, project), count in tally.assets.items():
         if access.sees(project):
             assets[collection] = assets.get(collection, 0) + count
+    static, thumbnails, models = _static_contents(world, access, now)
+    for collection, count in static.items():
+        assets[collection] = assets.get(collection, 0) + count
+    return Contents(assets, models, thumbnails, tally)
+
+
+def _static_contents(world: World, access: Access, now: int) -> tuple[dict[str, int], dict[str, str], dict[str, int]]:
+    """What no event changes, as the caller sees it at `now`: per collection, the static assets, the oldest of them,
+    and the models. Memoised by the caller's projects once `now` is past every static asset's creation."""
+    key = ("collection-static", access.projects)
+    found: tuple[int, dict[str, int], dict[str, str], dict[str, int]] | None = world.bucket_cache.get(key)
+    if found is not None and found[0] <= now:
+        return found[1], found[2], found[3]
+    latest = -(2**63)  # the latest creation of a static asset
+    assets: dict[str, int] = {}
     thumbnails: dict[str, str] = {}
     for collection, members in static_members(world).items():
+        latest = max([latest, *(asset.created for asset in members)])
         seen = [asset.id for asset in members if asset.created <= now and access.sees(asset.project)]
         if seen:
-            assets[collection] = assets.get(collection, 0) + len(seen)
+            assets[collection] = len(seen)
             thumbnails[collection] = seen[0]
     models: dict[str, int] = {}
     for model in visible_models(world, access):
         for collection in model_collections(world, model.id):
             models[collection] = models.get(collection, 0) + 1
-    return Contents(assets, models, thumbnails, tally)
+    if latest <= now:
+        size = 200 + _CONTENT_BYTES * (len(assets) + len(thumbnails) + len(models))
+        world.bucket_cache.put(key, (latest, assets, thumbnails, models), size)
+    return assets, thumbnails, models
 
 
 def collection_body(world: World, collection: Collection, traits: CollectionTraits, seen: Contents) -> dict[str, Any]:

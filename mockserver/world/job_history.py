@@ -22,6 +22,7 @@ _WORKFLOW_DURATION = (20_000, 360_000)
 _DEFAULT_DURATION = (3_000, 90_000)
 # Progress a status shows (in-progress is seeded, or moves with the clock toward the next progress step).
 _WARMING_UP, _RUNNING_LOW, _RUNNING_HIGH, _FINALIZING = 0.05, 0.1, 0.9, 0.95
+_LEVELS = {"warming-up": _WARMING_UP, "finalizing": _FINALIZING, "success": 1.0}  # and in-progress: its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +125,6 @@ def _progressing(event: Event, steps: list[tuple[int, str]], now: int) -> JobTim
 
 def _level(status: str, reached: float, running: float) -> float:
     """The progress after reaching `status`, from the progress `reached` before it: never lower."""
-    level = {
-        "warming-up": _WARMING_UP,
-        "in-progress": running,
-        "finalizing": _FINALIZING,
-        "success": 1.0,
-    }.get(status, reached)  # queued, pending: where it was; failure, canceled: where it stopped
+    # queued, pending: where it was; failure, canceled: where it stopped
+    level = running if status == "in-progress" else _LEVELS.get(status, reached)
     return max(reached, level)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from mockserver.contract.jobs import parse_job_list_query
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import stable_seed
@@ -15,18 +17,30 @@ from mockserver.world.access import ReadContext
 from mockserver.world.aggregate import cu
 from mockserver.world.catalog import CATALOG
 from mockserver.world.clock import DAY, HOUR, format_ms
-from mockserver.world.job_history import job_times
+from mockserver.world.job_history import job_times, progress_steps
 from mockserver.world.job_list import scan_jobs
 from mockserver.world.pages import paginate
 from mockserver.world.timeline import NOT_CHARGED, Event
-from mockserver.world.world import World
+from mockserver.world.world import ENTITY_JSON_FACTOR, World
 
 # The job types a generated placeholder job (`--lenient`, unknown id) is drawn from.
 _PLACEHOLDER_ACTIONS = ("txt2img", "img2img", "inference", "upscale", "background-removal")
 
 
 def job_body(world: World, event: Event, now: int) -> dict[str, Any]:
-    """The job of an activity event as `jobs.retrieve` and `jobs.list` show it at `now`."""
+    """The job of an activity event as `jobs.retrieve` and `jobs.list` show it at `now` (memoised unless it moves on
+    with the clock: every other job's status and dates are its event's)."""
+    if progress_steps(world, event.job) is not None:
+        return _job_body(world, event, now)
+    key = ("job", event.job, event.key, event.project, event.user, event.t)  # a placeholder job is the caller's
+    found = world.bodies.get(key)
+    if found is None:
+        found = _job_body(world, event, now)  # shared between responses: never changed once built
+        world.bodies.put(key, found, ENTITY_JSON_FACTOR * len(orjson.dumps(found)))
+    return found
+
+
+def _job_body(world: World, event: Event, now: int) -> dict[str, Any]:
     entity = world.job_entity(event, now)
     status = entity["status"]
     times = job_times(world, event, now)

@@ -1,118 +1,77 @@
 """The team's own data: teams.list, teams.retrieve, teams.retrieve_limits, projects.list, projects.retrieve.
 
-Every `consumption` is the `/usages` consumption over the billing period up to now (`report.consumption_of`), so an
+Every `consumption` is the `/usages` consumption over the billing period up to now (`mockserver.world.spend`), so an
 integration reconciling these bodies with `/usages` finds the same numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from mockserver.contract.projects import parse_project_list_query
-from mockserver.contract.query import MAX_RANGE_MS, UsageQuery
+from mockserver.contract.query import MAX_RANGE_MS
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import stable_seed
 from mockserver.world.access import ReadContext
-from mockserver.world.aggregate import Bucket
 from mockserver.world.billing import number
 from mockserver.world.clock import DAY, HOUR, floor_to, format_ms
 from mockserver.world.entities import ApiKey, Invitation, Person, Project
 from mockserver.world.pages import Cursor, after, paginate
-from mockserver.world.report import consumption_of, consumption_rows
 from mockserver.world.roster import updated_at
+from mockserver.world.spend import Spend, period_usage, project_spend, team_spend
 from mockserver.world.world import World
 
 SEARCH_HOST = "search.cloud.scenario.com"
 # The role a person has on the projects they work in, from their team role (ours: the contract has no mapping).
 PROJECT_ROLE = {"admin": "admin", "member": "editor"}
 DEFAULT_KEY_PROJECT_ROLE = "editor"
-# Estimated sizes of a day's per-project user totals (a slim bucket per project: a user id and three integers each).
-DAY_TOTALS_BYTES = 300
-USER_TOTAL_BYTES = 150
+STAMP_BYTES = 300  # an id and its dates' texts
+_NEVER = 2**62  # an instant after every update
 
 
-@dataclass(frozen=True, slots=True)
-class Spend:
-    """CU charged over `[start, now)` of the billing period `[start, end)`: per user, and their sum."""
-
-    start: int
-    end: int
-    by_user: dict[str, float]
-    total: float
+# --- dates ---------------------------------------------------------------------------------------------------
 
 
-def spend(rows: list[dict[str, Any]], start: int, end: int) -> Spend:
-    """The spend of `/usages` consumption rows: each user's `value`, and the values summed in the rows' order.
+class Stamps:
+    """The team, its projects' and its people's dates as served, formatted once per world.
 
-    Summed as a client sums the parsed rows (floats, in the order `/usages` lists them), so the totals are equal
-    to the last bit.
+    `updatedAt` is a seeded instant between creation and the world's anchor, never after `now`: once `now` has
+    passed it, its text is fixed. Ids the world does not have (a lenient placeholder project) are computed each time.
     """
-    return Spend(start, end, {row["userId"]: row["value"] for row in rows}, sum(row["value"] for row in rows))
+
+    def __init__(self, seed: int, anchor: int, dated: Iterable[tuple[str, int]]) -> None:
+        self._seed, self._anchor = seed, anchor
+        self._texts: dict[str, tuple[str, int, str]] = {}  # id -> (createdAt, updated instant, its text)
+        for what, created in dated:
+            updated = updated_at(seed, what, created, anchor, _NEVER)
+            self._texts[what] = (format_ms(created), updated, format_ms(updated))
+
+    def size(self) -> int:
+        return 200 + STAMP_BYTES * len(self._texts)
+
+    def created(self, what: str, created: int) -> str:
+        known = self._texts.get(what)
+        return known[0] if known is not None else format_ms(created)
+
+    def updated(self, what: str, created: int, now: int) -> str:
+        known = self._texts.get(what)
+        if known is not None and known[1] <= now:
+            return known[2]
+        return format_ms(updated_at(self._seed, what, created, self._anchor, now))
 
 
-def team_spend(world: World, now: int) -> Spend:
-    """The whole team's spend in the billing period holding `now`, as `/usages?startDate=<start>&endDate=<now>`."""
-    start, end = world.billing.period_at(now)
-    query = UsageQuery(start=start, end=now, types=frozenset({"consumption"}))
-    return spend(consumption_of(world, query, now), start, end)
-
-
-def project_spend(world: World, now: int) -> dict[str, Spend]:
-    """Each project's spend in the billing period, as `/usages` filtered by `projectIds=<project>` gives it."""
-    start, end = world.billing.period_at(now)
-    by_project: dict[str, list[Bucket]] = {}
-    for day in _days(start, now):
-        for project, bucket in _day_totals(world, day, min(day + DAY, now))[0].items():
-            by_project.setdefault(project, []).append(bucket)
-    empty = Spend(start, end, {}, 0)
-    return {
-        p.id: spend(consumption_rows(by_project[p.id]), start, end) if p.id in by_project else empty
-        for p in world.projects
-    }
-
-
-def canvas_assets(world: World, now: int) -> int:
-    """Canvas assets (source `canvas`) created in the billing period before `now`: the period's counted value."""
-    start, _ = world.billing.period_at(now)
-    return sum(_day_totals(world, day, min(day + DAY, now))[1] for day in _days(start, now))
-
-
-def _days(start: int, now: int) -> range:
-    return range(start, now, DAY)  # periods start at midnight UTC: whole days, the last one cut at now
-
-
-def _day_totals(world: World, low: int, high: int) -> tuple[dict[str, Bucket], int]:
-    """Per project, the per-user totals of `[low, high)`; and the canvas assets created. Kept for whole past days.
-
-    The totals are integer milli-CU, so per-project buckets summed over days are exactly what `/usages` sums over
-    its buckets for one project.
-    """
-    whole = high - low == DAY
-    key = ("team-day", low)
-    if whole:
-        cached: tuple[dict[str, Bucket], int] | None = world.bucket_cache.get(key)
-        if cached is not None:
-            return cached
-    buckets: dict[str, Bucket] = {}
-    canvases = 0
-    # A whole past day's hours are not kept (its totals are), as /usages does for its whole-day buckets.
-    for event in world.events(low, high, keep=not whole):
-        bucket = buckets.get(event.project)
-        if bucket is None:
-            bucket = buckets[event.project] = Bucket(format_ms(low))
-        bucket.add(event)
-        canvases += event.created and event.asset_source == "canvas"
-    # Only the per-user totals are read: keep those, not every row of the day.
-    slim = {}
-    for project, bucket in buckets.items():
-        slim[project] = Bucket(bucket.time)
-        slim[project].users = bucket.users
-    if whole:
-        size = DAY_TOTALS_BYTES + sum(USER_TOTAL_BYTES * len(b.users) for b in slim.values())
-        world.bucket_cache.put(key, (slim, canvases), size)
-    return slim, canvases
+def stamps_of(world: World) -> Stamps:
+    """The world's `Stamps` (memoised)."""
+    found: Stamps | None = world.bucket_cache.get(("team-stamps",))
+    if found is None:
+        team = world.team
+        dated = [("team", team.created_at)]
+        dated += [(p.id, p.created_at) for p in world.projects]
+        dated += [(p.id, p.created_at if p.created_at is not None else team.created_at) for p in world.people]
+        found = Stamps(world.seed, world.anchor, dated)
+        world.bucket_cache.put(("team-stamps",), found, found.size())
+    return found
 
 
 # --- members -----------------------------------------------------------------------------------------------
@@ -160,12 +119,13 @@ def _member_cap(world: World, person: Person) -> float | None:
 
 def _person(world: World, person: Person, now: int, consumption: float, role: str) -> dict[str, Any]:
     joined = person.created_at if person.created_at is not None else world.team.created_at
+    stamps = stamps_of(world)
     user: dict[str, Any] = {
         "id": person.id,
-        "createdAt": format_ms(joined),
+        "createdAt": stamps.created(person.id, joined),
         "email": person.email,
         "role": role,
-        "updatedAt": format_ms(updated_at(world.seed, person.id, joined, world.anchor, now)),
+        "updatedAt": stamps.updated(person.id, joined, now),
         "consumption": consumption,
     }
     avatar = _avatar(person.avatar_asset_id, person.avatar_url)
@@ -212,14 +172,15 @@ def _key(world: World, key: ApiKey, now: int, consumption: float, last: int | No
 
 def _team_base(world: World, now: int, team_id: str) -> dict[str, Any]:
     team = world.team
+    stamps = stamps_of(world)
     body: dict[str, Any] = {
         "id": team_id,
-        "createdAt": format_ms(team.created_at),
+        "createdAt": stamps.created("team", team.created_at),
         "name": team.name,
         "plan": world.billing.plan,
         "projects": [_team_project(world, p, now) for p in _newest_first(world.projects)],
         "type": team.type,
-        "updatedAt": format_ms(updated_at(world.seed, "team", team.created_at, world.anchor, now)),
+        "updatedAt": stamps.updated("team", team.created_at, now),
         "ipDetectionEnforcement": team.ip_detection_enforcement,
         "qualityGateAutoDetect": team.quality_gate_auto_detect,
     }
@@ -232,11 +193,12 @@ def _team_base(world: World, now: int, team_id: str) -> dict[str, Any]:
 
 
 def _team_project(world: World, project: Project, now: int) -> dict[str, Any]:
+    stamps = stamps_of(world)
     return {
         "id": project.id,
-        "createdAt": format_ms(project.created_at),
+        "createdAt": stamps.created(project.id, project.created_at),
         "name": project.name,
-        "updatedAt": format_ms(updated_at(world.seed, project.id, project.created_at, world.anchor, now)),
+        "updatedAt": stamps.updated(project.id, project.created_at, now),
         "qualityGateAutoDetect": world.team.quality_gate_auto_detect,
     }
 
@@ -312,10 +274,10 @@ def retrieve_limits(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /teams/{id}/limits`: the plan, the billing period, and what the team counts and consumed in it."""
     now = ctx.now
     _team_id(world, ctx)
-    period = team_spend(world, now)
+    period, canvases = period_usage(world, now)
     values = {
         "apiKeys": len(team_keys(world, now)),
-        "canvasAssets": canvas_assets(world, now),
+        "canvasAssets": canvases,
         "collections": len(world.collections),
         "creativeUnits": period.total,
         "projects": len(world.projects),
@@ -339,6 +301,7 @@ def _newest_first(projects: list[Project]) -> list[Project]:
 
 
 def _project(world: World, project: Project, now: int, period: Spend, *, full: bool) -> dict[str, Any]:
+    stamps = stamps_of(world)
     users = [
         _person(world, p, now, period.by_user.get(p.id, 0), PROJECT_ROLE.get(p.role, "editor"))
         for p in members(world, now)
@@ -356,12 +319,12 @@ def _project(world: World, project: Project, now: int, period: Spend, *, full: b
                 key["lastUsedAt"] = format_ms(used[key["id"]])
     body: dict[str, Any] = {
         "id": project.id,
-        "createdAt": format_ms(project.created_at),
+        "createdAt": stamps.created(project.id, project.created_at),
         "keys": keys,
         "name": project.name,
         "privacyMode": project.privacy_mode,
         "teamId": world.team.id,
-        "updatedAt": format_ms(updated_at(world.seed, project.id, project.created_at, world.anchor, now)),
+        "updatedAt": stamps.updated(project.id, project.created_at, now),
         "users": users,
         "consumption": period.total,
         "qualityGateAutoDetect": world.team.quality_gate_auto_detect,

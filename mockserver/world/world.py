@@ -111,6 +111,8 @@ class World:
         self._hours: CacheView[list[Event]] = budget.cache("hours")  # generated events by hour
         self._jobs: CacheView[dict[str, Any]] = budget.cache("entities")  # job entities by (id, status)
         self._assets: CacheView[dict[str, Any]] = budget.cache("entities")  # asset entities by id
+        # Read bodies of entities that no longer change with the clock (see asset_body.py, ai_models.py).
+        self.bodies: CacheView[dict[str, Any]] = budget.cache("entities")
         # Serialised bodies by (query, now, contract variant) (see report.py).
         self.render_cache = budget.cache("renders")
         # Totals of whole past buckets by (bucket size, start): a pure function of the events (see aggregate.py).
