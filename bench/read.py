@@ -171,8 +171,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="heavy-usage")
     parser.add_argument("--runs", type=int, default=100)
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "RESULTS-read.md")
+    parser.add_argument("--out", type=Path, help="default: bench/RESULTS-read.md, unless --json is given")
+    parser.add_argument("--json", type=Path, help="also write the numbers as JSON here (what bench/run.py reads)")
+    parser.add_argument("--quick", action="store_true", help="20 requests per endpoint (a smoke test)")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 20
+    if args.out is None and args.json is None:
+        args.out = REPO / "bench" / "RESULTS-read.md"
     if (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {1})  # the client on CPU 1, the servers on CPU 0
     work = Path(tempfile.mkdtemp(prefix="bench-read-"))
@@ -290,7 +296,18 @@ def write_report(
         )
     text = "\n".join([*lines, ""])
     print(text)
-    args.out.write_text(text)
+    if args.out is not None:
+        args.out.write_text(text)
+    if args.json is not None:
+        numbers = {
+            "endpoints": [
+                {"name": name, "body_bytes": size, "mock_rps": mock.rps, "ceiling_rps": top.rps}
+                for name, size, mock, top in rows
+            ],
+            "walk": {"seconds": walk_s, "ceiling_seconds": ceiling_walk_s, "pages": walk_pages, "jobs": walk_jobs},
+            "markdown": text.split("\n", 2)[2].replace("\n## ", "\n### "),  # without its title, one level down
+        }
+        args.json.write_text(json.dumps(numbers))
 
 
 if __name__ == "__main__":
