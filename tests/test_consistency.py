@@ -853,6 +853,29 @@ def test_pre_serialised_points_give_the_same_bytes_as_dicts() -> None:
             assert orjson.dumps(build_report(world, query, NOW, raw=True)) == dicts, (name, query)
 
 
+def test_chunks_serve_any_instant_and_window_edge_as_the_buckets_do() -> None:
+    """Chunks of whole past buckets (the hot path) built at one instant serve earlier and later ones (growing as
+    more buckets become past), and windows that reach past now, with the bytes the per-bucket path gives."""
+    import random
+    from pathlib import Path
+
+    import orjson
+
+    from mockserver.contract.query import UsageQuery
+    from mockserver.world.report import build_report
+    from mockserver.worlds import build_world_from_file
+
+    rng = random.Random(13)
+    world = build_world_from_file(Path("scenarios/default.yaml"), now=NOW)
+    for _ in range(40):
+        now = NOW - rng.randrange(3 * 86_400_000)
+        span = rng.choice([3_600_000, 6 * 3_600_000, 86_400_000, 7 * 86_400_000, 40 * 86_400_000, 100 * 86_400_000])
+        start = now - span + rng.randrange(-2 * 86_400_000, 2 * 86_400_000)
+        query = UsageQuery(start=start, end=start + span, drop_zero_points=rng.random() < 0.5)
+        dicts = orjson.dumps(build_report(world, query, now))
+        assert orjson.dumps(build_report(world, query, now, raw=True)) == dicts, (now, query)
+
+
 def test_cached_bucket_totals_equal_totals_computed_from_the_events() -> None:
     """Whole past buckets come from the world's bucket cache; a filter that keeps everyone bypasses it."""
     import random

@@ -16,7 +16,16 @@ from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_
 from mockserver.contract.query import ACTIVITY_PAGE_SIZE, UsageQuery
 from mockserver.errors import QueryError
 from mockserver.scenario.budget import MAX_RESPONSE_BYTES, points_over, series_rows
-from mockserver.world.aggregate import CU_DISCOUNT_ROW, CU_ROW, Bucket, bucket_bytes, bucket_of, cu
+from mockserver.world.aggregate import (
+    CU_DISCOUNT_ROW,
+    CU_ROW,
+    Bucket,
+    add_users,
+    bucket_of,
+    consumption_list,
+    cu,
+)
+from mockserver.world.chunks import ChunkedPoints, layout, whole_bucket
 from mockserver.world.clock import HOUR, floor_to, format_ms
 from mockserver.world.timeline import Event
 from mockserver.world.world import World
@@ -164,8 +173,9 @@ class Points:
             self._zeros[kind] = zeros
         return zeros
 
-    def rows(self, series: str, table: str, keys: Sequence[Any], zero: dict[str, Any]) -> list[Any]:
-        """The points of every row `keys` of a series, read from each bucket's `table`, in key order."""
+    def rows(self, label: str, series: str, table: str, keys: Sequence[Any], zero: dict[str, Any]) -> list[Any]:
+        """The points of every row `keys` of a series, read from each bucket's `table`, in key order (`label`:
+        see `ChunkedPoints.rows`)."""
         nonzero: dict[Any, list[tuple[int, Any]]] = {key: [] for key in keys}
         raw = self.raw
         for b, bucket in enumerate(self.buckets):
@@ -174,6 +184,10 @@ class Points:
                 if found is not None:
                     found.append((b, bucket.point(series, key, raw)))
         return [self._row(series, zero, nonzero[key]) for key in keys]
+
+    def consumption(self) -> list[dict[str, Any]]:
+        """The `consumption` list of the window's buckets."""
+        return consumption_rows(self.buckets)
 
     def _row(self, series: str, zero: dict[str, Any], nonzero: list[tuple[int, Any]]) -> Any:
         if self.drop:
@@ -202,20 +216,13 @@ def buckets_for(
     if query.team_id is not None and query.team_id != world.team.id:
         return [Bucket(format_ms(first + i * step)) for i in range(count)]
     passes = _passes(query)
-    cache = world.bucket_cache
     buckets = []
     for i in range(count):
         low = first + i * step
         high = low + step
         lo, hi = max(low, start), min(high, limit)
         if passes is None and lo == low and hi == high:
-            key = (step, low)
-            bucket = cache.get(key)
-            if bucket is None:
-                # The hours of a bucket of whole hours are not kept: the bucket is, and its next query needs no
-                # events (a shorter bucket's hour is kept: the next buckets read it too).
-                bucket = bucket_of(format_ms(low), world.events(low, high, keep=step < HOUR))
-                cache.put(key, bucket, bucket_bytes(bucket))
+            bucket = whole_bucket(world, step, low)
         elif hi <= lo:
             bucket = Bucket(format_ms(low))
         else:
@@ -238,39 +245,43 @@ def build_report(world: World, query: UsageQuery, now: int, *, raw: bool = False
     """
     start, end, granularity, step, first, count = window_of(world, query, now)
     limit = min(end, now + 1)  # events later than now are not served
-    buckets = buckets_for(world, query, first, step, count, start, limit)
-    points = Points(buckets, query.drop_zero_points, raw)
+    drop = query.drop_zero_points
+    points: Points | ChunkedPoints
+    if raw and _passes(query) is None and query.team_id in (None, world.team.id):
+        points = ChunkedPoints(world, layout(world, first, step, count, start, limit), step, drop, now)
+    else:
+        points = Points(buckets_for(world, query, first, step, count, start, limit), drop, raw)
     types = query.types
     body: dict[str, Any] = {}
     user_refs: set[str] = set()
     model_refs: set[str] = set()
 
     if "usages" in types:
-        usage = points.rows("usage", "usage", _USAGE_ROWS, _USAGE_ZERO)
-        billing = points.rows("usage", "usage", _BILLING, _CU_ZERO)
+        usage = points.rows("usage", "usage", "usage", _USAGE_ROWS, _USAGE_ZERO)
+        billing = points.rows("billing", "usage", "usage", _BILLING, _CU_ZERO)
         by_row = dict(zip(_USAGE_ROWS, usage, strict=True)) | dict(zip(_BILLING, billing, strict=True))
         body["usages"] = [
             {"usageName": name, "granularity": granularity, "points": by_row[r]} for r, name in enumerate(USAGE_NAMES)
         ]
     if "model-usages" in types:
         ids = [m.id for m in world.models]
-        rows = points.rows("model", "models", ids, _MODEL_ZERO)
+        rows = points.rows("model", "model", "models", ids, _MODEL_ZERO)
         body["modelUsages"] = [{"modelId": i, "points": p} for i, p in zip(ids, rows, strict=True)]
         model_refs.update(ids)
     if "asset-usages" in types:
-        rows = points.rows("asset", "assets", range(len(ASSET_KINDS)), _COUNT_ZERO)
+        rows = points.rows("asset", "asset", "assets", range(len(ASSET_KINDS)), _COUNT_ZERO)
         body["assetUsages"] = [{"kind": k, "points": p} for k, p in zip(ASSET_KINDS, rows, strict=True)]
     if "nsfw-usages" in types:
         labels = world.nsfw_labels
-        rows = points.rows("nsfw", "nsfw", labels, _COUNT_ZERO)
+        rows = points.rows("nsfw", "nsfw", "nsfw", labels, _COUNT_ZERO)
         body["nsfwUsages"] = [{"label": label, "points": p} for label, p in zip(labels, rows, strict=True)]
     if "quality-gate-usages" in types:
-        rows = points.rows("verdict", "verdicts", range(len(QUALITY_GATE_VERDICTS)), _COUNT_ZERO)
+        rows = points.rows("verdict", "verdict", "verdicts", range(len(QUALITY_GATE_VERDICTS)), _COUNT_ZERO)
         body["qualityGateUsages"] = [
             {"verdict": v, "points": p} for v, p in zip(QUALITY_GATE_VERDICTS, rows, strict=True)
         ]
     if "consumption" in types:
-        consumption = consumption_rows(buckets)
+        consumption = points.consumption()
         body["consumption"] = consumption
         user_refs.update(row["userId"] for row in consumption)
     page: list[Event] = []
@@ -310,29 +321,8 @@ def consumption_rows(buckets: Iterable[Bucket]) -> list[dict[str, Any]]:
     """The `consumption` list of some buckets: per user, CU charged, waived and in total, largest first."""
     totals: dict[str, list[int]] = {}
     for bucket in buckets:
-        for user, (value, discount, gate) in bucket.users.items():
-            row = totals.get(user)
-            if row is None:
-                totals[user] = [value, discount, gate]
-            else:
-                row[0] += value
-                row[1] += discount
-                row[2] += gate
-    ordered = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))
-    result = []
-    for user, (value, discount, gate) in ordered:
-        if not value and not discount:
-            continue  # no zero rows: events that cost nothing leave no consumption
-        entry: dict[str, Any] = {
-            "userId": user,
-            "value": cu(value),
-            "discount": cu(discount),
-            "total": cu(value + discount),
-        }
-        if gate:
-            entry["costDetails"] = {"quality-gate": cu(gate)}
-        result.append(entry)
-    return result
+        add_users(totals, bucket)
+    return consumption_list(totals)
 
 
 def _activity(e: Event) -> dict[str, Any]:
