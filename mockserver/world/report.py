@@ -286,35 +286,71 @@ def build_report(world: World, query: UsageQuery, now: int, *, raw: bool = False
         user_refs.update(row["userId"] for row in consumption)
     page: list[Event] = []
     if "activity" in types:
-        page = _activity_page(world, query, start, limit)
-        body["activity"] = [_activity(e) for e in page]
-    body["entities"] = _entities(world, page, user_refs, model_refs, now)
+        placed = _activity_page(world, query, start, limit)
+        page = [events[i] for _, events, i in placed]
+        body["activity"] = _activity_fragments(world, placed) if raw else [_activity(e) for e in page]
+    body["entities"] = _entities(world, page, user_refs, model_refs, now, raw)
     return body
 
 
-def _newest_first(world: World, start: int, limit: int) -> Iterator[Event]:
+class Placed(NamedTuple):
+    """An event as the `i`th of the events of the hour starting at `hour`."""
+
+    hour: int
+    events: list[Event]
+    i: int
+
+
+def _newest_first(world: World, start: int, limit: int) -> Iterator[Placed]:
     hour = floor_to(limit - 1, HOUR)
     earliest = max(floor_to(start, HOUR), floor_to(world.start, HOUR))
     while hour >= earliest:
-        for e in reversed(world.hour(hour)):
-            if start <= e.t < limit:
-                yield e
+        events = world.hour(hour)
+        for i in range(len(events) - 1, -1, -1):
+            if start <= events[i].t < limit:
+                yield Placed(hour, events, i)
         hour -= HOUR
 
 
-def _activity_page(world: World, query: UsageQuery, start: int, limit: int) -> list[Event]:
+def _activity_page(world: World, query: UsageQuery, start: int, limit: int) -> list[Placed]:
     """One page of the window's events, newest first (walking back only as far as the page needs)."""
     if query.team_id is not None and query.team_id != world.team.id:
         return []
     passes = _passes(query)
     wanted = query.activity_offset + ACTIVITY_PAGE_SIZE
-    found: list[Event] = []
-    for e in _newest_first(world, start, limit):
-        if passes is None or passes(e):
-            found.append(e)
+    found: list[Placed] = []
+    for placed in _newest_first(world, start, limit):
+        if passes is None or passes(placed.events[placed.i]):
+            found.append(placed)
             if len(found) >= wanted:
                 break
     return found[query.activity_offset :]
+
+
+ACTIVITY_ENTRY_BYTES = 400  # an hour's serialised activity entry, kept: its JSON (~270 bytes), bytes and Fragment
+
+
+def _activity_fragments(world: World, page: list[Placed]) -> list[orjson.Fragment]:
+    """The `activity` entries of a page, serialised: each event's once (a pure function of the event), kept by hour.
+
+    An hour's list is accounted at its full size when first made, so filling it in never outgrows the budget.
+    """
+    cache = world.activity_cache
+    entries = []
+    hour, kept = None, None
+    for placed in page:
+        if placed.hour != hour:
+            hour = placed.hour
+            kept = cache.get(hour)
+            if kept is None or len(kept) != len(placed.events):
+                kept = [None] * len(placed.events)
+                cache.put(hour, kept, 64 + ACTIVITY_ENTRY_BYTES * len(kept))
+        assert kept is not None
+        entry = kept[placed.i]
+        if entry is None:
+            entry = kept[placed.i] = orjson.Fragment(compact(orjson.dumps(_activity(placed.events[placed.i]))))
+        entries.append(entry)
+    return entries
 
 
 def consumption_rows(buckets: Iterable[Bucket]) -> list[dict[str, Any]]:
@@ -352,8 +388,8 @@ def _activity(e: Event) -> dict[str, Any]:
 
 
 def _entities(
-    world: World, page: list[Event], user_refs: set[str], model_refs: set[str], now: int
-) -> dict[str, list[dict[str, Any]]]:
+    world: World, page: list[Event], user_refs: set[str], model_refs: set[str], now: int, raw: bool
+) -> dict[str, list[Any]]:
     users = set(user_refs)
     models = set(model_refs)
     assets: dict[str, Event] = {}
@@ -369,10 +405,12 @@ def _entities(
             jobs.setdefault(e.job, e)
         if e.collection is not None:
             collections.add(e.collection)
+    asset_entity = world.asset_fragment if raw else world.asset_entity
+    job_entity = world.job_fragment if raw else world.job_entity
     return {
-        "assets": [world.asset_entity(assets[a]) for a in sorted(assets)],
+        "assets": [asset_entity(assets[a]) for a in sorted(assets)],
         "collections": [world.collections_by_id[c].entity() for c in sorted(collections)],
-        "jobs": [world.job_entity(jobs[j], now) for j in sorted(jobs)],
+        "jobs": [job_entity(jobs[j], now) for j in sorted(jobs)],
         "models": [world.models_by_id[m].entity() for m in sorted(models) if m in world.models_by_id],
         "users": [world.users[u].entity(now) for u in sorted(users) if u in world.users],
     }

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from mockserver.cache import CacheBudget, CacheView
+from mockserver.cache import CacheBudget, CacheView, compact
 from mockserver.contract.entities import AssetProperties
 from mockserver.generate import ValueGenerator, make_id, stable_seed
 from mockserver.scenario.model import FlowNodeSpec, JobSpec, Scenario
@@ -49,6 +49,7 @@ ASSET_PROPERTIES_SCHEMA = AssetProperties.model_json_schema(by_alias=True)
 # a job or asset entity, nested dicts and strings, ~3.5 to 4.5 times its JSON length.
 EVENT_BYTES = 500
 ENTITY_JSON_FACTOR = 4
+FRAGMENT_BYTES = 150  # a serialised entity beyond its JSON: the key, the bytes object and its `orjson.Fragment`
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,10 @@ class World:
         self._hours: CacheView[list[Event]] = budget.cache("hours")  # generated events by hour
         self._jobs: CacheView[dict[str, Any]] = budget.cache("entities")  # job entities by (id, status)
         self._assets: CacheView[dict[str, Any]] = budget.cache("entities")  # asset entities by id
+        # Job and asset entities serialised, by ("job", id, status) and ("asset", id): `/usages` copies them.
+        self._fragments: CacheView[orjson.Fragment] = budget.cache("entities")
+        # Each hour's activity entries serialised, filled as pages list them (see report.py).
+        self.activity_cache: CacheView[list[orjson.Fragment | None]] = budget.cache("entities")
         # Serialised bodies by (query, now, contract variant) (see report.py).
         self.render_cache = budget.cache("renders")
         # Totals of whole past buckets by (bucket size, start): a pure function of the events (see aggregate.py).
@@ -178,6 +183,8 @@ class World:
         self.render_cache.clear()
         self._jobs.clear()
         self._assets.clear()
+        self._fragments.clear()
+        self.activity_cache.clear()
 
     # -- entities -------------------------------------------------------------------------------------------
     def job_status(self, event: Event, now: int) -> str:
@@ -212,6 +219,24 @@ class World:
             job = self._build_job(event, status)
             self._jobs.put(cache_key, job, ENTITY_JSON_FACTOR * len(orjson.dumps(job)))
         return job
+
+    def job_fragment(self, event: Event, now: int) -> orjson.Fragment:
+        """`job_entity`, serialised (memoised: `/usages` copies it into its bodies)."""
+        key = ("job", event.job, self.job_status(event, now))
+        fragment = self._fragments.get(key)
+        if fragment is None:
+            data = compact(orjson.dumps(self.job_entity(event, now)))
+            fragment = self._fragments.put(key, orjson.Fragment(data), FRAGMENT_BYTES + len(data))
+        return fragment
+
+    def asset_fragment(self, event: Event) -> orjson.Fragment:
+        """`asset_entity`, serialised (memoised: `/usages` copies it into its bodies)."""
+        key = ("asset", event.asset)
+        fragment = self._fragments.get(key)
+        if fragment is None:
+            data = compact(orjson.dumps(self.asset_entity(event)))
+            fragment = self._fragments.put(key, orjson.Fragment(data), FRAGMENT_BYTES + len(data))
+        return fragment
 
     def _build_job(self, event: Event, status: str) -> dict[str, Any]:
         job_type = event.job_type or "inference"
