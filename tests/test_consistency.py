@@ -876,6 +876,51 @@ def test_chunks_serve_any_instant_and_window_edge_as_the_buckets_do() -> None:
         assert orjson.dumps(build_report(world, query, now, raw=True)) == dicts, (now, query)
 
 
+def test_kept_listings_follow_a_job_that_progresses_with_the_clock() -> None:
+    """Activity listings are kept across renders; a job whose status moves with the clock is looked up at each."""
+    from pathlib import Path
+
+    import orjson
+
+    from mockserver.contract.query import UsageQuery
+    from mockserver.world.report import build_report
+    from mockserver.worlds import build_world_from_file
+
+    world = build_world_from_file(Path("scenarios/workflow-jobs.yaml"), now=NOW)
+    (job,) = world.progressing_jobs()
+    statuses = set()
+    for seconds in (-40, 0, 60, 300, 0, -40):  # back and forth over the job's steps, listings kept all along
+        now = NOW + seconds * 1000
+        query = UsageQuery(start=now - 86_400_000, end=now + 1)
+        body = orjson.dumps(build_report(world, query, now, raw=True))
+        assert body == orjson.dumps(build_report(world, query, now))
+        statuses |= {j["status"] for j in orjson.loads(body)["entities"]["jobs"] if j["id"] == job}
+    assert statuses == {"queued", "warming-up", "in-progress", "success"}
+
+
+def test_an_hours_listings_stay_within_what_the_cache_accounts() -> None:
+    """An hour's kept listings are re-accounted as they are filled in, and stop being kept past the pool's share."""
+    from pathlib import Path
+
+    from mockserver.cache import CacheBudget
+    from mockserver.contract.query import UsageQuery
+    from mockserver.world.activity import activity_page, listings
+    from mockserver.worlds import build_world_from_file
+
+    for limit in (24 * 1024 * 1024, 200_000):
+        world = build_world_from_file(Path("scenarios/heavy-usage.yaml"), now=NOW, budget=CacheBudget(limit))
+        pool = world.activity_cache.pool
+        hour = NOW - NOW % 3_600_000 - 3_600_000
+        for offset in range(0, 400, 100):  # pages walking back through one busy hour
+            query = UsageQuery(start=hour, end=hour + 3_600_000, activity_offset=offset)
+            listed = listings(world, activity_page(world, query, hour, hour + 3_600_000), NOW)
+            kept = world.activity_cache.get(hour)
+            if kept is not None:
+                assert kept.size <= kept.accounted
+                assert pool.bytes <= pool.limit
+            assert len(listed) == len(activity_page(world, query, hour, hour + 3_600_000))
+
+
 def test_cached_bucket_totals_equal_totals_computed_from_the_events() -> None:
     """Whole past buckets come from the world's bucket cache; a filter that keeps everyone bypasses it."""
     import random

@@ -6,16 +6,24 @@ points pre-serialised on the hot path. Pydantic stays off it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 import orjson
 
 from mockserver.cache import compact
 from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_NAMES
-from mockserver.contract.query import ACTIVITY_PAGE_SIZE, UsageQuery
+from mockserver.contract.query import UsageQuery
 from mockserver.errors import QueryError
 from mockserver.scenario.budget import MAX_RESPONSE_BYTES, points_over, series_rows
+from mockserver.world.activity import (
+    activity_entry,
+    activity_page,
+    entities,
+    listed_entities,
+    listings,
+    query_filter,
+)
 from mockserver.world.aggregate import (
     CU_DISCOUNT_ROW,
     CU_ROW,
@@ -23,11 +31,9 @@ from mockserver.world.aggregate import (
     add_users,
     bucket_of,
     consumption_list,
-    cu,
 )
 from mockserver.world.chunks import ChunkedPoints, layout, whole_bucket
-from mockserver.world.clock import HOUR, floor_to, format_ms
-from mockserver.world.timeline import Event
+from mockserver.world.clock import floor_to, format_ms
 from mockserver.world.world import World
 
 
@@ -37,14 +43,6 @@ def granularity_for(world: World, length: int) -> tuple[str, int]:
         if length <= longest:
             return name, step
     return world.settings.coarsest
-
-
-def _passes(query: UsageQuery) -> Callable[[Event], bool] | None:
-    """The filter of a query's user and project ids (None: no filter)."""
-    users, projects = query.user_ids, query.project_ids
-    if users is None and projects is None:
-        return None
-    return lambda e: (users is None or e.user in users) and (projects is None or e.project in projects)
 
 
 RENDER_KEY_BYTES = 300  # a cached body's key (the query, now, variant) and its `Rendered` tuple, estimated
@@ -215,7 +213,7 @@ def buckets_for(
     """The totals of every bucket of a window `[start, limit)`: cached for whole past buckets without filters."""
     if query.team_id is not None and query.team_id != world.team.id:
         return [Bucket(format_ms(first + i * step)) for i in range(count)]
-    passes = _passes(query)
+    passes = query_filter(query)
     buckets = []
     for i in range(count):
         low = first + i * step
@@ -247,7 +245,7 @@ def build_report(world: World, query: UsageQuery, now: int, *, raw: bool = False
     limit = min(end, now + 1)  # events later than now are not served
     drop = query.drop_zero_points
     points: Points | ChunkedPoints
-    if raw and _passes(query) is None and query.team_id in (None, world.team.id):
+    if raw and query_filter(query) is None and query.team_id in (None, world.team.id):
         points = ChunkedPoints(world, layout(world, first, step, count, start, limit), step, drop, now)
     else:
         points = Points(buckets_for(world, query, first, step, count, start, limit), drop, raw)
@@ -284,73 +282,18 @@ def build_report(world: World, query: UsageQuery, now: int, *, raw: bool = False
         consumption = points.consumption()
         body["consumption"] = consumption
         user_refs.update(row["userId"] for row in consumption)
-    page: list[Event] = []
-    if "activity" in types:
-        placed = _activity_page(world, query, start, limit)
+    placed = activity_page(world, query, start, limit) if "activity" in types else []
+    if raw:
+        listed = listings(world, placed, now)
+        if "activity" in types:
+            body["activity"] = [entry.activity for entry in listed]
+        body["entities"] = listed_entities(world, listed, user_refs, model_refs, now)
+    else:
         page = [events[i] for _, events, i in placed]
-        body["activity"] = _activity_fragments(world, placed) if raw else [_activity(e) for e in page]
-    body["entities"] = _entities(world, page, user_refs, model_refs, now, raw)
+        if "activity" in types:
+            body["activity"] = [activity_entry(e) for e in page]
+        body["entities"] = entities(world, page, user_refs, model_refs, now)
     return body
-
-
-class Placed(NamedTuple):
-    """An event as the `i`th of the events of the hour starting at `hour`."""
-
-    hour: int
-    events: list[Event]
-    i: int
-
-
-def _newest_first(world: World, start: int, limit: int) -> Iterator[Placed]:
-    hour = floor_to(limit - 1, HOUR)
-    earliest = max(floor_to(start, HOUR), floor_to(world.start, HOUR))
-    while hour >= earliest:
-        events = world.hour(hour)
-        for i in range(len(events) - 1, -1, -1):
-            if start <= events[i].t < limit:
-                yield Placed(hour, events, i)
-        hour -= HOUR
-
-
-def _activity_page(world: World, query: UsageQuery, start: int, limit: int) -> list[Placed]:
-    """One page of the window's events, newest first (walking back only as far as the page needs)."""
-    if query.team_id is not None and query.team_id != world.team.id:
-        return []
-    passes = _passes(query)
-    wanted = query.activity_offset + ACTIVITY_PAGE_SIZE
-    found: list[Placed] = []
-    for placed in _newest_first(world, start, limit):
-        if passes is None or passes(placed.events[placed.i]):
-            found.append(placed)
-            if len(found) >= wanted:
-                break
-    return found[query.activity_offset :]
-
-
-ACTIVITY_ENTRY_BYTES = 400  # an hour's serialised activity entry, kept: its JSON (~270 bytes), bytes and Fragment
-
-
-def _activity_fragments(world: World, page: list[Placed]) -> list[orjson.Fragment]:
-    """The `activity` entries of a page, serialised: each event's once (a pure function of the event), kept by hour.
-
-    An hour's list is accounted at its full size when first made, so filling it in never outgrows the budget.
-    """
-    cache = world.activity_cache
-    entries = []
-    hour, kept = None, None
-    for placed in page:
-        if placed.hour != hour:
-            hour = placed.hour
-            kept = cache.get(hour)
-            if kept is None or len(kept) != len(placed.events):
-                kept = [None] * len(placed.events)
-                cache.put(hour, kept, 64 + ACTIVITY_ENTRY_BYTES * len(kept))
-        assert kept is not None
-        entry = kept[placed.i]
-        if entry is None:
-            entry = kept[placed.i] = orjson.Fragment(compact(orjson.dumps(_activity(placed.events[placed.i]))))
-        entries.append(entry)
-    return entries
 
 
 def consumption_rows(buckets: Iterable[Bucket]) -> list[dict[str, Any]]:
@@ -359,58 +302,3 @@ def consumption_rows(buckets: Iterable[Bucket]) -> list[dict[str, Any]]:
     for bucket in buckets:
         add_users(totals, bucket)
     return consumption_list(totals)
-
-
-def _activity(e: Event) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    if e.asset is not None:
-        data["assetId"] = e.asset
-    if e.collection is not None:
-        data["collectionId"] = e.collection
-    if e.job is not None:
-        data["jobId"] = e.job
-    if e.model is not None:
-        data["modelId"] = e.model
-    if e.api:
-        data["isApiKey"] = True
-    if e.byok is not None:
-        data["byokProvider"] = {"id": e.byok[0], "displayName": e.byok[1]}
-    event: dict[str, Any] = {
-        "action": e.action,
-        "data": data,
-        "projectId": e.project,
-        "time": format_ms(e.t),
-        "userId": e.user,
-    }
-    if e.cost or e.job is not None:
-        event["creativeUnitsCost"] = cu(e.cost)
-    return event
-
-
-def _entities(
-    world: World, page: list[Event], user_refs: set[str], model_refs: set[str], now: int, raw: bool
-) -> dict[str, list[Any]]:
-    users = set(user_refs)
-    models = set(model_refs)
-    assets: dict[str, Event] = {}
-    jobs: dict[str, Event] = {}
-    collections: set[str] = set()
-    for e in page:
-        users.add(e.user)
-        if e.model is not None:
-            models.add(e.model)
-        if e.asset is not None:
-            assets.setdefault(e.asset, e)
-        if e.job is not None:
-            jobs.setdefault(e.job, e)
-        if e.collection is not None:
-            collections.add(e.collection)
-    asset_entity = world.asset_fragment if raw else world.asset_entity
-    job_entity = world.job_fragment if raw else world.job_entity
-    return {
-        "assets": [asset_entity(assets[a]) for a in sorted(assets)],
-        "collections": [world.collections_by_id[c].entity() for c in sorted(collections)],
-        "jobs": [job_entity(jobs[j], now) for j in sorted(jobs)],
-        "models": [world.models_by_id[m].entity() for m in sorted(models) if m in world.models_by_id],
-        "users": [world.users[u].entity(now) for u in sorted(users) if u in world.users],
-    }

@@ -113,9 +113,9 @@ class World:
         self._jobs: CacheView[dict[str, Any]] = budget.cache("entities")  # job entities by (id, status)
         self._assets: CacheView[dict[str, Any]] = budget.cache("entities")  # asset entities by id
         # Job and asset entities serialised, by ("job", id, status) and ("asset", id): `/usages` copies them.
-        self._fragments: CacheView[orjson.Fragment] = budget.cache("entities")
-        # Each hour's activity entries serialised, filled as pages list them (see report.py).
-        self.activity_cache: CacheView[list[orjson.Fragment | None]] = budget.cache("entities")
+        self._fragments: CacheView[tuple[orjson.Fragment, int]] = budget.cache("entities")
+        # Each hour's events as activity pages list them, serialised, filled in as pages list them (see activity.py).
+        self.activity_cache: CacheView[Any] = budget.cache("entities")
         # Serialised bodies by (query, now, contract variant) (see report.py).
         self.render_cache = budget.cache("renders")
         # Totals of whole past buckets by (bucket size, start): a pure function of the events (see aggregate.py).
@@ -220,23 +220,23 @@ class World:
             self._jobs.put(cache_key, job, ENTITY_JSON_FACTOR * len(orjson.dumps(job)))
         return job
 
-    def job_fragment(self, event: Event, now: int) -> orjson.Fragment:
-        """`job_entity`, serialised (memoised: `/usages` copies it into its bodies)."""
+    def job_fragment(self, event: Event, now: int) -> tuple[orjson.Fragment, int]:
+        """`job_entity` serialised, and the length of its JSON (memoised: `/usages` copies it into its bodies)."""
         key = ("job", event.job, self.job_status(event, now))
-        fragment = self._fragments.get(key)
-        if fragment is None:
+        found = self._fragments.get(key)
+        if found is None:
             data = compact(orjson.dumps(self.job_entity(event, now)))
-            fragment = self._fragments.put(key, orjson.Fragment(data), FRAGMENT_BYTES + len(data))
-        return fragment
+            found = self._fragments.put(key, (orjson.Fragment(data), len(data)), FRAGMENT_BYTES + len(data))
+        return found
 
-    def asset_fragment(self, event: Event) -> orjson.Fragment:
-        """`asset_entity`, serialised (memoised: `/usages` copies it into its bodies)."""
+    def asset_fragment(self, event: Event) -> tuple[orjson.Fragment, int]:
+        """`asset_entity` serialised, and the length of its JSON (memoised: `/usages` copies it into its bodies)."""
         key = ("asset", event.asset)
-        fragment = self._fragments.get(key)
-        if fragment is None:
+        found = self._fragments.get(key)
+        if found is None:
             data = compact(orjson.dumps(self.asset_entity(event)))
-            fragment = self._fragments.put(key, orjson.Fragment(data), FRAGMENT_BYTES + len(data))
-        return fragment
+            found = self._fragments.put(key, (orjson.Fragment(data), len(data)), FRAGMENT_BYTES + len(data))
+        return found
 
     def _build_job(self, event: Event, status: str) -> dict[str, Any]:
         job_type = event.job_type or "inference"
