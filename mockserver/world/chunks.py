@@ -67,14 +67,14 @@ class Chunk:
 
     __slots__ = ("count", "rows", "size")
 
-    def __init__(self, count: int, rows: list[tuple[bytes, array[int]]], size: int) -> None:
+    def __init__(self, count: int, rows: list[tuple[bytes, array[int], orjson.Fragment]], size: int) -> None:
         self.count = count
         self.rows = rows
         self.size = size
 
     def part(self, row: int, a: int, b: int) -> bytes:
         """The points of the `row`th row in the buckets `[a, b)`, joined (empty when there are none)."""
-        data, starts = self.rows[row]
+        data, starts, _ = self.rows[row]
         low, high = starts[a], starts[b]
         return data[low : high - 1] if high > low else b""  # (high - 1 is -1 before the first point)
 
@@ -86,7 +86,7 @@ def build_chunk(
     `zero` (the zero point's fields) is None."""
     zeros = None if zero is None else [compact(orjson.dumps({"time": b.time, **zero})) for b in buckets]
     tables = [getattr(bucket, table) for bucket in buckets]
-    rows: list[tuple[bytes, array[int]]] = []
+    rows: list[tuple[bytes, array[int], orjson.Fragment]] = []
     size = CHUNK_BYTES
     for key in keys:
         parts = []
@@ -104,7 +104,7 @@ def build_chunk(
             at += len(point) + 1
             starts.append(at)
         data = b",".join(parts)
-        rows.append((data, starts))
+        rows.append((data, starts, orjson.Fragment(data)))
         size += len(data) + CHUNK_ROW_BYTES + 4 * len(starts)
     return Chunk(len(buckets), rows, size)
 
@@ -207,30 +207,35 @@ class ChunkedPoints:
     def rows(self, label: str, series: str, table: str, keys: Sequence[Any], zero: dict[str, Any]) -> list[Any]:
         """The points of every row `keys` of a series, read from each bucket's `table`, in key order; `label`
         names that list of rows in the chunk cache."""
+        # A row is a list of fragments, each some points joined by commas: orjson writes `[` + them, by commas, + `]`,
+        # which is the row's points as one list, without joining them here first.
         drop = self.drop
-        parts: list[list[bytes]] = [[] for _ in keys]
+        fragment = orjson.Fragment  # (a local name: the hot path)
+        parts: list[list[orjson.Fragment]] = [[] for _ in keys]
         for segment in self.segments:
             if isinstance(segment, Stretch):
                 rows = self._chunk(label, segment.low, series, table, keys, zero, segment.b).rows
                 a, b = segment.a, segment.b
-                for (data, starts), found in zip(rows, parts, strict=True):
+                for (data, starts, whole), found in zip(rows, parts, strict=True):
                     low, high = starts[a], starts[b]
-                    if high > low:  # points in the stretch (always, when dense)
-                        found.append(data[low : high - 1])
+                    if high - 1 == len(data) and low == 0:
+                        found.append(whole)
+                    elif high > low:  # points in the stretch (always, when dense)
+                        found.append(fragment(data[low : high - 1]))
             elif isinstance(segment, Empty):
                 if not drop:
-                    piece = self._zeros(segment.low, zero).part(0, segment.a, segment.b)
+                    piece = fragment(self._zeros(segment.low, zero).part(0, segment.a, segment.b))
                     for found in parts:
                         found.append(piece)
             else:
                 table_rows = getattr(segment, table)
-                zero_point = None if drop else compact(orjson.dumps({"time": segment.time, **zero}))
+                zero_point = None if drop else fragment(compact(orjson.dumps({"time": segment.time, **zero})))
                 for key, found in zip(keys, parts, strict=True):
                     if key in table_rows:
-                        found.append(segment.point(series, key, True))
+                        found.append(fragment(segment.point(series, key, True)))
                     elif zero_point is not None:
                         found.append(zero_point)
-        return [orjson.Fragment(b"[" + b",".join(found) + b"]") for found in parts]
+        return parts
 
     def consumption(self) -> list[dict[str, Any]]:
         """The `consumption` list of the window (as `report.consumption_rows` of its buckets)."""
