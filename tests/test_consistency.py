@@ -5,6 +5,7 @@ random ones (hypothesis)."""
 from __future__ import annotations
 
 import math
+import random
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from scenario_sdk.types.usage_list_response import Usage
 
+from mockserver.world.world import World
 from tests.conftest import BASIC, NOW, LiveServer
 
 Body = dict[str, Any]
@@ -856,17 +858,23 @@ def test_pre_serialised_points_give_the_same_bytes_as_dicts() -> None:
 def test_chunks_serve_any_instant_and_window_edge_as_the_buckets_do() -> None:
     """Chunks of whole past buckets (the hot path) built at one instant serve earlier and later ones (growing as
     more buckets become past), and windows that reach past now, with the bytes the per-bucket path gives."""
-    import random
     from pathlib import Path
 
+    from mockserver.cache import CacheBudget
+    from mockserver.worlds import build_world_from_file
+
+    rng = random.Random(13)
+    # With a budget this small, no window is served from chunks (`chunks.fits_chunks`): the per-bucket path then.
+    for budget in (CacheBudget(), CacheBudget(256 * 1024)):
+        _compare_windows(build_world_from_file(Path("scenarios/default.yaml"), now=NOW, budget=budget), rng)
+
+
+def _compare_windows(world: World, rng: random.Random) -> None:
     import orjson
 
     from mockserver.contract.query import UsageQuery
     from mockserver.world.report import build_report
-    from mockserver.worlds import build_world_from_file
 
-    rng = random.Random(13)
-    world = build_world_from_file(Path("scenarios/default.yaml"), now=NOW)
     for _ in range(40):
         now = NOW - rng.randrange(3 * 86_400_000)
         span = rng.choice([3_600_000, 6 * 3_600_000, 86_400_000, 7 * 86_400_000, 40 * 86_400_000, 100 * 86_400_000])

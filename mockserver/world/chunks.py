@@ -25,6 +25,11 @@ CHUNK_BUCKETS = 24
 CHUNK_BYTES = 300
 CHUNK_ROW_BYTES = 200
 USER_SUMS_BYTES = 150  # per user: key and array, beyond the 8 bytes of each running sum
+# A window is served from chunks when its points, at about POINT_BYTES each, fill at most 1/CHUNKS_SHARE of the
+# bucket pool: a window whose chunks (with the buckets they are built from) would not stay in the pool would rebuild
+# them at every render, slower than reading its buckets point by point.
+POINT_BYTES = 110
+CHUNKS_SHARE = 4
 
 
 class Stretch(NamedTuple):
@@ -33,6 +38,11 @@ class Stretch(NamedTuple):
     low: int
     a: int
     b: int
+
+
+def fits_chunks(world: World, points: int) -> bool:
+    """Whether a window of `points` points (zero points included) is served from chunks (see `CHUNKS_SHARE`)."""
+    return points * POINT_BYTES * CHUNKS_SHARE <= world.bucket_cache.pool.limit
 
 
 def chunk_start(low: int, step: int) -> int:

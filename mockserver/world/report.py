@@ -32,7 +32,7 @@ from mockserver.world.aggregate import (
     bucket_of,
     consumption_list,
 )
-from mockserver.world.chunks import ChunkedPoints, layout, whole_bucket
+from mockserver.world.chunks import ChunkedPoints, fits_chunks, layout, whole_bucket
 from mockserver.world.clock import floor_to, format_ms
 from mockserver.world.world import World
 
@@ -244,12 +244,18 @@ def build_report(world: World, query: UsageQuery, now: int, *, raw: bool = False
     start, end, granularity, step, first, count = window_of(world, query, now)
     limit = min(end, now + 1)  # events later than now are not served
     drop = query.drop_zero_points
+    types = query.types
     points: Points | ChunkedPoints
-    if raw and query_filter(query) is None and query.team_id in (None, world.team.id):
+    row_count = series_rows(len(world.models), len(world.nsfw_labels), types)
+    if (
+        raw
+        and query_filter(query) is None
+        and query.team_id in (None, world.team.id)
+        and fits_chunks(world, count * row_count)
+    ):
         points = ChunkedPoints(world, layout(world, first, step, count, start, limit), step, drop, now)
     else:
         points = Points(buckets_for(world, query, first, step, count, start, limit), drop, raw)
-    types = query.types
     body: dict[str, Any] = {}
     user_refs: set[str] = set()
     model_refs: set[str] = set()
