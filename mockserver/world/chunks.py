@@ -73,18 +73,19 @@ def covered(low: int, step: int, now: int) -> int:
 class Chunk:
     """One series' rows over the first `count` buckets of a chunk: per row (in key order), its points (dense or
     not) joined by commas, and the offset of each bucket's first point (plus one past the end: slices drop the last
-    comma)."""
+    comma); and per row all its points as one fragment (None when it has none), for a stretch over all of them."""
 
-    __slots__ = ("count", "rows", "size")
+    __slots__ = ("count", "rows", "size", "wholes")
 
-    def __init__(self, count: int, rows: list[tuple[bytes, array[int], orjson.Fragment]], size: int) -> None:
+    def __init__(self, count: int, rows: list[tuple[bytes, array[int]]], size: int) -> None:
         self.count = count
         self.rows = rows
         self.size = size
+        self.wholes = [orjson.Fragment(data) if data else None for data, _ in rows]
 
     def part(self, row: int, a: int, b: int) -> bytes:
         """The points of the `row`th row in the buckets `[a, b)`, joined (empty when there are none)."""
-        data, starts, _ = self.rows[row]
+        data, starts = self.rows[row]
         low, high = starts[a], starts[b]
         return data[low : high - 1] if high > low else b""  # (high - 1 is -1 before the first point)
 
@@ -96,7 +97,7 @@ def build_chunk(
     `zero` (the zero point's fields) is None."""
     zeros = None if zero is None else [compact(orjson.dumps({"time": b.time, **zero})) for b in buckets]
     tables = [getattr(bucket, table) for bucket in buckets]
-    rows: list[tuple[bytes, array[int], orjson.Fragment]] = []
+    rows: list[tuple[bytes, array[int]]] = []
     size = CHUNK_BYTES
     for key in keys:
         parts = []
@@ -114,7 +115,7 @@ def build_chunk(
             at += len(point) + 1
             starts.append(at)
         data = b",".join(parts)
-        rows.append((data, starts, orjson.Fragment(data)))
+        rows.append((data, starts))
         size += len(data) + CHUNK_ROW_BYTES + 4 * len(starts)
     return Chunk(len(buckets), rows, size)
 
@@ -224,13 +225,16 @@ class ChunkedPoints:
         parts: list[list[orjson.Fragment]] = [[] for _ in keys]
         for segment in self.segments:
             if isinstance(segment, Stretch):
-                rows = self._chunk(label, segment.low, series, table, keys, zero, segment.b).rows
+                chunk = self._chunk(label, segment.low, series, table, keys, zero, segment.b)
                 a, b = segment.a, segment.b
-                for (data, starts, whole), found in zip(rows, parts, strict=True):
+                if a == 0 and b == chunk.count:  # the whole chunk: most stretches of a window
+                    for whole, found in zip(chunk.wholes, parts, strict=True):
+                        if whole is not None:
+                            found.append(whole)
+                    continue
+                for (data, starts), found in zip(chunk.rows, parts, strict=True):
                     low, high = starts[a], starts[b]
-                    if high - 1 == len(data) and low == 0:
-                        found.append(whole)
-                    elif high > low:  # points in the stretch (always, when dense)
+                    if high > low:  # points in the stretch (always, when dense)
                         found.append(fragment(data[low : high - 1]))
             elif isinstance(segment, Empty):
                 if not drop:
