@@ -136,5 +136,9 @@ class CacheView(Generic[V]):
         self.pool.put((self.owner, key), value, size)
         return value
 
+    def fits(self, size: int) -> bool:
+        """Whether an entry of `size` estimated bytes would be kept (not larger than its share of the pool)."""
+        return (size + ENTRY_OVERHEAD) * LARGEST_SHARE <= self.pool.limit
+
     def clear(self) -> None:
         self.pool.discard(self.owner)

@@ -24,6 +24,9 @@ log = logging.getLogger("mockserver")
 RENDER_THREADS = 2  # renders at once per server: more would only share the GIL with the event loop more thinly
 RENDER_QUEUE = 64  # distinct renders waiting for a thread; past that a new one is refused with a 503 at once
 RETRY_AFTER_S = 1  # a retry joins the render in flight, so retrying soon costs nothing
+# How long a worker thread with nothing to do waits for the next job before it ends: starting a thread per job costs
+# about as much as a fast render (a server answering distinct queries back to back would start one per request).
+IDLE_S = 1.0
 
 
 @dataclass(eq=False)
@@ -50,6 +53,8 @@ class Renderer:
         self._queue = queue
         self._lock = threading.Lock()
         self._running = 0  # worker threads alive
+        self._idle = threading.Condition(self._lock)  # worker threads waiting for a job wait on this
+        self._idlers = 0  # worker threads waiting
         self._waiting: deque[_Job] = deque()
         self._busy: set[Hashable] = set()  # groups with a job running
         self._inflight: dict[Hashable, Future[Any]] = {}  # key -> its future, from submit until its job ends
@@ -81,9 +86,7 @@ class Renderer:
             self._inflight[key] = future
             self._waiting.append(_Job(key, group, work, future))
             # A job of a busy group is taken by the thread running that group, when it is done.
-            start = self._running < self._threads and (group is None or group not in self._busy)
-            if start:
-                self._running += 1
+            start = self._wake_or_start(group is None or group not in self._busy)
         if start:
             threading.Thread(target=self._work, name="mockserver-render", daemon=True).start()
         return future
@@ -98,11 +101,24 @@ class Renderer:
                 return job
         return None
 
+    def _wake_or_start(self, runnable: bool) -> bool:
+        """Have a thread take a runnable job: wake a waiting one, else say to start one if one is to spare (the
+        caller holds `_lock`, and starts the thread after releasing it)."""
+        if not runnable:
+            return False
+        if self._idlers:
+            self._idle.notify()
+            return False
+        if self._running < self._threads:
+            self._running += 1
+            return True
+        return False
+
     def _runnable(self) -> bool:
         return any(job.group is None or job.group not in self._busy for job in self._waiting)
 
     def _work(self) -> None:
-        """A worker thread: run the jobs it can take until none is left."""
+        """A worker thread: run the jobs it can take until none is left for `IDLE_S` seconds."""
         done: _Job | None = None
         while True:
             with self._lock:
@@ -110,13 +126,16 @@ class Renderer:
                     self._inflight.pop(done.key, None)
                     self._busy.discard(done.group)
                 job = self._take()
-                if job is None:
-                    self._running -= 1
-                    return
+                while job is None:
+                    self._idlers += 1
+                    woken = self._idle.wait(IDLE_S)
+                    self._idlers -= 1
+                    job = self._take()
+                    if job is None and not woken:
+                        self._running -= 1
+                        return
                 # Freeing a group may have made a waiting job runnable while a thread is to spare.
-                spawn = self._running < self._threads and self._runnable()
-                if spawn:
-                    self._running += 1
+                spawn = self._wake_or_start(self._runnable())
             if spawn:
                 threading.Thread(target=self._work, name="mockserver-render", daemon=True).start()
             try:

@@ -5,6 +5,7 @@ random ones (hypothesis)."""
 from __future__ import annotations
 
 import math
+import random
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from scenario_sdk.types.usage_list_response import Usage
 
+from mockserver.world.world import World
 from tests.conftest import BASIC, NOW, LiveServer
 
 Body = dict[str, Any]
@@ -851,6 +853,80 @@ def test_pre_serialised_points_give_the_same_bytes_as_dicts() -> None:
             )
             dicts = orjson.dumps(build_report(world, query, NOW))
             assert orjson.dumps(build_report(world, query, NOW, raw=True)) == dicts, (name, query)
+
+
+def test_chunks_serve_any_instant_and_window_edge_as_the_buckets_do() -> None:
+    """Chunks of whole past buckets (the hot path) built at one instant serve earlier and later ones (growing as
+    more buckets become past), and windows that reach past now, with the bytes the per-bucket path gives."""
+    from pathlib import Path
+
+    from mockserver.cache import CacheBudget
+    from mockserver.worlds import build_world_from_file
+
+    rng = random.Random(13)
+    # With a budget this small, no window is served from chunks (`chunks.fits_chunks`): the per-bucket path then.
+    for budget in (CacheBudget(), CacheBudget(256 * 1024)):
+        _compare_windows(build_world_from_file(Path("scenarios/default.yaml"), now=NOW, budget=budget), rng)
+
+
+def _compare_windows(world: World, rng: random.Random) -> None:
+    import orjson
+
+    from mockserver.contract.query import UsageQuery
+    from mockserver.world.report import build_report
+
+    for _ in range(40):
+        now = NOW - rng.randrange(3 * 86_400_000)
+        span = rng.choice([3_600_000, 6 * 3_600_000, 86_400_000, 7 * 86_400_000, 40 * 86_400_000, 100 * 86_400_000])
+        start = now - span + rng.randrange(-2 * 86_400_000, 2 * 86_400_000)
+        query = UsageQuery(start=start, end=start + span, drop_zero_points=rng.random() < 0.5)
+        dicts = orjson.dumps(build_report(world, query, now))
+        assert orjson.dumps(build_report(world, query, now, raw=True)) == dicts, (now, query)
+
+
+def test_kept_listings_follow_a_job_that_progresses_with_the_clock() -> None:
+    """Activity listings are kept across renders; a job whose status moves with the clock is looked up at each."""
+    from pathlib import Path
+
+    import orjson
+
+    from mockserver.contract.query import UsageQuery
+    from mockserver.world.report import build_report
+    from mockserver.worlds import build_world_from_file
+
+    world = build_world_from_file(Path("scenarios/workflow-jobs.yaml"), now=NOW)
+    (job,) = world.progressing_jobs()
+    statuses = set()
+    for seconds in (-40, 0, 60, 300, 0, -40):  # back and forth over the job's steps, listings kept all along
+        now = NOW + seconds * 1000
+        query = UsageQuery(start=now - 86_400_000, end=now + 1)
+        body = orjson.dumps(build_report(world, query, now, raw=True))
+        assert body == orjson.dumps(build_report(world, query, now))
+        statuses |= {j["status"] for j in orjson.loads(body)["entities"]["jobs"] if j["id"] == job}
+    assert statuses == {"queued", "warming-up", "in-progress", "success"}
+
+
+def test_an_hours_listings_stay_within_what_the_cache_accounts() -> None:
+    """An hour's kept listings are re-accounted as they are filled in, and stop being kept past the pool's share."""
+    from pathlib import Path
+
+    from mockserver.cache import CacheBudget
+    from mockserver.contract.query import UsageQuery
+    from mockserver.world.activity import activity_page, listings
+    from mockserver.worlds import build_world_from_file
+
+    for limit in (24 * 1024 * 1024, 200_000):
+        world = build_world_from_file(Path("scenarios/heavy-usage.yaml"), now=NOW, budget=CacheBudget(limit))
+        pool = world.activity_cache.pool
+        hour = NOW - NOW % 3_600_000 - 3_600_000
+        for offset in range(0, 400, 100):  # pages walking back through one busy hour
+            query = UsageQuery(start=hour, end=hour + 3_600_000, activity_offset=offset)
+            listed = listings(world, activity_page(world, query, hour, hour + 3_600_000), NOW)
+            kept = world.activity_cache.get(hour)
+            if kept is not None:
+                assert kept.size <= kept.accounted
+                assert pool.bytes <= pool.limit
+            assert len(listed) == len(activity_page(world, query, hour, hour + 3_600_000))
 
 
 def test_cached_bucket_totals_equal_totals_computed_from_the_events() -> None:

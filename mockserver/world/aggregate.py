@@ -163,3 +163,34 @@ def bucket_of(time: str, events: Iterable[Event]) -> Bucket:
     for event in events:
         bucket.add(event)
     return bucket
+
+
+def add_users(totals: dict[str, list[int]], bucket: Bucket) -> None:
+    """Add a bucket's per-user totals to `totals` (user -> CU charged, CU waived, quality-gate CU)."""
+    for user, (value, discount, gate) in bucket.users.items():
+        row = totals.get(user)
+        if row is None:
+            totals[user] = [value, discount, gate]
+        else:
+            row[0] += value
+            row[1] += discount
+            row[2] += gate
+
+
+def consumption_list(totals: dict[str, list[int]]) -> list[dict[str, Any]]:
+    """The `consumption` list of per-user totals: CU charged, waived and in total, largest first."""
+    ordered = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))
+    result = []
+    for user, (value, discount, gate) in ordered:
+        if not value and not discount:
+            continue  # no zero rows: events that cost nothing leave no consumption
+        entry: dict[str, Any] = {
+            "userId": user,
+            "value": cu(value),
+            "discount": cu(discount),
+            "total": cu(value + discount),
+        }
+        if gate:
+            entry["costDetails"] = {"quality-gate": cu(gate)}
+        result.append(entry)
+    return result

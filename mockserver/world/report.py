@@ -6,19 +6,34 @@ points pre-serialised on the hot path. Pydantic stays off it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 import orjson
 
 from mockserver.cache import compact
 from mockserver.contract.enums import ASSET_KINDS, QUALITY_GATE_VERDICTS, USAGE_NAMES
-from mockserver.contract.query import ACTIVITY_PAGE_SIZE, UsageQuery
+from mockserver.contract.query import UsageQuery
 from mockserver.errors import QueryError
 from mockserver.scenario.budget import MAX_RESPONSE_BYTES, points_over, series_rows
-from mockserver.world.aggregate import CU_DISCOUNT_ROW, CU_ROW, Bucket, bucket_bytes, bucket_of, cu
-from mockserver.world.clock import HOUR, floor_to, format_ms
-from mockserver.world.timeline import Event
+from mockserver.world.activity import (
+    activity_entry,
+    activity_page,
+    entities,
+    listed_entities,
+    listings,
+    query_filter,
+)
+from mockserver.world.aggregate import (
+    CU_DISCOUNT_ROW,
+    CU_ROW,
+    Bucket,
+    add_users,
+    bucket_of,
+    consumption_list,
+)
+from mockserver.world.chunks import ChunkedPoints, fits_chunks, layout, whole_bucket
+from mockserver.world.clock import floor_to, format_ms
 from mockserver.world.world import World
 
 
@@ -28,14 +43,6 @@ def granularity_for(world: World, length: int) -> tuple[str, int]:
         if length <= longest:
             return name, step
     return world.settings.coarsest
-
-
-def _passes(query: UsageQuery) -> Callable[[Event], bool] | None:
-    """The filter of a query's user and project ids (None: no filter)."""
-    users, projects = query.user_ids, query.project_ids
-    if users is None and projects is None:
-        return None
-    return lambda e: (users is None or e.user in users) and (projects is None or e.project in projects)
 
 
 RENDER_KEY_BYTES = 300  # a cached body's key (the query, now, variant) and its `Rendered` tuple, estimated
@@ -164,8 +171,9 @@ class Points:
             self._zeros[kind] = zeros
         return zeros
 
-    def rows(self, series: str, table: str, keys: Sequence[Any], zero: dict[str, Any]) -> list[Any]:
-        """The points of every row `keys` of a series, read from each bucket's `table`, in key order."""
+    def rows(self, label: str, series: str, table: str, keys: Sequence[Any], zero: dict[str, Any]) -> list[Any]:
+        """The points of every row `keys` of a series, read from each bucket's `table`, in key order (`label`:
+        see `ChunkedPoints.rows`)."""
         nonzero: dict[Any, list[tuple[int, Any]]] = {key: [] for key in keys}
         raw = self.raw
         for b, bucket in enumerate(self.buckets):
@@ -174,6 +182,10 @@ class Points:
                 if found is not None:
                     found.append((b, bucket.point(series, key, raw)))
         return [self._row(series, zero, nonzero[key]) for key in keys]
+
+    def consumption(self) -> list[dict[str, Any]]:
+        """The `consumption` list of the window's buckets."""
+        return consumption_rows(self.buckets)
 
     def _row(self, series: str, zero: dict[str, Any], nonzero: list[tuple[int, Any]]) -> Any:
         if self.drop:
@@ -201,21 +213,14 @@ def buckets_for(
     """The totals of every bucket of a window `[start, limit)`: cached for whole past buckets without filters."""
     if query.team_id is not None and query.team_id != world.team.id:
         return [Bucket(format_ms(first + i * step)) for i in range(count)]
-    passes = _passes(query)
-    cache = world.bucket_cache
+    passes = query_filter(query)
     buckets = []
     for i in range(count):
         low = first + i * step
         high = low + step
         lo, hi = max(low, start), min(high, limit)
         if passes is None and lo == low and hi == high:
-            key = (step, low)
-            bucket = cache.get(key)
-            if bucket is None:
-                # The hours of a bucket of whole hours are not kept: the bucket is, and its next query needs no
-                # events (a shorter bucket's hour is kept: the next buckets read it too).
-                bucket = bucket_of(format_ms(low), world.events(low, high, keep=step < HOUR))
-                cache.put(key, bucket, bucket_bytes(bucket))
+            bucket = whole_bucket(world, step, low)
         elif hi <= lo:
             bucket = Bucket(format_ms(low))
         else:
@@ -238,151 +243,68 @@ def build_report(world: World, query: UsageQuery, now: int, *, raw: bool = False
     """
     start, end, granularity, step, first, count = window_of(world, query, now)
     limit = min(end, now + 1)  # events later than now are not served
-    buckets = buckets_for(world, query, first, step, count, start, limit)
-    points = Points(buckets, query.drop_zero_points, raw)
+    drop = query.drop_zero_points
     types = query.types
+    points: Points | ChunkedPoints
+    row_count = series_rows(len(world.models), len(world.nsfw_labels), types)
+    if (
+        raw
+        and query_filter(query) is None
+        and query.team_id in (None, world.team.id)
+        and fits_chunks(world, count * row_count)
+    ):
+        points = ChunkedPoints(world, layout(world, first, step, count, start, limit), step, drop, now)
+    else:
+        points = Points(buckets_for(world, query, first, step, count, start, limit), drop, raw)
     body: dict[str, Any] = {}
     user_refs: set[str] = set()
     model_refs: set[str] = set()
 
     if "usages" in types:
-        usage = points.rows("usage", "usage", _USAGE_ROWS, _USAGE_ZERO)
-        billing = points.rows("usage", "usage", _BILLING, _CU_ZERO)
+        usage = points.rows("usage", "usage", "usage", _USAGE_ROWS, _USAGE_ZERO)
+        billing = points.rows("billing", "usage", "usage", _BILLING, _CU_ZERO)
         by_row = dict(zip(_USAGE_ROWS, usage, strict=True)) | dict(zip(_BILLING, billing, strict=True))
         body["usages"] = [
             {"usageName": name, "granularity": granularity, "points": by_row[r]} for r, name in enumerate(USAGE_NAMES)
         ]
     if "model-usages" in types:
         ids = [m.id for m in world.models]
-        rows = points.rows("model", "models", ids, _MODEL_ZERO)
+        rows = points.rows("model", "model", "models", ids, _MODEL_ZERO)
         body["modelUsages"] = [{"modelId": i, "points": p} for i, p in zip(ids, rows, strict=True)]
         model_refs.update(ids)
     if "asset-usages" in types:
-        rows = points.rows("asset", "assets", range(len(ASSET_KINDS)), _COUNT_ZERO)
+        rows = points.rows("asset", "asset", "assets", range(len(ASSET_KINDS)), _COUNT_ZERO)
         body["assetUsages"] = [{"kind": k, "points": p} for k, p in zip(ASSET_KINDS, rows, strict=True)]
     if "nsfw-usages" in types:
         labels = world.nsfw_labels
-        rows = points.rows("nsfw", "nsfw", labels, _COUNT_ZERO)
+        rows = points.rows("nsfw", "nsfw", "nsfw", labels, _COUNT_ZERO)
         body["nsfwUsages"] = [{"label": label, "points": p} for label, p in zip(labels, rows, strict=True)]
     if "quality-gate-usages" in types:
-        rows = points.rows("verdict", "verdicts", range(len(QUALITY_GATE_VERDICTS)), _COUNT_ZERO)
+        rows = points.rows("verdict", "verdict", "verdicts", range(len(QUALITY_GATE_VERDICTS)), _COUNT_ZERO)
         body["qualityGateUsages"] = [
             {"verdict": v, "points": p} for v, p in zip(QUALITY_GATE_VERDICTS, rows, strict=True)
         ]
     if "consumption" in types:
-        consumption = consumption_rows(buckets)
+        consumption = points.consumption()
         body["consumption"] = consumption
         user_refs.update(row["userId"] for row in consumption)
-    page: list[Event] = []
-    if "activity" in types:
-        page = _activity_page(world, query, start, limit)
-        body["activity"] = [_activity(e) for e in page]
-    body["entities"] = _entities(world, page, user_refs, model_refs, now)
+    placed = activity_page(world, query, start, limit) if "activity" in types else []
+    if raw:
+        listed = listings(world, placed, now)
+        if "activity" in types:
+            body["activity"] = [entry.activity for entry in listed]
+        body["entities"] = listed_entities(world, listed, user_refs, model_refs, now)
+    else:
+        page = [events[i] for _, events, i in placed]
+        if "activity" in types:
+            body["activity"] = [activity_entry(e) for e in page]
+        body["entities"] = entities(world, page, user_refs, model_refs, now)
     return body
-
-
-def _newest_first(world: World, start: int, limit: int) -> Iterator[Event]:
-    hour = floor_to(limit - 1, HOUR)
-    earliest = max(floor_to(start, HOUR), floor_to(world.start, HOUR))
-    while hour >= earliest:
-        for e in reversed(world.hour(hour)):
-            if start <= e.t < limit:
-                yield e
-        hour -= HOUR
-
-
-def _activity_page(world: World, query: UsageQuery, start: int, limit: int) -> list[Event]:
-    """One page of the window's events, newest first (walking back only as far as the page needs)."""
-    if query.team_id is not None and query.team_id != world.team.id:
-        return []
-    passes = _passes(query)
-    wanted = query.activity_offset + ACTIVITY_PAGE_SIZE
-    found: list[Event] = []
-    for e in _newest_first(world, start, limit):
-        if passes is None or passes(e):
-            found.append(e)
-            if len(found) >= wanted:
-                break
-    return found[query.activity_offset :]
 
 
 def consumption_rows(buckets: Iterable[Bucket]) -> list[dict[str, Any]]:
     """The `consumption` list of some buckets: per user, CU charged, waived and in total, largest first."""
     totals: dict[str, list[int]] = {}
     for bucket in buckets:
-        for user, (value, discount, gate) in bucket.users.items():
-            row = totals.get(user)
-            if row is None:
-                totals[user] = [value, discount, gate]
-            else:
-                row[0] += value
-                row[1] += discount
-                row[2] += gate
-    ordered = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))
-    result = []
-    for user, (value, discount, gate) in ordered:
-        if not value and not discount:
-            continue  # no zero rows: events that cost nothing leave no consumption
-        entry: dict[str, Any] = {
-            "userId": user,
-            "value": cu(value),
-            "discount": cu(discount),
-            "total": cu(value + discount),
-        }
-        if gate:
-            entry["costDetails"] = {"quality-gate": cu(gate)}
-        result.append(entry)
-    return result
-
-
-def _activity(e: Event) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    if e.asset is not None:
-        data["assetId"] = e.asset
-    if e.collection is not None:
-        data["collectionId"] = e.collection
-    if e.job is not None:
-        data["jobId"] = e.job
-    if e.model is not None:
-        data["modelId"] = e.model
-    if e.api:
-        data["isApiKey"] = True
-    if e.byok is not None:
-        data["byokProvider"] = {"id": e.byok[0], "displayName": e.byok[1]}
-    event: dict[str, Any] = {
-        "action": e.action,
-        "data": data,
-        "projectId": e.project,
-        "time": format_ms(e.t),
-        "userId": e.user,
-    }
-    if e.cost or e.job is not None:
-        event["creativeUnitsCost"] = cu(e.cost)
-    return event
-
-
-def _entities(
-    world: World, page: list[Event], user_refs: set[str], model_refs: set[str], now: int
-) -> dict[str, list[dict[str, Any]]]:
-    users = set(user_refs)
-    models = set(model_refs)
-    assets: dict[str, Event] = {}
-    jobs: dict[str, Event] = {}
-    collections: set[str] = set()
-    for e in page:
-        users.add(e.user)
-        if e.model is not None:
-            models.add(e.model)
-        if e.asset is not None:
-            assets.setdefault(e.asset, e)
-        if e.job is not None:
-            jobs.setdefault(e.job, e)
-        if e.collection is not None:
-            collections.add(e.collection)
-    return {
-        "assets": [world.asset_entity(assets[a]) for a in sorted(assets)],
-        "collections": [world.collections_by_id[c].entity() for c in sorted(collections)],
-        "jobs": [world.job_entity(jobs[j], now) for j in sorted(jobs)],
-        "models": [world.models_by_id[m].entity() for m in sorted(models) if m in world.models_by_id],
-        "users": [world.users[u].entity(now) for u in sorted(users) if u in world.users],
-    }
+        add_users(totals, bucket)
+    return consumption_list(totals)

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from mockserver.cache import CacheBudget, CacheView
+from mockserver.cache import CacheBudget, CacheView, compact
 from mockserver.contract.entities import AssetProperties
 from mockserver.generate import ValueGenerator, make_id, stable_seed
 from mockserver.scenario.model import FlowNodeSpec, JobSpec, Scenario
@@ -49,6 +49,7 @@ ASSET_PROPERTIES_SCHEMA = AssetProperties.model_json_schema(by_alias=True)
 # a job or asset entity, nested dicts and strings, ~3.5 to 4.5 times its JSON length.
 EVENT_BYTES = 500
 ENTITY_JSON_FACTOR = 4
+FRAGMENT_BYTES = 150  # a serialised entity beyond its JSON: the key, the bytes object and its `orjson.Fragment`
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,10 @@ class World:
         self._assets: CacheView[dict[str, Any]] = budget.cache("entities")  # asset entities by id
         # Read bodies of entities that no longer change with the clock (see asset_body.py, ai_models.py).
         self.bodies: CacheView[dict[str, Any]] = budget.cache("entities")
+        # Job and asset entities serialised, by ("job", id, status) and ("asset", id): `/usages` copies them.
+        self._fragments: CacheView[tuple[orjson.Fragment, int]] = budget.cache("entities")
+        # Each hour's events as activity pages list them, serialised, filled in as pages list them (see activity.py).
+        self.activity_cache: CacheView[Any] = budget.cache("entities")
         # Serialised bodies by (query, now, contract variant) (see report.py).
         self.render_cache = budget.cache("renders")
         # Totals of whole past buckets by (bucket size, start): a pure function of the events (see aggregate.py).
@@ -180,6 +185,9 @@ class World:
         self.render_cache.clear()
         self._jobs.clear()
         self._assets.clear()
+        self._fragments.clear()
+        self.activity_cache.clear()
+        self.bodies.clear()
 
     # -- entities -------------------------------------------------------------------------------------------
     def job_status(self, event: Event, now: int) -> str:
@@ -214,6 +222,24 @@ class World:
             job = self._build_job(event, status)
             self._jobs.put(cache_key, job, ENTITY_JSON_FACTOR * len(orjson.dumps(job)))
         return job
+
+    def job_fragment(self, event: Event, now: int) -> tuple[orjson.Fragment, int]:
+        """`job_entity` serialised, and the length of its JSON (memoised: `/usages` copies it into its bodies)."""
+        key = ("job", event.job, self.job_status(event, now))
+        found = self._fragments.get(key)
+        if found is None:
+            data = compact(orjson.dumps(self.job_entity(event, now)))
+            found = self._fragments.put(key, (orjson.Fragment(data), len(data)), FRAGMENT_BYTES + len(data))
+        return found
+
+    def asset_fragment(self, event: Event) -> tuple[orjson.Fragment, int]:
+        """`asset_entity` serialised, and the length of its JSON (memoised: `/usages` copies it into its bodies)."""
+        key = ("asset", event.asset)
+        found = self._fragments.get(key)
+        if found is None:
+            data = compact(orjson.dumps(self.asset_entity(event)))
+            found = self._fragments.put(key, (orjson.Fragment(data), len(data)), FRAGMENT_BYTES + len(data))
+        return found
 
     def _build_job(self, event: Event, status: str) -> dict[str, Any]:
         job_type = event.job_type or "inference"

@@ -1,0 +1,227 @@
+"""The activity page of a `/usages` body and the entities it refers to: the window's events, newest first.
+
+On the hot path each listed event is serialised once, with its entities (`Listing`), kept by hour: a page is then
+copied from those pieces, whatever window it belongs to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
+
+import orjson
+
+from mockserver.cache import compact
+from mockserver.contract.query import ACTIVITY_PAGE_SIZE, UsageQuery
+from mockserver.world.aggregate import cu
+from mockserver.world.clock import HOUR, floor_to, format_ms
+from mockserver.world.timeline import Event
+from mockserver.world.world import World
+
+# Estimated sizes of a kept listing beyond the JSON it holds: the tuple, its strings, the bytes and fragments.
+LISTING_BYTES = 300
+HOUR_LISTINGS_BYTES = 64  # an hour's list, beyond 8 bytes a slot
+LISTING_ESTIMATE = 1500  # what an hour's list is first accounted at per event; it grows as entries are filled in
+
+
+def query_filter(query: UsageQuery) -> Callable[[Event], bool] | None:
+    """The filter of a query's user and project ids (None: no filter)."""
+    users, projects = query.user_ids, query.project_ids
+    if users is None and projects is None:
+        return None
+    return lambda e: (users is None or e.user in users) and (projects is None or e.project in projects)
+
+
+class Placed(NamedTuple):
+    """An event as the `i`th of the events of the hour starting at `hour`."""
+
+    hour: int
+    events: list[Event]
+    i: int
+
+
+def _newest_first(world: World, start: int, limit: int) -> Iterator[Placed]:
+    hour = floor_to(limit - 1, HOUR)
+    earliest = max(floor_to(start, HOUR), floor_to(world.start, HOUR))
+    while hour >= earliest:
+        events = world.hour(hour)
+        for i in range(len(events) - 1, -1, -1):
+            if start <= events[i].t < limit:
+                yield Placed(hour, events, i)
+        hour -= HOUR
+
+
+def activity_page(world: World, query: UsageQuery, start: int, limit: int) -> list[Placed]:
+    """One page of the window's events, newest first (walking back only as far as the page needs)."""
+    if query.team_id is not None and query.team_id != world.team.id:
+        return []
+    passes = query_filter(query)
+    wanted = query.activity_offset + ACTIVITY_PAGE_SIZE
+    found: list[Placed] = []
+    for placed in _newest_first(world, start, limit):
+        if passes is None or passes(placed.events[placed.i]):
+            found.append(placed)
+            if len(found) >= wanted:
+                break
+    return found[query.activity_offset :]
+
+
+def activity_entry(e: Event) -> dict[str, Any]:
+    """The `activity[]` entry of an event."""
+    data: dict[str, Any] = {}
+    if e.asset is not None:
+        data["assetId"] = e.asset
+    if e.collection is not None:
+        data["collectionId"] = e.collection
+    if e.job is not None:
+        data["jobId"] = e.job
+    if e.model is not None:
+        data["modelId"] = e.model
+    if e.api:
+        data["isApiKey"] = True
+    if e.byok is not None:
+        data["byokProvider"] = {"id": e.byok[0], "displayName": e.byok[1]}
+    event: dict[str, Any] = {
+        "action": e.action,
+        "data": data,
+        "projectId": e.project,
+        "time": format_ms(e.t),
+        "userId": e.user,
+    }
+    if e.cost or e.job is not None:
+        event["creativeUnitsCost"] = cu(e.cost)
+    return event
+
+
+def entities(
+    world: World, page: list[Event], user_refs: set[str], model_refs: set[str], now: int
+) -> dict[str, list[dict[str, Any]]]:
+    """The `entities` of a body whose activity page is `page` and whose other lists refer to `user_refs` and
+    `model_refs`, at `now`."""
+    users = set(user_refs)
+    models = set(model_refs)
+    assets: dict[str, Event] = {}
+    jobs: dict[str, Event] = {}
+    collections: set[str] = set()
+    for e in page:
+        users.add(e.user)
+        if e.model is not None:
+            models.add(e.model)
+        if e.asset is not None:
+            assets.setdefault(e.asset, e)
+        if e.job is not None:
+            jobs.setdefault(e.job, e)
+        if e.collection is not None:
+            collections.add(e.collection)
+    return {
+        "assets": [world.asset_entity(assets[a]) for a in sorted(assets)],
+        "collections": [world.collections_by_id[c].entity() for c in sorted(collections)],
+        "jobs": [world.job_entity(jobs[j], now) for j in sorted(jobs)],
+        "models": [world.models_by_id[m].entity() for m in sorted(models) if m in world.models_by_id],
+        "users": [world.users[u].entity(now) for u in sorted(users) if u in world.users],
+    }
+
+
+class Listing(NamedTuple):
+    """An event as a page lists it, serialised: its `activity` entry, and its entities' ids and entries (`job_entity`
+    is None when the job's status moves with the clock: that one is looked up at each render)."""
+
+    activity: orjson.Fragment
+    event: Event  # (its hour's list holds it too)
+    user: str
+    model: str | None
+    collection: str | None
+    asset: str | None
+    asset_entity: orjson.Fragment | None
+    job: str | None
+    job_entity: orjson.Fragment | None
+    size: int
+
+
+class HourListings:
+    """The listings of one hour's events, filled in as pages list them; `accounted` is what the cache counts."""
+
+    __slots__ = ("accounted", "entries", "size")
+
+    def __init__(self, count: int) -> None:
+        self.entries: list[Listing | None] = [None] * count
+        self.size = HOUR_LISTINGS_BYTES + 8 * count
+        self.accounted = self.size + LISTING_ESTIMATE * count
+
+
+def _listing(world: World, e: Event, now: int) -> Listing:
+    activity = compact(orjson.dumps(activity_entry(e)))
+    asset = job = None
+    size = LISTING_BYTES + len(activity)
+    if e.asset is not None:
+        asset, length = world.asset_fragment(e)
+        size += length
+    if e.job is not None and world.progress_steps(e.job) is None:  # the job's entity does not depend on now
+        job, length = world.job_fragment(e, now)
+        size += length
+    return Listing(orjson.Fragment(activity), e, e.user, e.model, e.collection, e.asset, asset, e.job, job, size)
+
+
+def listings(world: World, page: list[Placed], now: int) -> list[Listing]:
+    """The listings of a page's events: each made once (a pure function of the event) and kept in its hour's list.
+
+    An hour's list is accounted at an estimate when made, and again at twice its size whenever filling it in
+    outgrows what is accounted; a list too large for the cache to keep is not filled in any more.
+    """
+    cache = world.activity_cache
+    found = []
+    hour, kept = None, None
+    for placed in page:
+        if placed.hour != hour:
+            hour = placed.hour
+            kept = cache.get(hour)
+            if kept is None or len(kept.entries) != len(placed.events):
+                kept = HourListings(len(placed.events))
+                cache.put(hour, kept, kept.accounted)
+        entry = kept.entries[placed.i] if kept is not None else None
+        if entry is None:
+            entry = _listing(world, placed.events[placed.i], now)
+            if kept is not None and kept.size + entry.size > kept.accounted:
+                grown = 2 * (kept.size + entry.size)
+                if cache.fits(grown):
+                    kept.accounted = grown
+                    cache.put(hour, kept, grown)
+                else:
+                    kept = None  # not filled in any more: the rest of this hour is listed without being kept
+            if kept is not None:
+                kept.entries[placed.i] = entry
+                kept.size += entry.size
+        found.append(entry)
+    return found
+
+
+def listed_entities(
+    world: World, listed: list[Listing], user_refs: set[str], model_refs: set[str], now: int
+) -> dict[str, list[Any]]:
+    """`entities` for a page of listings, their entries serialised (the same bytes)."""
+    users = set(user_refs)
+    models = set(model_refs)
+    assets: dict[str, orjson.Fragment | None] = {}  # (never None: an event with an asset has its entry)
+    jobs: dict[str, Listing] = {}
+    collections: set[str] = set()
+    for entry in listed:
+        users.add(entry.user)
+        if entry.model is not None:
+            models.add(entry.model)
+        if entry.asset is not None and entry.asset not in assets:
+            assets[entry.asset] = entry.asset_entity
+        if entry.job is not None and entry.job not in jobs:
+            jobs[entry.job] = entry
+        if entry.collection is not None:
+            collections.add(entry.collection)
+    return {
+        "assets": [assets[a] for a in sorted(assets)],
+        "collections": [world.collections_by_id[c].entity() for c in sorted(collections)],
+        "jobs": [_job(world, jobs[j], now) for j in sorted(jobs)],
+        "models": [world.models_by_id[m].entity() for m in sorted(models) if m in world.models_by_id],
+        "users": [world.users[u].entity(now) for u in sorted(users) if u in world.users],
+    }
+
+
+def _job(world: World, entry: Listing, now: int) -> orjson.Fragment:
+    return entry.job_entity if entry.job_entity is not None else world.job_fragment(entry.event, now)[0]

@@ -1,0 +1,297 @@
+"""Chunks of whole past buckets, serialised once: over a chunk, a row's points are one slice of bytes.
+
+Most of an unfiltered window is whole past buckets, whose points are the same bytes in every response covering
+them. A chunk keeps, for `CHUNK_BUCKETS` aligned buckets (a day of hours), each row's points already joined, with
+where each bucket's points begin; a response then copies a few slices per row instead of a point per bucket. The
+chunk's per-user totals are kept as running sums, so `consumption` over any part of it is two lookups per user.
+A chunk is built over the buckets that are past when it is first needed, and rebuilt once a query needs later ones.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import orjson
+
+from mockserver.cache import compact
+from mockserver.world.aggregate import Bucket, add_users, bucket_bytes, bucket_of, consumption_list
+from mockserver.world.clock import HOUR, MONDAY_OFFSET, WEEK, format_ms
+from mockserver.world.world import World
+
+CHUNK_BUCKETS = 24
+# Estimated sizes beyond the bytes of the points: a chunk, and per row its key, tuple and offsets (4 bytes each).
+CHUNK_BYTES = 300
+CHUNK_ROW_BYTES = 200
+USER_SUMS_BYTES = 150  # per user: key and array, beyond the 8 bytes of each running sum
+# A window is served from chunks when its points, at about POINT_BYTES each, fill at most 1/CHUNKS_SHARE of the
+# bucket pool: a window whose chunks (with the buckets they are built from) would not stay in the pool would rebuild
+# them at every render, slower than reading its buckets point by point.
+POINT_BYTES = 110
+CHUNKS_SHARE = 4
+
+
+class Stretch(NamedTuple):
+    """The buckets `[a, b)` of the chunk starting at `low`: whole past buckets of a window, all in one chunk."""
+
+    low: int
+    a: int
+    b: int
+
+
+def fits_chunks(world: World, points: int) -> bool:
+    """Whether a window of `points` points (zero points included) is served from chunks (see `CHUNKS_SHARE`)."""
+    return points * POINT_BYTES * CHUNKS_SHARE <= world.bucket_cache.pool.limit
+
+
+def chunk_start(low: int, step: int) -> int:
+    """The start of the chunk of buckets of `step` ms holding the bucket that starts at `low`."""
+    origin = MONDAY_OFFSET if step == WEEK else 0  # weekly buckets start on Mondays (clock.floor_to)
+    return low - (low - origin) // step % CHUNK_BUCKETS * step
+
+
+def stretches(first: int, step: int, a: int, b: int) -> list[Stretch]:
+    """The buckets `[a, b)` of a window whose bucket 0 starts at `first`, cut at chunk boundaries."""
+    found = []
+    i = a
+    while i < b:
+        low = first + i * step
+        start = chunk_start(low, step)
+        j = (low - start) // step
+        take = min(CHUNK_BUCKETS - j, b - i)
+        found.append(Stretch(start, j, j + take))
+        i += take
+    return found
+
+
+def covered(low: int, step: int, now: int) -> int:
+    """How many buckets of the chunk starting at `low` are whole and past at `now` (all of them, once it is)."""
+    return max(0, min(CHUNK_BUCKETS, (now + 1 - low) // step))
+
+
+class Chunk:
+    """One series' rows over the first `count` buckets of a chunk: per row (in key order), its points (dense or
+    not) joined by commas, and the offset of each bucket's first point (plus one past the end: slices drop the last
+    comma); and per row all its points as one fragment (None when it has none), for a stretch over all of them."""
+
+    __slots__ = ("count", "rows", "size", "wholes")
+
+    def __init__(self, count: int, rows: list[tuple[bytes, array[int]]], size: int) -> None:
+        self.count = count
+        self.rows = rows
+        self.size = size
+        self.wholes = [orjson.Fragment(data) if data else None for data, _ in rows]
+
+    def part(self, row: int, a: int, b: int) -> bytes:
+        """The points of the `row`th row in the buckets `[a, b)`, joined (empty when there are none)."""
+        data, starts = self.rows[row]
+        low, high = starts[a], starts[b]
+        return data[low : high - 1] if high > low else b""  # (high - 1 is -1 before the first point)
+
+
+def build_chunk(
+    buckets: Sequence[Bucket], series: str, table: str, keys: Sequence[Any], zero: dict[str, Any] | None
+) -> Chunk:
+    """The chunk of rows `keys` of a series over `buckets`, read from each bucket's `table`; zero-filled unless
+    `zero` (the zero point's fields) is None."""
+    zeros = None if zero is None else [compact(orjson.dumps({"time": b.time, **zero})) for b in buckets]
+    tables = [getattr(bucket, table) for bucket in buckets]
+    rows: list[tuple[bytes, array[int]]] = []
+    size = CHUNK_BYTES
+    for key in keys:
+        parts = []
+        starts = array("I", [0])
+        at = 0
+        for i, found in enumerate(tables):
+            if key in found:
+                point = buckets[i].point(series, key, True)
+            elif zeros is not None:
+                point = zeros[i]
+            else:
+                starts.append(at)
+                continue
+            parts.append(point)
+            at += len(point) + 1
+            starts.append(at)
+        data = b",".join(parts)
+        rows.append((data, starts))
+        size += len(data) + CHUNK_ROW_BYTES + 4 * len(starts)
+    return Chunk(len(buckets), rows, size)
+
+
+class UserSums:
+    """The running per-user totals over the first `count` buckets of a chunk: for user u, `sums[u][3 * i + k]` is
+    field k (CU charged, waived, quality-gate CU) summed over the buckets before bucket i."""
+
+    __slots__ = ("count", "size", "sums")
+
+    def __init__(self, buckets: Sequence[Bucket]) -> None:
+        self.count = len(buckets)
+        width = 3 * (self.count + 1)
+        sums: dict[str, array[int]] = {}
+        for i, bucket in enumerate(buckets):
+            at = 3 * (i + 1)
+            for user, (value, discount, gate) in bucket.users.items():
+                row = sums.get(user)
+                if row is None:
+                    row = sums[user] = array("q", bytes(8 * width))
+                row[at] += value
+                row[at + 1] += discount
+                row[at + 2] += gate
+        for row in sums.values():  # from per-bucket totals to running sums
+            for at in range(3, width):
+                row[at] += row[at - 3]
+        self.sums = sums
+        self.size = CHUNK_BYTES + sum(USER_SUMS_BYTES + 8 * width for _ in sums)
+
+    def add_to(self, totals: dict[str, list[int]], a: int, b: int) -> None:
+        """Add each user's totals over the buckets `[a, b)` to `totals` (user -> the three fields)."""
+        low, high = 3 * a, 3 * b
+        for user, row in self.sums.items():
+            value, discount, gate = row[high] - row[low], row[high + 1] - row[low + 1], row[high + 2] - row[low + 2]
+            found = totals.get(user)
+            if found is None:
+                totals[user] = [value, discount, gate]
+            else:
+                found[0] += value
+                found[1] += discount
+                found[2] += gate
+
+
+def whole_bucket(world: World, step: int, low: int) -> Bucket:
+    """The totals of the whole past bucket of `step` ms starting at `low`, unfiltered: cached (a pure function of
+    the events)."""
+    key = (step, low)
+    bucket: Bucket | None = world.bucket_cache.get(key)
+    if bucket is None:
+        # The hours of a bucket of whole hours are not kept: the bucket is, and its next query needs no events (a
+        # shorter bucket's hour is kept: the next buckets read it too).
+        bucket = bucket_of(format_ms(low), world.events(low, low + step, keep=step < HOUR))
+        world.bucket_cache.put(key, bucket, bucket_bytes(bucket))
+    return bucket
+
+
+class Empty(NamedTuple):
+    """The buckets `[a, b)` of the chunk starting at `low`, all after the window's events: zero points only."""
+
+    low: int
+    a: int
+    b: int
+
+
+Segment = Bucket | Stretch | Empty  # a bucket of its own (cut by the window), or buckets of one chunk
+
+
+def layout(world: World, first: int, step: int, count: int, start: int, limit: int) -> list[Segment]:
+    """The `count` buckets of a window from `first`, unfiltered, for the events of `[start, limit)`: the buckets
+    cut by the window's edges, then runs of whole past buckets and of empty ones, cut at chunk boundaries."""
+    a = 0 if first >= start else 1  # bucket 0 starts before the window
+    b = max(a, min(count, (limit - first) // step))  # buckets before b end by the limit
+    e = min(count, max(b, -(-(limit - first) // step)))  # buckets from e start at or after it
+    segments: list[Segment] = [_cut(world, first + i * step, step, start, limit) for i in range(a)]
+    segments += stretches(first, step, a, b)
+    segments += [_cut(world, first + i * step, step, start, limit) for i in range(b, e)]
+    segments += [Empty(*s) for s in stretches(first, step, e, count)]
+    return segments
+
+
+def _cut(world: World, low: int, step: int, start: int, limit: int) -> Bucket:
+    lo, hi = max(low, start), min(low + step, limit)
+    return bucket_of(format_ms(low), world.events(lo, hi)) if lo < hi else Bucket(format_ms(low))
+
+
+class ChunkedPoints:
+    """`report.Points` for an unfiltered, pre-serialised response: each row's points are slices of cached chunks
+    (`Chunk`), plus the points of the few buckets cut by the window's edges.
+
+    The keys of a row label (`rows`) must be the same sequence in every call: chunks keep rows in that order.
+    """
+
+    def __init__(self, world: World, segments: list[Segment], step: int, drop: bool, now: int) -> None:
+        self.world = world
+        self.segments = segments
+        self.step = step
+        self.drop = drop
+        self.now = now
+
+    def rows(self, label: str, series: str, table: str, keys: Sequence[Any], zero: dict[str, Any]) -> list[Any]:
+        """The points of every row `keys` of a series, read from each bucket's `table`, in key order; `label`
+        names that list of rows in the chunk cache."""
+        # A row is a list of fragments, each some points joined by commas: orjson writes `[` + them, by commas, + `]`,
+        # which is the row's points as one list, without joining them here first.
+        drop = self.drop
+        fragment = orjson.Fragment  # (a local name: the hot path)
+        parts: list[list[orjson.Fragment]] = [[] for _ in keys]
+        for segment in self.segments:
+            if isinstance(segment, Stretch):
+                chunk = self._chunk(label, segment.low, series, table, keys, zero, segment.b)
+                a, b = segment.a, segment.b
+                if a == 0 and b == chunk.count:  # the whole chunk: most stretches of a window
+                    for whole, found in zip(chunk.wholes, parts, strict=True):
+                        if whole is not None:
+                            found.append(whole)
+                    continue
+                for (data, starts), found in zip(chunk.rows, parts, strict=True):
+                    low, high = starts[a], starts[b]
+                    if high > low:  # points in the stretch (always, when dense)
+                        found.append(fragment(data[low : high - 1]))
+            elif isinstance(segment, Empty):
+                if not drop:
+                    piece = fragment(self._zeros(segment.low, zero).part(0, segment.a, segment.b))
+                    for found in parts:
+                        found.append(piece)
+            else:
+                table_rows = getattr(segment, table)
+                zero_point = None if drop else fragment(compact(orjson.dumps({"time": segment.time, **zero})))
+                for key, found in zip(keys, parts, strict=True):
+                    if key in table_rows:
+                        found.append(fragment(segment.point(series, key, True)))
+                    elif zero_point is not None:
+                        found.append(zero_point)
+        return parts
+
+    def consumption(self) -> list[dict[str, Any]]:
+        """The `consumption` list of the window (as `report.consumption_rows` of its buckets)."""
+        totals: dict[str, list[int]] = {}
+        for segment in self.segments:
+            if isinstance(segment, Stretch):
+                self._sums(segment.low, segment.b).add_to(totals, segment.a, segment.b)
+            elif isinstance(segment, Bucket):
+                add_users(totals, segment)
+        return consumption_list(totals)
+
+    def _buckets(self, low: int) -> list[Bucket]:
+        step = self.step
+        return [whole_bucket(self.world, step, low + i * step) for i in range(covered(low, step, self.now))]
+
+    def _chunk(
+        self, label: str, low: int, series: str, table: str, keys: Sequence[Any], zero: dict[str, Any], needed: int
+    ) -> Chunk:
+        cache = self.world.bucket_cache
+        key = ("chunk", self.step, low, label, self.drop)
+        chunk: Chunk | None = cache.get(key)
+        if chunk is None or chunk.count < needed:
+            chunk = build_chunk(self._buckets(low), series, table, keys, None if self.drop else zero)
+            cache.put(key, chunk, chunk.size)
+        return chunk
+
+    def _zeros(self, low: int, zero: dict[str, Any]) -> Chunk:
+        cache = self.world.bucket_cache
+        key = ("zeros", self.step, low, tuple(zero))
+        chunk: Chunk | None = cache.get(key)
+        if chunk is None:
+            step = self.step
+            empty = [Bucket(format_ms(low + i * step)) for i in range(CHUNK_BUCKETS)]
+            chunk = build_chunk(empty, "", "users", [None], zero)
+            cache.put(key, chunk, chunk.size)
+        return chunk
+
+    def _sums(self, low: int, needed: int) -> UserSums:
+        cache = self.world.bucket_cache
+        key = ("user-sums", self.step, low)
+        sums: UserSums | None = cache.get(key)
+        if sums is None or sums.count < needed:
+            sums = UserSums(self._buckets(low))
+            cache.put(key, sums, sums.size)
+        return sums
