@@ -1,7 +1,7 @@
 """The cached default query three ways, side by side in one run: the ceiling, mockserver in-process, and mockserver
 with the Redis state backend (issue 17: both at least 0.85x the ceiling).
 
-    python bench/redis_cached.py [--duration S] [--warmup S] [--rounds R]
+    python bench/redis_cached.py [--duration S] [--warmup S] [--rounds R] [--before DIR]
 
 One server at a time, pinned to CPU 0 (`serve --scenario default` with the benchmarks' frozen clock; the ceiling
 serves the bytes mockserver served); wrk on CPU 1 (-t1 -c16), after a warm-up run; a fresh redis-server on
@@ -43,7 +43,7 @@ from run import (
 )
 
 TARGET_SHARE = 0.85  # issue 17: in-process and Redis each at least this share of the ceiling's req/s
-KINDS = ("ceiling", "in-process", "redis")
+BEFORE = " (before)"  # the suffix of the kinds run on other code (`--before DIR`)
 
 
 def session_cpu(pid: int) -> float:
@@ -140,12 +140,15 @@ def drive(port: int, duration: float, warmup: float, server_pid: int, redis: tup
     return result
 
 
-def run_one(kind: str, body: Path, work: Path, duration: float, warmup: float) -> tuple[dict[str, Any], bytes]:
-    """Start one server of `kind`, measure it, stop it (and its redis-server): its result and the body it served."""
+def run_one(
+    kind: str, body: Path, work: Path, duration: float, warmup: float, code: Path = REPO
+) -> tuple[dict[str, Any], bytes]:
+    """Start one server of `kind` (mockserver from `code`), measure it, stop it (and its redis-server): its result
+    and the body it served."""
     port = free_port()
     with contextlib.ExitStack() as stack:
         redis = stack.enter_context(redis_server(work)) if kind == "redis" else None
-        env = {"PYTHONPATH": str(REPO)}  # this checkout's mockserver, whichever one the venv installed
+        env = {"PYTHONPATH": str(code)}  # that checkout's mockserver, whichever one the venv installed
         if kind == "ceiling":
             argv, ready = ceiling_argv(port), "/"
             env["BENCH_CEILING_BODY"] = str(body)
@@ -164,32 +167,45 @@ def run_one(kind: str, body: Path, work: Path, duration: float, warmup: float) -
         return result, served
 
 
-def measure(duration: float, warmup: float = 3.0, rounds: int = 1, work: Path | None = None) -> dict[str, Any]:
+def measure(
+    duration: float, warmup: float = 3.0, rounds: int = 1, work: Path | None = None, before: Path | None = None
+) -> dict[str, Any]:
     """Measure the ceiling, in-process and Redis on the cached default query, `rounds` times each, alternating.
 
     Returns {"runs": {kind: [result, ...]}, "rps": {kind: median req/s}, "share": {kind: median / ceiling's},
-    "redis_commands_per_request": median, "identical": every server served the same bytes}.
+    "redis_commands_per_request": median, "identical": every server served the same bytes}. With `before` (a
+    directory holding another version's `mockserver/` and `scenarios/`), in-process and Redis run on it too, as
+    the kinds `in-process (before)` and `redis (before)`, in the same rounds.
     """
+    plan = [(kind, REPO) for kind in ("in-process", "ceiling", "redis")]  # in-process first: it writes the body
+    if before is not None:
+        plan += [(kind + BEFORE, before) for kind in ("in-process", "redis")]
     with contextlib.ExitStack() as stack:
         if work is None:
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="redis-cached-")))
         body = work / "default.json"
-        runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
+        runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind, _ in plan}
         identical = True
         for _ in range(rounds):
-            for kind in ("in-process", "ceiling", "redis"):  # in-process first: it writes the ceiling's body
-                result, served = run_one(kind, body, work, duration, warmup)
+            for kind, code in plan:
+                result, served = run_one(kind.removesuffix(BEFORE), body, work, duration, warmup, code)
                 if not body.exists():
                     body.write_bytes(served)
                 identical &= served == body.read_bytes()
                 runs[kind].append(result)
                 print(f"  {kind}: {result['rps']:,.0f} req/s", file=sys.stderr, flush=True)
     rps = {kind: statistics.median(r["rps"] for r in results) for kind, results in runs.items()}
+    commands = {
+        kind: statistics.median(r["redis_commands_per_request"] for r in results)
+        for kind, results in runs.items()
+        if kind.startswith("redis")
+    }
     return {
         "runs": runs,
         "rps": rps,
-        "share": {kind: rps[kind] / rps["ceiling"] for kind in KINDS},
-        "redis_commands_per_request": statistics.median(r["redis_commands_per_request"] for r in runs["redis"]),
+        "share": {kind: rps[kind] / rps["ceiling"] for kind in runs},
+        "redis_commands_per_request": commands["redis"],
+        "commands": commands,
         "identical": identical,
     }
 
@@ -202,8 +218,8 @@ def table(outcome: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     ceiling = outcome["rps"]["ceiling"]
-    for kind in KINDS:
-        for number, run in enumerate(outcome["runs"][kind], 1):
+    for kind, runs in outcome["runs"].items():
+        for number, run in enumerate(runs, 1):
             redis_cpu = f"{run['redis_cores']:.2f}" if "redis_cores" in run else ""
             commands = f"{run['redis_commands_per_request']:.2f}" if "redis_commands_per_request" in run else ""
             lines.append(
@@ -214,6 +230,11 @@ def table(outcome: dict[str, Any]) -> str:
     share = outcome["share"]
     met = all(share[kind] >= TARGET_SHARE for kind in ("in-process", "redis"))
     lines.append("")
+    for kind in outcome["runs"]:
+        if kind.endswith(BEFORE):
+            count = outcome["commands"].get(kind)
+            extra = f", Redis commands per request {count:.2f}" if count is not None else ""
+            lines.append(f"Before: {kind} {outcome['rps'][kind]:,.0f} req/s ({share[kind]:.2f}x){extra}.")
     lines.append(
         f"Medians: ceiling {ceiling:,.0f}, in-process {outcome['rps']['in-process']:,.0f} "
         f"({share['in-process']:.2f}x), Redis {outcome['rps']['redis']:,.0f} ({share['redis']:.2f}x) req/s; "
@@ -228,8 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of each measured run (default: 10)")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of each warm-up run (default: 3)")
     parser.add_argument("--rounds", type=int, default=1, help="runs of each server, alternating (default: 1)")
+    parser.add_argument(
+        "--before", type=Path, help="also run in-process and Redis on the mockserver/ and scenarios/ in this directory"
+    )
     args = parser.parse_args(argv)
-    print(table(measure(args.duration, args.warmup, args.rounds)))
+    print(table(measure(args.duration, args.warmup, args.rounds, before=args.before)))
     return 0
 
 

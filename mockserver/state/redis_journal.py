@@ -65,6 +65,10 @@ class JournalWriter:
         pool = client.connection_pool
         self._connection = pool.connection_class(**{**pool.connection_kwargs, "socket_timeout": None})
         self._keys = [*self.keys, version_key]
+        # The command's fixed start (EVALSHA, the script, its keys), packed once: see `_command`.
+        self._fixed = b"".join(
+            _bulk(str(part).encode()) for part in ("EVALSHA", self._script.sha, len(self._keys), *self._keys)
+        )
         self._pending: list[bytes] = []
         self._batch: asyncio.Future[None] | None = None  # done when the pending entries are written
         self._version: asyncio.Future[int] | None = None  # the version read by the next call, not yet sent
@@ -190,7 +194,7 @@ class JournalWriter:
         # call at a time is under way (`_write_all`), and `_write` bounds it. The script is loaded when Redis does
         # not have it (yet).
         connection = self._connection
-        command = connection.pack_command("EVALSHA", self._script.sha, len(self._keys), *self._keys, *args)
+        command = self._command(args)
         try:
             await connection.send_packed_command(command, False)
             return await connection.read_response()
@@ -198,6 +202,14 @@ class JournalWriter:
             await self.client.script_load(APPEND_SCRIPT)
         await connection.send_packed_command(command, False)
         return await connection.read_response()
+
+    def _command(self, args: list[Any]) -> bytes:
+        """EVALSHA of the script with these arguments, as Redis reads it (RESP): redis-py's packing encodes every
+        argument through several calls, a cost per entry; these are bytes already, or short."""
+        parts = [b"*%d\r\n" % (len(args) + 3 + len(self._keys)), self._fixed]
+        for arg in args:
+            parts.append(_bulk(arg if isinstance(arg, bytes) else str(arg).encode()))
+        return b"".join(parts)
 
     async def wait(self, batch: asyncio.Future[None]) -> None:
         """Wait for a batch to be written, at most WRITE_TIMEOUT_S (the response goes out either way)."""
@@ -232,6 +244,11 @@ def _settle(future: asyncio.Future[Any], outcome: Any) -> None:
         future.exception()  # retrieved: the requests waiting for it may have given up
     else:
         future.set_result(outcome)
+
+
+def _bulk(data: bytes) -> bytes:
+    """One argument of a command, as RESP spells it."""
+    return b"$%d\r\n%s\r\n" % (len(data), data)
 
 
 def _encoded(raw: RawRequest, fields: tuple[str, ...]) -> tuple[bytes, bool]:
