@@ -31,16 +31,21 @@ PARTS_CACHED = 256  # the masked header sets kept encoded (wrk and SDK clients r
 log = logging.getLogger("mockserver.state")
 
 # KEYS: the stream, the id counter, the unwritten-count hash, the store's version. ARGV[1]: the stream's length cap;
-# ARGV[2], [3]: the process and the entries it could not write before; then one JSON entry each. Returns the
-# store's version, read after the entries were written.
+# ARGV[2], [3]: the process and the entries it could not write before; ARGV[4]: 1 to read the store's version (after
+# the entries were written: it is returned), 0 not to (nil is); then one JSON entry each. One INCRBY numbers them all.
 APPEND_SCRIPT = """
 local cap = ARGV[1]
 if tonumber(ARGV[3]) > 0 then redis.call('HINCRBY', KEYS[3], ARGV[2], ARGV[3]) end
-for i = 4, #ARGV do
-  local id = redis.call('INCR', KEYS[2])
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', cap, '*', 'id', id, 'e', ARGV[i])
+local count = #ARGV - 4
+if count > 0 then
+  local id = redis.call('INCRBY', KEYS[2], count) - count
+  for i = 5, #ARGV do
+    id = id + 1
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', cap, '*', 'id', id, 'e', ARGV[i])
+  end
 end
-return redis.call('GET', KEYS[4]) or '0'
+if ARGV[4] == '1' then return redis.call('GET', KEYS[4]) or '0' end
+return false
 """
 # The fields of an entry that come from its headers alone, and from its method, path and query alone.
 _HEADER_FIELDS = ("headers", "retryCount")
@@ -56,7 +61,14 @@ class JournalWriter:
         self.cap = cap
         self.keys = [f"{namespace}:journal", f"{namespace}:journal:id", f"{namespace}:journal:unwritten"]
         self._script = client.register_script(APPEND_SCRIPT)
+        # The writer's connection: no socket timeout of its own (a write is bounded as a whole, see `_write`).
+        pool = client.connection_pool
+        self._connection = pool.connection_class(**{**pool.connection_kwargs, "socket_timeout": None})
         self._keys = [*self.keys, version_key]
+        # The command's fixed start (EVALSHA, the script, its keys), packed once: see `_command`.
+        self._fixed = b"".join(
+            _bulk(str(part).encode()) for part in ("EVALSHA", self._script.sha, len(self._keys), *self._keys)
+        )
         self._pending: list[bytes] = []
         self._batch: asyncio.Future[None] | None = None  # done when the pending entries are written
         self._version: asyncio.Future[int] | None = None  # the version read by the next call, not yet sent
@@ -138,9 +150,12 @@ class JournalWriter:
             while self._pending or self._version is not None:
                 entries, batch, version = self._pending, self._batch, self._version
                 self._pending, self._batch, self._version = [], None, None
-                read: int | BaseException = 0
-                for start in range(0, max(len(entries), 1), MAX_BATCH):
-                    read = await self._write(entries[start : start + MAX_BATCH])
+                read: int | BaseException | None = None
+                chunks = range(0, max(len(entries), 1), MAX_BATCH)
+                for start in chunks:
+                    # The version (when asked) is read by the last call: after every entry of the batch.
+                    last = start == chunks[-1]
+                    read = await self._write(entries[start : start + MAX_BATCH], version is not None and last)
                 if batch is not None:
                     _settle(batch, None)
                 if version is not None:
@@ -148,38 +163,53 @@ class JournalWriter:
         finally:
             self._writing = False
 
-    async def _write(self, entries: list[bytes]) -> int | BaseException:
-        """Write entries (maybe none); the store's version after them, or why it could not be read."""
+    async def _write(self, entries: list[bytes], read_version: bool) -> int | BaseException | None:
+        """Write entries (maybe none); the store's version after them when asked, or why it could not be read."""
         lost_before = self.unwritten
         try:
             async with asyncio.timeout(WRITE_TIMEOUT_S * 5):
-                version = await self._call([self.cap, self.process, lost_before, *entries])
+                version = await self._call([self.cap, self.process, lost_before, int(read_version), *entries])
         except Exception as exc:
             if entries and not self.unwritten:
                 log.warning("state store does not answer (%s): journal entries are not written", exc)
             self.unwritten += len(entries)
+            # Whatever went wrong, the connection may still owe a reply: the next call starts on a new one.
+            with contextlib.suppress(Exception):
+                await self._connection.disconnect(nowait=True)
             if isinstance(exc, redis.ConnectionError | OSError):
                 # The pool's idle connections lead to the same lost server, and redis-py finds one dead only when a
-                # command fails on it: after a restart the first write on each would fail too, losing its entries.
-                # Dropped now, every later command connects afresh.
+                # command fails on it: after a restart the first command on each would fail too. Dropped now,
+                # every later command connects afresh.
                 with contextlib.suppress(Exception):
                     await self.client.connection_pool.disconnect(inuse_connections=False)
             return exc
         if lost_before:
             log.warning("state store answers again: %d journal entries could not be written meanwhile", lost_before)
             self.unwritten -= lost_before
-        return int(version)
+        return None if version is None else int(version)
 
     async def _call(self, args: list[Any]) -> Any:
-        # EVALSHA straight through the client: the script object's own call does more work per call than the
-        # round trip's share of a request can afford; the script is loaded when Redis does not have it (yet).
+        # EVALSHA on the writer's own connection, not through the client: the client's call (pool, retries, socket
+        # timeouts as tasks, metrics) costs more per call than the round trip's share of a request can afford. One
+        # call at a time is under way (`_write_all`), and `_write` bounds it. The script is loaded when Redis does
+        # not have it (yet).
+        connection = self._connection
+        command = self._command(args)
         try:
-            # redis-py leaves execute_command unannotated.
-            return await self.client.execute_command(  # type: ignore[no-untyped-call]
-                "EVALSHA", self._script.sha, len(self._keys), *self._keys, *args
-            )
+            await connection.send_packed_command(command, False)
+            return await connection.read_response()
         except NoScriptError:
-            return await self._script(keys=self._keys, args=args)
+            await self.client.script_load(APPEND_SCRIPT)
+        await connection.send_packed_command(command, False)
+        return await connection.read_response()
+
+    def _command(self, args: list[Any]) -> bytes:
+        """EVALSHA of the script with these arguments, as Redis reads it (RESP): redis-py's packing encodes every
+        argument through several calls, a cost per entry; these are bytes already, or short."""
+        parts = [b"*%d\r\n" % (len(args) + 3 + len(self._keys)), self._fixed]
+        for arg in args:
+            parts.append(_bulk(arg if isinstance(arg, bytes) else str(arg).encode()))
+        return b"".join(parts)
 
     async def wait(self, batch: asyncio.Future[None]) -> None:
         """Wait for a batch to be written, at most WRITE_TIMEOUT_S (the response goes out either way)."""
@@ -200,6 +230,10 @@ class JournalWriter:
             entries.append(JournalEntry.from_json(data))
         return entries, {name: int(count) for name, count in unwritten.items()}
 
+    async def close(self) -> None:
+        """Let go of the writer's connection."""
+        await self._connection.disconnect()
+
 
 def _settle(future: asyncio.Future[Any], outcome: Any) -> None:
     """Give `future` its result (or exception), unless it has one already: the write's or the timer's."""
@@ -210,6 +244,11 @@ def _settle(future: asyncio.Future[Any], outcome: Any) -> None:
         future.exception()  # retrieved: the requests waiting for it may have given up
     else:
         future.set_result(outcome)
+
+
+def _bulk(data: bytes) -> bytes:
+    """One argument of a command, as RESP spells it."""
+    return b"$%d\r\n%s\r\n" % (len(data), data)
 
 
 def _encoded(raw: RawRequest, fields: tuple[str, ...]) -> tuple[bytes, bool]:

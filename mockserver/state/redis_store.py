@@ -418,6 +418,7 @@ class RedisStore:
                 await self.client.hdel(self.processes_key, self.process)
         except _FAILURES:
             pass
+        await self.writer.close()
         await self.client.aclose()
 
     def __str__(self) -> str:
