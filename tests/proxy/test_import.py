@@ -155,6 +155,23 @@ def test_bad_captures_name_the_file_and_the_path_and_write_nothing(
     assert not out.exists() and not list(tmp_path.glob(".out.yaml*"))
 
 
+def test_an_undated_named_range_asks_for_the_captures_time(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A hand-written `last-day` consumption body has no point or event that dates it: the error says to add `time`."""
+    ((query, body),) = upstream_answers("default", ("timeRange=last-day&type=consumption",))
+    capture = tmp_path / "undated.json"
+    capture.write_text(json.dumps({"query": query, "body": body}), encoding="utf-8")
+    with pytest.raises(CaptureError) as raised:
+        import_captures([capture])
+    assert (raised.value.file, raised.value.path) == (str(capture), "$.time")
+    assert "cannot tell when this answer was given" in raised.value.message and '"time"' in raised.value.message
+    out = tmp_path / "out.yaml"
+    assert main(["import", str(capture), "--output", str(out)]) == 1
+    assert "$.time" in capsys.readouterr().err and not out.exists()
+    # With its time, the same capture imports.
+    capture.write_text(json.dumps({"query": query, "body": body, "time": "2026-11-30T14:37:12.345Z"}), encoding="utf-8")
+    assert import_captures([capture]).compared == 1
+
+
 def test_import_refuses_to_overwrite_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     answers = upstream_answers("default", ("type=consumption",))
     captures = record(tmp_path / "c", answers)

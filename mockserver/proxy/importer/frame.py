@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 
+from mockserver.errors import CaptureError
 from mockserver.proxy.importer.captures import Exchange
 from mockserver.world.clock import DAY, format_ms, parse_instant
 from mockserver.world.world import COARSEST, DEFAULT_GRANULARITY
@@ -51,7 +52,17 @@ class Frame:
                 fitting.append(at)
         if fitting:
             return max(fitting)
-        if high == 2**62:  # only custom windows: after all of them, so that each is wholly in the past
+        if high == 2**62:
+            unplaced = next((ex for ex in self.exchanges if ex.relative), None)
+            if unplaced is not None and low == -(2**62):
+                # A named range (`last-day`) whose body shows no bucket and no event, and no time: nothing says when.
+                raise CaptureError(
+                    unplaced.source,
+                    "$.time",
+                    "cannot tell when this answer was given (its window is a named range and its body shows no "
+                    'series point or activity): add "time": "<ISO 8601 instant>" to the capture',
+                )
+            # Only custom windows: after all of them, so that each is wholly in the past.
             return max(low, *(ex.query.window(0, "last-seven-days")[1] for ex in self.exchanges))
         return low
 
