@@ -29,8 +29,12 @@ from mockserver.world.clock import format_ms
 from mockserver.world.world import World
 from mockserver.worlds import NOW_HEADER, SCENARIO_HEADER, WORLD_SCOPE_KEY, Worlds
 
+NOW_HEADER_BYTES = NOW_HEADER.encode()
+SCENARIO_HEADER_BYTES = SCENARIO_HEADER.encode()
+JOB_STATUS_HEADER_BYTES = JOB_STATUS_HEADER.encode()
+
 View = Callable[[World, ReadContext], dict[str, Any]]
-Rendered = tuple[bytes, str | None]  # the body, and the job's status when the body is one job (`jobs.retrieve`)
+Rendered = tuple[bytes, tuple[tuple[bytes, bytes], ...]]  # the body and its raw response headers
 # A render that took less than this (its endpoint's last in that world) runs on the event loop: the world's memos
 # are warm, and the next will take about as long. The first render of each, and any after a slower one, run in a
 # worker thread, so a cold world or a long page never holds the loop for longer than one such render.
@@ -97,10 +101,9 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Any]:
 
     async def handle(request: Request) -> Response:
         worlds: Worlds = request.app.state.worlds
-        credentials = parse_authorization(request.headers.get("authorization"))
-        world = request.scope.get(WORLD_SCOPE_KEY) or worlds.select(
-            request.headers.get(SCENARIO_HEADER), credentials.key
-        )
+        authorization, scenario = _request_headers(request.scope["headers"])
+        credentials = parse_authorization(authorization)
+        world = request.scope.get(WORLD_SCOPE_KEY) or worlds.select(scenario, credentials.key)
         access = access_of(authenticate(world, credentials))
         if endpoint.team_data:
             access.require_team()
@@ -117,25 +120,49 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Any]:
                 rendered = await request.app.state.renderer.run(
                     (world, key), lambda: render(world, ctx, key), group=world
                 )
-        body, job_status = rendered
-        # The journal learns a polled job's status from this header (it never parses bodies): see controls.journal.
-        headers = {NOW_HEADER: format_ms(now)}
-        if job_status is not None:
-            headers[JOB_STATUS_HEADER] = job_status
-        return Response(body, headers=headers, media_type="application/json")
+        return RenderedResponse(rendered[0], rendered[1])
 
     handle.__name__ = endpoint.name.replace(".", "_")
     return handle
 
 
 def _render(world: World, endpoint: Endpoint, ctx: ReadContext, key: tuple[Any, ...]) -> Rendered:
-    """The body, and the job's status when the body is one job (`jobs.retrieve`); cached together."""
+    """The body and its response's raw headers (the served instant; the job's status when the body is one job,
+    `jobs.retrieve`); cached together."""
     data = endpoint.view(world, ctx)
     job = data.get("job") if endpoint.name == "jobs.retrieve" else None
     status = job.get("status") if isinstance(job, dict) else None
-    rendered = (orjson.dumps(data), status if isinstance(status, str) else None)
-    world.render_cache.put(key, rendered, len(rendered[0]) + 200)
+    body = orjson.dumps(data)
+    # The journal learns a polled job's status from a header (it never parses bodies): see controls.journal.
+    headers = [(NOW_HEADER_BYTES, format_ms(ctx.now).encode())]
+    if isinstance(status, str):
+        headers.append((JOB_STATUS_HEADER_BYTES, status.encode("latin-1")))
+    headers += [(b"content-length", b"%d" % len(body)), (b"content-type", b"application/json")]
+    rendered = (body, tuple(headers))
+    world.render_cache.put(key, rendered, len(body) + 300 + len(status or ""))
     return rendered
+
+
+class RenderedResponse(Response):
+    """A 200 with a rendered body and its raw headers (as `Response(body, headers=..., media_type=...)` has them)."""
+
+    def __init__(self, body: bytes, raw_headers: tuple[tuple[bytes, bytes], ...]) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = body
+        self.raw_headers = list(raw_headers)  # a list of its own: middleware may edit a response's headers
+
+
+def _request_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
+    """The Authorization and scenario headers (the first of each, as `request.headers.get` reads them)."""
+    authorization = scenario = None
+    for name, value in raw:
+        if name == b"authorization":
+            if authorization is None:
+                authorization = value.decode("latin-1")
+        elif name == SCENARIO_HEADER_BYTES and scenario is None:
+            scenario = value.decode("latin-1")
+    return authorization, scenario
 
 
 def routes() -> list[Route]:

@@ -40,6 +40,7 @@ LINGER_S = 2.0  # after an error answer, unread request bytes are drained this l
 LINGER_BYTES = 1 << 20  # ... or up to this many bytes
 
 _HEAD_END = re.compile(rb"\n\r?\n")
+SMALL_HEAD = min(MAX_REQUEST_LINE, MAX_HEADER_BYTES, 16_384)  # a head this short arriving whole is not scanned
 logger = logging.getLogger("mockserver.server")
 
 
@@ -127,6 +128,11 @@ class HeadGuard(asyncio.Protocol):
         if self.transport.is_closing():
             return
         if self.refused or self._awaiting_head():
+            if self._head_bytes == 0 and not self.refused and _whole_small_head(data):
+                # The usual read: one whole head, far inside every limit (the scan below would find just that).
+                self._cancel_head_timer()
+                super().data_received(data)
+                return
             if self._head_timer is None:
                 self._arm_head_timer()
             if self._head_bytes == 0:
@@ -239,6 +245,20 @@ class HeadGuard(asyncio.Protocol):
         detail = _parser_reason(error)
         message = f"Invalid HTTP request: {detail}." if detail else "Invalid HTTP request."
         self.answer(status, message, codes[status], log=False)  # uvicorn logged it already
+
+
+def _whole_small_head(data: bytes) -> bool:
+    """Whether `data` is a fresh head (no leading empty line) that ends in it and is under every limit of the guard.
+
+    Under `SMALL_HEAD` bytes neither the request line nor the header fields can be over their limits, and counting
+    the newlines of all of `data` (a pipelined head or a body may follow the first) over-counts the first head's.
+    """
+    return (
+        len(data) <= SMALL_HEAD
+        and data[:1] not in (b"\r", b"\n", b"")
+        and (data.endswith(b"\n\r\n") or data.endswith(b"\n\n"))
+        and data.count(b"\n") <= MAX_HEADERS + 2
+    )
 
 
 def _parser_reason(error: BaseException | None) -> str:

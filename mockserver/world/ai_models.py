@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from mockserver.cache import compact
 from mockserver.contract.ai_models import ModelListQuery, parse_model_list_query
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import make_id, stable_seed
@@ -25,7 +26,7 @@ from mockserver.world.membership import model_collections
 from mockserver.world.pages import Cursor, after, paginate
 from mockserver.world.tally import tally_at
 from mockserver.world.timeline import ASSET_POOL, Event
-from mockserver.world.world import ENTITY_JSON_FACTOR, World
+from mockserver.world.world import ENTITY_JSON_FACTOR, FRAGMENT_BYTES, World
 
 MINUTE = 60_000
 LOADED_WINDOW = 15 * MINUTE  # a model is loaded on GPU while an event used it in the last 15 minutes
@@ -152,6 +153,22 @@ def known_model_body(world: World, model: Model, traits: ModelTraits, state: Mod
     if found is None:
         found = model_body(world, model, traits, state, now)
         world.bodies.put(key, found, ENTITY_JSON_FACTOR * len(orjson.dumps(found)))
+    return found
+
+
+def known_model_json(
+    world: World, model: Model, traits: ModelTraits, state: ModelState, now: int
+) -> dict[str, Any] | orjson.Fragment:
+    """`known_model_body` serialised, memoised as it is (a list copies the bytes rather than serialising each model)."""
+    if state.status == "training":
+        return model_body(world, model, traits, state, now)
+    training = state.training
+    run = None if training is None else (training.job, training.t)
+    key = ("model-json", model.id, state.status, state.updated, run)
+    found = world.fragments.get(key)
+    if found is None:
+        data = compact(orjson.dumps(model_body(world, model, traits, state, now)))
+        found = world.fragments.put(key, orjson.Fragment(data), FRAGMENT_BYTES + len(data))
     return found
 
 
@@ -293,6 +310,19 @@ def visible_models(world: World, access: Access) -> list[Model]:
     return [m for m in world.models if access.sees(model_traits(world, m.id).project)]
 
 
+def _library(world: World) -> tuple[tuple[Model, ModelTraits, ModelState], ...]:
+    """Each of the world's models with its traits and its state before any training (memoised: a list walks all)."""
+    key = ("library-models",)
+    found: tuple[tuple[Model, ModelTraits, ModelState], ...] | None = world.bucket_cache.get(key)
+    if found is None:
+        library = []
+        for model in world.models:
+            traits = model_traits(world, model.id)
+            library.append((model, traits, model_state(world, traits, None, world.start)))
+        found = world.bucket_cache.put(key, tuple(library), 200 + 800 * len(library))
+    return found
+
+
 def _rows(world: World, query: ModelListQuery, access: Access, now: int) -> list[tuple[Cursor, _Row]]:
     if query.privacy == "public":
         return []  # the world holds the team's own models only, all private
@@ -301,11 +331,11 @@ def _rows(world: World, query: ModelListQuery, access: Access, now: int) -> list
     rows = []
     sort_by = query.sort_by
     filtered = _filters(query)
-    for model in world.models:
-        traits = model_traits(world, model.id)
+    for model, traits, untrained in _library(world):
         if not access.sees(traits.project):
             continue
-        state = model_state(world, traits, trainings.get(model.id), now)
+        training = trainings.get(model.id)
+        state = untrained if training is None else model_state(world, traits, training, now)
         if filtered and not _matches(world, query, model, traits, state, loaded):
             continue
         order = traits.created if sort_by == "createdAt" else state.updated if sort_by == "updatedAt" else traits.score
@@ -369,7 +399,7 @@ def list_models(world: World, ctx: ReadContext) -> dict[str, Any]:
     now, rows, token = paginate(
         world, "models.list", (query, _scope(ctx.access)), page, ctx.now, scan, lenient=ctx.lenient
     )
-    body: dict[str, Any] = {"models": [known_model_body(world, r.model, r.traits, r.state, now) for r in rows]}
+    body: dict[str, Any] = {"models": [known_model_json(world, r.model, r.traits, r.state, now) for r in rows]}
     if token is not None:
         body["nextPaginationToken"] = token
     return body

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
+
+from mockserver.cache import compact
 from mockserver.contract.projects import parse_project_list_query
 from mockserver.contract.query import MAX_RANGE_MS
 from mockserver.errors import NotFoundError
@@ -20,7 +23,7 @@ from mockserver.world.entities import ApiKey, Invitation, Person, Project
 from mockserver.world.pages import Cursor, after, paginate
 from mockserver.world.roster import updated_at
 from mockserver.world.spend import Spend, period_usage, project_spend, team_spend
-from mockserver.world.world import World
+from mockserver.world.world import FRAGMENT_BYTES, World
 
 SEARCH_HOST = "search.cloud.scenario.com"
 # The role a person has on the projects they work in, from their team role (ours: the contract has no mapping).
@@ -137,6 +140,30 @@ def _person(world: World, person: Person, now: int, consumption: float, role: st
     return user
 
 
+def _members_fragment(world: World, now: int, period: Spend, project: Project | None = None) -> orjson.Fragment:
+    """The `users` of the team (or of one project) serialised, memoised by all of it that moves with the clock (who
+    is in, what each spent, when each was last updated): a list of projects repeats each member in each of them."""
+    stamps = stamps_of(world)
+    people = members(world, now)
+    if project is not None:
+        people = [p for p in people if project.id in p.projects]
+    spent = tuple(period.by_user.get(p.id, 0) for p in people)
+    updated = tuple(
+        stamps.updated(p.id, p.created_at if p.created_at is not None else world.team.created_at, now) for p in people
+    )
+    key = ("members", None if project is None else project.id, tuple(p.id for p in people), spent, updated)
+    found: orjson.Fragment | None = world.fragments.get(key)
+    if found is None:
+        users = [
+            _person(world, p, now, consumption, p.role if project is None else PROJECT_ROLE.get(p.role, "editor"))
+            for p, consumption in zip(people, spent, strict=True)
+        ]
+        data = compact(orjson.dumps(users))
+        # The key holds three tuples of one pointer per member, and each member's float.
+        found = world.fragments.put(key, orjson.Fragment(data), FRAGMENT_BYTES + len(data) + 200 + 48 * len(people))
+    return found
+
+
 def _author(world: World) -> str | None:
     return next((p.id for p in world.people if p.role == "admin"), None)
 
@@ -246,7 +273,7 @@ def retrieve_team(world: World, ctx: ReadContext) -> dict[str, Any]:
             kind: {"private": f"{kind}-private-{team.id}", "public": f"{kind}-public"}
             for kind in ("assets", "models", "workflows")
         },
-        "users": [_person(world, p, now, period.by_user.get(p.id, 0), p.role) for p in members(world, now)],
+        "users": _members_fragment(world, now, period),
         "subscriptionStatus": team.subscription_status,
     }
     return {"team": body}
@@ -302,11 +329,7 @@ def _newest_first(projects: list[Project]) -> list[Project]:
 
 def _project(world: World, project: Project, now: int, period: Spend, *, full: bool) -> dict[str, Any]:
     stamps = stamps_of(world)
-    users = [
-        _person(world, p, now, period.by_user.get(p.id, 0), PROJECT_ROLE.get(p.role, "editor"))
-        for p in members(world, now)
-        if project.id in p.projects
-    ]
+    users = _members_fragment(world, now, period, project)
     keys = [
         _key(world, k, now, period.by_user.get(k.user_id, 0), None) | {"role": k.role or DEFAULT_KEY_PROJECT_ROLE}
         for k in team_keys(world, now)

@@ -116,6 +116,8 @@ class World:
         self.bodies: CacheView[dict[str, Any]] = budget.cache("entities")
         # Job and asset entities serialised, by ("job", id, status) and ("asset", id): `/usages` copies them.
         self._fragments: CacheView[tuple[orjson.Fragment, int]] = budget.cache("entities")
+        # Items of the read views serialised, by a key naming all that they depend on (a project's members, models).
+        self.fragments: CacheView[orjson.Fragment] = budget.cache("entities")
         # Each hour's events as activity pages list them, serialised, filled in as pages list them (see activity.py).
         self.activity_cache: CacheView[Any] = budget.cache("entities")
         # Serialised bodies by (query, now, contract variant) (see report.py).
@@ -186,6 +188,7 @@ class World:
         self._jobs.clear()
         self._assets.clear()
         self._fragments.clear()
+        self.fragments.clear()
         self.activity_cache.clear()
         self.bodies.clear()
 

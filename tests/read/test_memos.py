@@ -43,7 +43,7 @@ def _bodies(world: World, now: int, access: Access) -> dict[str, bytes]:
             found[endpoint.name] = repr(exc).encode()
             continue
         found[endpoint.name] = orjson.dumps(data)
-        rows = data.get(kind) if endpoint.is_list else None
+        rows = orjson.loads(found[endpoint.name]).get(kind) if endpoint.is_list else None  # items may be serialised
         if rows:
             ids.setdefault(kind, rows[0].get("jobId") or rows[0].get("id"))
     return found
