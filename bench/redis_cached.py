@@ -6,8 +6,8 @@ with the Redis state backend (issue 17: both at least 0.85x the ceiling).
 One server at a time, pinned to CPU 0 (`serve --scenario default` with the benchmarks' frozen clock; the ceiling
 serves the bytes mockserver served); wrk on CPU 1 (-t1 -c16), after a warm-up run; a fresh redis-server on
 127.0.0.1 (unpinned, no persistence) for the Redis run, stopped after. Rounds alternate the three, so that a
-machine busy for a while weighs on each alike. Reported, never asserted. Importable: `measure(duration)` (the lead's
-bench/run.py imports this module inside the function that uses it: this module imports `run`).
+machine busy for a while weighs on each alike. Reported, never asserted. Importable: `measure(duration)` returns the
+numbers (it imports `run`'s helpers, so `run` cannot import it at module level; `run.py` measures its own Redis row).
 """
 
 from __future__ import annotations
@@ -25,21 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from run import (
-    AUTH,
     HOST,
-    LOAD_CPU,
     REPEATED_DEFAULT,
     REPO,
-    WRK_CONNECTIONS,
     ceiling_argv,
     free_port,
     get,
     mockserver_argv,
     parse_wrk,
-    pinned,
     run_wrk,
     running,
     wait_ready,
+    wrk_argv,
 )
 
 TARGET_SHARE = 0.85  # issue 17: in-process and Redis each at least this share of the ceiling's req/s
@@ -90,29 +87,13 @@ def redis_server(work: Path) -> Iterator[tuple[int, int]]:
         yield port, proc.pid
 
 
-def wrk_argv(port: int, seconds: float) -> list[str]:
-    return [
-        *pinned(LOAD_CPU),
-        "wrk",
-        "-t1",
-        f"-c{WRK_CONNECTIONS}",
-        f"-d{seconds:g}s",
-        "--timeout",
-        "10s",
-        "--latency",
-        "-H",
-        f"Authorization: {AUTH}",
-        f"http://{HOST}:{port}{REPEATED_DEFAULT}",
-    ]
-
-
 def drive(port: int, duration: float, warmup: float, server_pid: int, redis: tuple[int, int] | None) -> dict[str, Any]:
     """A warm-up run, then the measured one, with the CPU the server (and redis-server) used meanwhile."""
     if warmup > 0:
-        returncode, output = run_wrk(wrk_argv(port, warmup), warmup + 120)
+        returncode, output = run_wrk(wrk_argv(port, REPEATED_DEFAULT, warmup), warmup + 120)
         if returncode != 0:
             raise RuntimeError(f"wrk warm-up failed ({returncode}): {output}")
-    argv = wrk_argv(port, duration)
+    argv = wrk_argv(port, REPEATED_DEFAULT, duration)
     server_before = session_cpu(server_pid)
     redis_before = session_cpu(redis[1]) if redis else 0.0
     commands_before = redis_commands(redis[0]) if redis else 0

@@ -302,6 +302,25 @@ def wrk(
     record: bool = True,
 ) -> Load:
     """Drive `target` with wrk for `seconds` (one thread, 16 connections, on the load CPU)."""
+    argv = wrk_argv(port, target, seconds, script=script, script_args=script_args, headers=headers)
+    returncode, output = run_wrk(argv, seconds + 120)
+    if returncode != 0:
+        raise RuntimeError(f"wrk failed ({returncode}): {output}")
+    if record:
+        report.command(argv, port=port)
+    return parse_wrk(output, argv)
+
+
+def wrk_argv(
+    port: int,
+    target: str,
+    seconds: float,
+    *,
+    script: str | None = None,
+    script_args: tuple[str, ...] = (),
+    headers: dict[str, str] | None = None,
+) -> list[str]:
+    """The wrk command of every load run: one thread, 16 connections, on the load CPU, with the benchmarks' key."""
     argv = [
         *pinned(LOAD_CPU),
         "wrk",
@@ -321,12 +340,7 @@ def wrk(
     argv.append(f"http://{HOST}:{port}{target}")
     if script_args:
         argv += ["--", *script_args]
-    returncode, output = run_wrk(argv, seconds + 120)
-    if returncode != 0:
-        raise RuntimeError(f"wrk failed ({returncode}): {output}")
-    if record:
-        report.command(argv, port=port)
-    return parse_wrk(output, argv)
+    return argv
 
 
 def run_wrk(argv: list[str], timeout: float, env: dict[str, str] | None = None) -> tuple[int, str]:
