@@ -40,6 +40,35 @@ def parse_authorization(header: str | None) -> Credentials:
     raise AuthError("Unsupported authorization scheme: use Basic or Bearer")
 
 
+CREDENTIALS_CACHE_SIZE = 1024  # Authorization headers remembered (then forgotten all at once) ...
+CREDENTIALS_CACHE_HEADER_BYTES = 512  # ... of at most this length: about 0.7 MB in all; longer ones parsed every time
+
+
+class CredentialsCache:
+    """The parsed credentials of raw `Authorization` headers: clients repeat theirs, so each is parsed once."""
+
+    __slots__ = ("_parsed",)
+
+    def __init__(self) -> None:
+        self._parsed: dict[bytes, Credentials | None] = {}
+
+    def get(self, authorization: bytes | None) -> Credentials | None:
+        """The credentials of a header; None when there is none or it does not parse (the handler says why)."""
+        if authorization is None:
+            return None
+        if authorization in self._parsed:
+            return self._parsed[authorization]
+        try:
+            credentials: Credentials | None = parse_authorization(authorization.decode("latin-1"))
+        except AuthError:
+            credentials = None
+        if len(authorization) <= CREDENTIALS_CACHE_HEADER_BYTES:
+            if len(self._parsed) >= CREDENTIALS_CACHE_SIZE:
+                self._parsed.clear()
+            self._parsed[authorization] = credentials
+        return credentials
+
+
 def declared_key(world: World, credentials: Credentials) -> ApiKey | None:
     """The world's API key these credentials name, if any."""
     if credentials.scheme == "basic":

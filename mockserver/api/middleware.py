@@ -20,7 +20,7 @@ import orjson
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.api.auth import parse_authorization
+from mockserver.api.auth import CredentialsCache
 from mockserver.api.errors import error_response, request_error_response
 from mockserver.contract.endpoints import ENDPOINT_PATHS
 from mockserver.controls.faults import FAULT_HEADER, LATENCY_HEADER, FaultAction, FaultRequest
@@ -42,8 +42,6 @@ if TYPE_CHECKING:
 ADMIN_PREFIX = "/__admin"
 FAULT_SCOPE_KEY = "mockserver.fault"  # the label of the fault applied, for the request log
 DROP_WAIT_S = 1.0  # how long to wait for the server to notice a connection we closed
-KEY_CACHE_SIZE = 1024  # Authorization headers remembered (then forgotten all at once) ...
-KEY_CACHE_HEADER_BYTES = 512  # ... of at most this length: about 0.7 MB in all; longer ones are parsed every time
 ACTIVITY_COUNT_HEADER_BYTES = ACTIVITY_COUNT_HEADER.encode()
 JOB_STATUS_HEADER_BYTES = JOB_STATUS_HEADER.encode()
 INTERNAL_HEADER_BYTES = frozenset(name.encode() for name in INTERNAL_HEADERS)
@@ -63,7 +61,7 @@ def is_api_path(path: str) -> bool:
     return path.startswith("/v1/") or path[1:].partition("/")[0] in UNPREFIXED_ROOTS
 
 
-class _Exchange:
+class Exchange:
     """One request on its way through: what its response said; recorded in the journal once.
 
     The entry is recorded just before the last byte of the response (or the dropped connection) reaches the client,
@@ -160,18 +158,20 @@ def _float(raw: bytes) -> float | None:
 class ControlsMiddleware:
     """ASGI middleware: fault and latency decisions for API requests, and a journal entry for every request."""
 
-    def __init__(self, app: ASGIApp, *, worlds: Worlds, store: StateStore) -> None:
+    def __init__(
+        self, app: ASGIApp, *, worlds: Worlds, store: StateStore, credentials: CredentialsCache | None = None
+    ) -> None:
         self.app = app
         self.worlds = worlds
         self.store = store
-        self._keys: dict[bytes, str | None] = {}
+        self.credentials = credentials or CredentialsCache()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
             await self.app(scope, receive, send)
             return
         store = self.store
-        exchange = _Exchange(store, scope)
+        exchange = Exchange(store, scope)
 
         async def observed_send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -186,7 +186,8 @@ class ControlsMiddleware:
             path: str = scope["path"]
             if is_api_path(path):
                 headers = dict(scope["headers"])  # ASGI names are lowercase bytes; for a repeated header the last wins
-                api_key = self._api_key(headers.get(b"authorization"))
+                credentials = self.credentials.get(headers.get(b"authorization"))
+                api_key = credentials.key if credentials is not None else None
                 world = self._world(headers.get(SCENARIO_HEADER_BYTES), api_key)
                 exchange.scenario = world.name if world is not None else None
                 if world is not None:
@@ -219,22 +220,6 @@ class ControlsMiddleware:
             return self.worlds.select(_text(header), api_key)
         except RequestError:
             return None  # an unknown scenario: the handler gives the 404
-
-    def _api_key(self, authorization: bytes | None) -> str | None:
-        """The API key (or bearer token) of an Authorization header; clients repeat theirs, so it is remembered."""
-        if authorization is None:
-            return None
-        if authorization in self._keys:
-            return self._keys[authorization]
-        try:
-            key: str | None = parse_authorization(authorization.decode("latin-1")).key
-        except RequestError:
-            key = None
-        if len(authorization) <= KEY_CACHE_HEADER_BYTES:
-            if len(self._keys) >= KEY_CACHE_SIZE:
-                self._keys.clear()
-            self._keys[authorization] = key
-        return key
 
 
 def _text(value: bytes | None) -> str | None:

@@ -45,7 +45,7 @@ async def serve_answer(
 ) -> Rendered:
     """What `answer` returns (at `now`, default the world's): from the render cache without leaving the event loop,
     else from a worker thread."""
-    adapt, variant = _contract(worlds, world)
+    adapt, variant = contract_of(worlds, world)
     now = world.clock.served_now() if now is None else now
     key = render_key(query, now, variant)
     rendered = cached_render(world, key)
@@ -58,11 +58,11 @@ async def serve_answer(
 
 def answer(worlds: Worlds, world: World, query: UsageQuery) -> Rendered:
     """The rendered 200 body of a query to a world, in the contract in force (the handler and `mockserver render`)."""
-    adapt, variant = _contract(worlds, world)
+    adapt, variant = contract_of(worlds, world)
     return render_usages(world, query, world.clock.served_now(), adapt, variant)
 
 
-def _contract(worlds: Worlds, world: World) -> tuple[Callable[[dict[str, Any]], dict[str, Any]] | None, object]:
+def contract_of(worlds: Worlds, world: World) -> tuple[Callable[[dict[str, Any]], dict[str, Any]] | None, object]:
     """The transformation a response gets: the contract pinned at run time, else the scenario's, else none."""
     if worlds.contract is not None:
         adapter, drift = worlds.contract, worlds.drift

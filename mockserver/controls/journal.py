@@ -46,6 +46,11 @@ DEFAULT_JOURNAL_BYTES = 8 * 1024 * 1024
 # them rather than grows them. `entry_size` still counts each entry's headers whole (an upper bound).
 SHARED_SETS = 256
 SHARED_HEADERS_BYTES = 4096
+# Entries are recorded in batches: a request only appends its raw entry; every SETTLE_BATCH entries (and before any
+# read) the batch is sized, shared and bounded at once, while the journal's structures are warm (see bench/RESULTS.md:
+# the per-request work of a cached answer is what costs, the body's write evicting the caches between requests). A
+# batch holds at most SETTLE_BATCH heads of at most 128 KB each (the server's limits) before it is bounded.
+SETTLE_BATCH = 32
 
 
 class VerificationError(AssertionError):
@@ -63,6 +68,7 @@ class Journal:
         self.max_bytes = max_bytes
         self._entries: deque[JournalEntry | RawRequest] = deque()
         self._sizes: deque[int] = deque()
+        self._batch: list[JournalEntry | RawRequest] = []  # recorded, not yet sized and bounded (under `_lock`)
         self.bytes = 0  # the estimated size of the entries kept
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -82,23 +88,32 @@ class Journal:
         return next(self._ids)  # atomic under the GIL
 
     def record(self, entry: JournalEntry | RawRequest) -> None:
-        """Append an entry (a `RawRequest` is decoded when read, or now if too big); drop the oldest past a bound."""
-        size = entry_size(entry)
-        if size > ENTRY_BYTES and isinstance(entry, RawRequest):
-            entry = entry.entry()  # cut now: the raw headers are not kept
-            size = entry_size(entry)
+        """Append an entry (a `RawRequest` is decoded when read, or once settled if too big); the oldest are dropped
+        past a bound."""
         with self._lock:
+            batch = self._batch
+            batch.append(entry)
+            if len(batch) >= SETTLE_BATCH:
+                self._settle()
+
+    def _settle(self) -> None:
+        """Size, share and keep the batch recorded since the last time; drop the oldest past a bound (`_lock` held)."""
+        batch, self._batch = self._batch, []
+        entries, sizes = self._entries, self._sizes
+        for entry in batch:
+            size = entry_size(entry)
             if isinstance(entry, RawRequest):
-                headers_size = size - ENTRY_OVERHEAD - len(entry.path) - len(entry.query_string)
-                if headers_size <= SHARED_HEADERS_BYTES:
+                if size > ENTRY_BYTES:
+                    entry = entry.entry()  # cut now: the raw headers are not kept
+                    size = entry_size(entry)
+                elif size - ENTRY_OVERHEAD - len(entry.path) - len(entry.query_string) <= SHARED_HEADERS_BYTES:
                     entry = entry._replace(headers=self._shared(tuple(entry.headers)))
-            entries, sizes = self._entries, self._sizes
             entries.append(entry)
             sizes.append(size)
             self.bytes += size
-            while len(entries) > self.maxlen or (self.bytes > self.max_bytes and len(entries) > 1):
-                entries.popleft()
-                self.bytes -= sizes.popleft()
+        while len(entries) > self.maxlen or (self.bytes > self.max_bytes and len(entries) > 1):
+            entries.popleft()
+            self.bytes -= sizes.popleft()
 
     def _shared(self, headers: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[bytes, bytes], ...]:
         """The kept tuple equal to `headers` (now kept if none is); the caller holds `_lock`."""
@@ -112,6 +127,7 @@ class Journal:
     def clear(self) -> int:
         """Forget every entry (ids keep counting up); return how many were dropped."""
         with self._lock:
+            self._settle()
             count = len(self._entries)
             self._entries.clear()
             self._sizes.clear()
@@ -122,6 +138,7 @@ class Journal:
     def usage(self) -> dict[str, int]:
         """Entries and estimated bytes kept, and the bounds."""
         with self._lock:
+            self._settle()
             return {
                 "entries": len(self._entries),
                 "bytes": self.bytes,
@@ -130,10 +147,13 @@ class Journal:
             }
 
     def __len__(self) -> int:
-        return len(self._entries)
+        with self._lock:
+            self._settle()
+            return len(self._entries)
 
     def _snapshot(self) -> list[JournalEntry]:
         with self._lock:
+            self._settle()
             items = list(self._entries)
         return [item.entry() if isinstance(item, RawRequest) else item for item in items]
 

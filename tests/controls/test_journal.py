@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.controls.journal import SHARED_SETS, Journal, JournalEntry, RawRequest, VerificationError
+from mockserver.controls.journal import SETTLE_BATCH, SHARED_SETS, Journal, JournalEntry, RawRequest, VerificationError
 from mockserver.controls.masking import mask_header
 from mockserver.settings import Settings, shipped_scenarios_dir
 from tests.conftest import BASIC, NOW, basic_header, start_server
@@ -187,6 +187,7 @@ def test_repeated_headers_are_kept_once() -> None:
     for _ in range(3):  # what a client sends every time: a new list of new bytes, equal to the last
         record([(b"host", b"127.0.0.1"), (b"authorization", b"Basic " + b"dGVzdDpzZWNyZXQ=")])
     record([(b"host", b"127.0.0.1"), (b"x-other", b"1")])
+    assert len(journal) == 4  # reading settles the batch recorded so far
     kept = [raw.headers for raw in journal._entries if isinstance(raw, RawRequest)]
     assert kept[0] is kept[1] is kept[2]
     assert kept[3] is not kept[0] and kept[3] == ((b"host", b"127.0.0.1"), (b"x-other", b"1"))
@@ -196,7 +197,30 @@ def test_repeated_headers_are_kept_once() -> None:
     ]
     for i in range(2 * SHARED_SETS):  # ever new values: the sets kept stay bounded
         record([(b"host", b"127.0.0.1"), (b"x-request-id", str(i).encode())])
+    assert len(journal) == 4 + 2 * SHARED_SETS
     assert len(journal._header_sets) <= SHARED_SETS
+
+
+def test_entries_recorded_in_a_batch_are_read_at_once_and_bounded() -> None:
+    journal = Journal(10, max_bytes=1 << 30)
+
+    def record() -> int:
+        raw = RawRequest(
+            journal.next_id(), NOW, 0.0, 1.0, "GET", USAGES, b"", [(b"host", b"h")], None, 200, None, None, None
+        )
+        journal.record(raw)
+        return raw.id
+
+    ids = [record() for _ in range(SETTLE_BATCH + 5)]  # one batch settled, five entries waiting
+    assert [e.id for e in journal.entries()] == ids[-10:]
+    assert journal.usage()["entries"] == 10
+    last = record()  # waiting in a batch of one: still read at once
+    assert journal.entries()[-1].id == last and len(journal) == 10
+    assert journal.clear() == 10 and journal.entries() == []
+    small = Journal(10, max_bytes=1)  # past the byte bound: only the newest is kept
+    for _ in range(3):
+        small.record(RawRequest(small.next_id(), NOW, 0.0, 1.0, "GET", USAGES, b"", [], None, 200, None, None, None))
+    assert [e.id for e in small.entries()] == [3]
 
 
 def test_entries_round_trip_through_json() -> None:

@@ -50,6 +50,20 @@ def test_a_clock_set_on_one_process_is_the_clock_of_the_other(pair: tuple[str, s
     assert _clock(other)["now"] == NOW_TEXT
 
 
+def test_a_cached_answer_follows_the_clock_and_faults_set_through_another_process(pair: tuple[str, str]) -> None:
+    one, other = pair
+    for _ in range(2):  # the second answer is the render cache's (the fast lane), from the shared state as synced
+        cached = httpx.get(other + "/v1/usages", headers=BASIC)
+        assert cached.headers["x-mock-now"] == NOW_TEXT
+    assert httpx.post(one + "/__admin/clock", json={"now": LATER}).status_code == 200
+    assert httpx.get(other + "/v1/usages", headers=BASIC).headers["x-mock-now"] == LATER  # no admin call between
+    assert httpx.post(one + "/__admin/clock", json={"reset": True}).status_code == 200
+    assert httpx.get(other + "/v1/usages", headers=BASIC).content == cached.content
+    assert httpx.post(one + "/__admin/faults", json={"path": "/v1/usages", "status": 503}).status_code == 201
+    assert httpx.get(other + "/v1/usages", headers=BASIC).status_code == 503
+    assert httpx.delete(one + "/__admin/faults").status_code == 200
+
+
 def test_a_clock_frozen_on_one_process_is_frozen_on_the_other(redis_url: str) -> None:
     # Without --now the clocks run on real time; a freeze on one stops the other's at the same instant.
     first, one = serve_process("--state", redis_url, "--quiet")
