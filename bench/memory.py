@@ -405,6 +405,8 @@ def describe(run: Run, args: argparse.Namespace) -> None:
         print(f"  malloc_trim(0) at the end: RSS {run.trimmed[0]:.1f} -> {run.trimmed[1]:.1f} MB")
     for when, heaps in run.heap.items():
         for name, stats in heaps.items():
+            if not isinstance(stats, dict):  # `rss` before and after a trim: printed above
+                continue
             shown = ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in stats.items())
             print(f"  {name} at the {when} (MB): {shown}")
 

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
@@ -27,6 +28,11 @@ RETRY_AFTER_S = 1  # a retry joins the render in flight, so retrying soon costs 
 # How long a worker thread with nothing to do waits for the next job before it ends: starting a thread per job costs
 # about as much as a fast render (a server answering distinct queries back to back would start one per request).
 IDLE_S = 1.0
+# Work whose last run of its kind took under this much CPU runs on the event loop instead (`Renderer.quick`): handing
+# a sub-millisecond render to a thread and back (two wake-ups, the GIL passed twice) costs more than the render.
+INLINE_MS = 2.0
+KINDS_KEPT = 4096  # kinds of work timed (an endpoint in a world), then forgotten all at once
+_WORK_CLOCK = time.thread_time if time.get_clock_info("thread_time").resolution <= 1e-6 else time.perf_counter
 
 
 @dataclass(eq=False)
@@ -58,6 +64,25 @@ class Renderer:
         self._waiting: deque[_Job] = deque()
         self._busy: set[Hashable] = set()  # groups with a job running
         self._inflight: dict[Hashable, Future[Any]] = {}  # key -> its future, from submit until its job ends
+        self._last_ms: dict[Hashable, float] = {}  # kind -> CPU milliseconds of its last timed work
+
+    def quick(self, kind: Hashable) -> bool:
+        """Whether the last work of `kind` took under `INLINE_MS` (unknown: no), so the next may run on the loop."""
+        return self._last_ms.get(kind, INLINE_MS) < INLINE_MS
+
+    def timed(self, kind: Hashable, work: Callable[[], T]) -> Callable[[], T]:
+        """`work`, noting the CPU time it takes (in whichever thread runs it) as the last of `kind`."""
+
+        def run() -> T:
+            started = _WORK_CLOCK()
+            try:
+                return work()
+            finally:
+                if len(self._last_ms) >= KINDS_KEPT:
+                    self._last_ms.clear()
+                self._last_ms[kind] = (_WORK_CLOCK() - started) * 1000
+
+        return run
 
     async def run(self, key: Hashable, work: Callable[[], T], group: Hashable | None = None) -> T:
         """The result of `work()` (or of the equal work in flight under `key`), within the deadline."""

@@ -4,12 +4,11 @@ Each authenticates as `/usages` does, checks the key's scope, and asks a view of
 `.jobs`, `.assets`, `.ai_models`, `.collections`) for the body at the served instant. Bodies are cached by request
 (a pure function of world, instant, caller and query). Any other is computed in a worker thread
 (`mockserver.offload`), so a long list walk never holds the event loop; unless the endpoint's last render in that
-world took under `INLINE_MS`: handing a sub-millisecond render to a thread and back costs more than the render.
+world took under `mockserver.offload.INLINE_MS`: handing a sub-millisecond render to a thread and back costs more.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from mockserver.api.auth import authenticate, parse_authorization
 from mockserver.contract.endpoints import ENDPOINT_PATHS
 from mockserver.contract.lists import QueryReader
 from mockserver.controls.journal import JOB_STATUS_HEADER
+from mockserver.offload import Renderer
 from mockserver.world import ai_models, assets, collections, jobs, team
 from mockserver.world.access import ReadContext, access_of
 from mockserver.world.clock import format_ms
@@ -35,13 +35,6 @@ JOB_STATUS_HEADER_BYTES = JOB_STATUS_HEADER.encode()
 
 View = Callable[[World, ReadContext], dict[str, Any]]
 Rendered = tuple[bytes, tuple[tuple[bytes, bytes], ...]]  # the body and its raw response headers
-# A render that took less than this (its endpoint's last in that world) runs on the event loop: the world's memos
-# are warm, and the next will take about as long. The first render of each, and any after a slower one, run in a
-# worker thread, so a cold world or a long page never holds the loop for longer than one such render.
-INLINE_MS = 2.0
-# A render is timed by its thread's CPU time (what it would hold the loop for, not how long a loaded machine preempted
-# it), where that clock is fine enough to time a sub-millisecond render (Windows counts it in 15.6 ms ticks).
-_RENDER_CLOCK = time.thread_time if time.get_clock_info("thread_time").resolution <= 1e-6 else time.perf_counter
 
 
 @dataclass(frozen=True)
@@ -90,15 +83,6 @@ def endpoint_named(name: str) -> Endpoint | None:
 
 
 def _handler(endpoint: Endpoint) -> Callable[[Request], Any]:
-    # Milliseconds of this endpoint's last render, by world name: one entry per scenario the app serves.
-    last_ms: dict[str, float] = {}
-
-    def render(world: World, ctx: ReadContext, key: tuple[Any, ...]) -> Rendered:
-        started = _RENDER_CLOCK()
-        rendered = _render(world, endpoint, ctx, key)
-        last_ms[world.name] = (_RENDER_CLOCK() - started) * 1000
-        return rendered
-
     async def handle(request: Request) -> Response:
         worlds: Worlds = request.app.state.worlds
         authorization, scenario = _request_headers(request.scope["headers"])
@@ -114,12 +98,12 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Any]:
         rendered = world.render_cache.get(key)
         if rendered is None:
             ctx = ReadContext(now, access, QueryReader(items, lenient=worlds.settings.lenient), entity_id)
-            if last_ms.get(world.name, INLINE_MS) < INLINE_MS:
-                rendered = render(world, ctx, key)
-            else:
-                rendered = await request.app.state.renderer.run(
-                    (world, key), lambda: render(world, ctx, key), group=world
-                )
+            # The world's memos are warm, so a render takes about as long as its endpoint's last in that world; the
+            # first, and any after a slower one, run in a worker thread (the loop is never held longer than that).
+            renderer: Renderer = request.app.state.renderer
+            kind = (endpoint.name, world.name)
+            work = renderer.timed(kind, lambda: _render(world, endpoint, ctx, key))
+            rendered = work() if renderer.quick(kind) else await renderer.run((world, key), work, group=world)
         return RenderedResponse(rendered[0], rendered[1])
 
     handle.__name__ = endpoint.name.replace(".", "_")

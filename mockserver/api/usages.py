@@ -1,7 +1,8 @@
 """`GET /v1/usages`: authenticate, parse the query, ask the world, serialise with orjson.
 
-A body in the render cache is answered inline; any other is rendered in a worker thread (`mockserver.offload`), so
-that no render holds the event loop, and a render past the deadline answers 503 while it goes on.
+A body in the render cache is answered inline; so is a render when the world's last one took under
+`mockserver.offload.INLINE_MS` and no thread is rendering that world. Any other is rendered in a worker thread, so
+that no long render holds the event loop, and a render past the deadline answers 503 while it goes on.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from mockserver.contract.versions import LATEST_VERSION
 from mockserver.controls.journal import ACTIVITY_COUNT_HEADER
 from mockserver.offload import Renderer
 from mockserver.world.clock import format_ms
-from mockserver.world.report import Rendered, cached_render, render_key, render_usages
+from mockserver.world.report import Rendered, cached_render, render_key, render_usages, try_render_usages
 from mockserver.world.world import World
 from mockserver.worlds import NOW_HEADER, SCENARIO_HEADER, WORLD_SCOPE_KEY, Worlds
 
@@ -50,9 +51,13 @@ async def serve_answer(
     key = render_key(query, now, variant)
     rendered = cached_render(world, key)
     if rendered is None:
-        # The world is part of the key: equal queries to two worlds (or two versions of one) are two renders.
-        work = partial(render_usages, world, query, now, adapt, variant)
-        rendered = await renderer.run((world, key), work, group=world)
+        kind = ("usages", world.name)
+        if renderer.quick(kind):  # the last render was shorter than a thread's round trip: on the loop, if free
+            rendered = renderer.timed(kind, partial(try_render_usages, world, query, now, adapt, variant))()
+        if rendered is None:
+            # The world is part of the key: equal queries to two worlds (or two versions of one) are two renders.
+            work = renderer.timed(kind, partial(render_usages, world, query, now, adapt, variant))
+            rendered = await renderer.run((world, key), work, group=world)
     return rendered
 
 

@@ -11,13 +11,12 @@ from mockserver.cli.arguments import parse_now, scenario_dir
 from mockserver.cli.listen import WILDCARD_HOSTS, allowed_hosts, browsable, check_address
 
 SETTINGS_ENV = "MOCKSERVER_SETTINGS_JSON"
-# glibc's malloc for a serving process (bench/memory.py, 100,000 requests of mixed.lua: RSS 26 instead of 29 to 32 MB
-# over the start, flat once the caches are full). Render threads would each get an arena of their own (up to 8 per
-# core), every one keeping the freed chunks of the bodies it built; and after a large block is freed, malloc raises
-# its mmap threshold (up to 32 MB), so that later bodies come from the heap and leave holes in it. Two arenas, and
-# blocks from 128 KB up always mapped and unmapped, return that memory. Set only where the environment does not:
-# glibc's variable -> (mallopt parameter, value).
-MALLOC_OPTIONS = {"MALLOC_ARENA_MAX": (-8, 2), "MALLOC_MMAP_THRESHOLD_": (-3, 128 * 1024)}
+# glibc's malloc for a serving process: render threads would each get an arena of their own (up to 8 per core),
+# every one keeping the freed chunks of the bodies it built; two arenas return that memory. The mmap threshold stays
+# glibc's (it rises as large blocks are freed, so later bodies come from the heap): a fixed 128 KB one mapped every
+# body afresh, 200 page faults for an 800 KB render, which cost distinct windows a quarter of their speed for no
+# measurable RSS (bench/OPTIMISATIONS.md). Set only where the environment does not: variable -> (mallopt param, value).
+MALLOC_OPTIONS = {"MALLOC_ARENA_MAX": (-8, 2)}
 
 
 def tune_malloc() -> None:

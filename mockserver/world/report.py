@@ -121,6 +121,22 @@ def render_usages(
         return _render_locked(world, key, query, now, adapt)
 
 
+def try_render_usages(
+    world: World,
+    query: UsageQuery,
+    now: int,
+    adapt: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    variant: object = None,
+) -> Rendered | None:
+    """`render_usages`, or None at once when another thread holds `world.lock` (never blocks: for the event loop)."""
+    if not world.lock.acquire(blocking=False):
+        return None
+    try:
+        return _render_locked(world, render_key(query, now, variant), query, now, adapt)
+    finally:
+        world.lock.release()
+
+
 def _render_locked(
     world: World,
     key: tuple[Any, ...],
