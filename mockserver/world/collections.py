@@ -7,6 +7,7 @@ rule, `mockserver.world.membership`), from the running tallies of `mockserver.wo
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from random import Random
@@ -21,7 +22,7 @@ from mockserver.world.clock import DAY, format_ms
 from mockserver.world.entities import Collection
 from mockserver.world.membership import model_collections
 from mockserver.world.pages import Cursor, after, paginate
-from mockserver.world.tally import Tally, static_members, tally_at
+from mockserver.world.tally import Tally, static_members, tally_at, tally_key
 from mockserver.world.world import World
 
 
@@ -59,7 +60,12 @@ class Contents:
 
 
 def contents(world: World, access: Access, now: int) -> Contents:
-    """Count, for the caller `access` at `now`, the assets and models in each collection."""
+    """Count, for the caller `access` at `now`, the assets and models in each collection (memoised like the tally:
+    by the events due at `now`, and the caller's projects)."""
+    key = ("collection-contents", tally_key(world, now), access.projects, _static_due(world, now))
+    found: Contents | None = world.bucket_cache.get(key)
+    if found is not None:
+        return found
     tally = tally_at(world, now)
     assets: dict[str, int] = {}
     for (collection, project), count in tally.assets.items():
@@ -68,7 +74,19 @@ def contents(world: World, access: Access, now: int) -> Contents:
     static, thumbnails, models = _static_contents(world, access, now)
     for collection, count in static.items():
         assets[collection] = assets.get(collection, 0) + count
-    return Contents(assets, models, thumbnails, tally)
+    found = Contents(assets, models, thumbnails, tally)
+    world.bucket_cache.put(key, found, 200 + _CONTENT_BYTES * (len(assets) + len(models) + len(thumbnails)))
+    return found
+
+
+def _static_due(world: World, now: int) -> int:
+    """How many memberships of static assets exist at `now`: what the static contents change with (memoised)."""
+    key = ("collection-static-times",)
+    times: list[int] | None = world.bucket_cache.get(key)
+    if times is None:
+        times = sorted(asset.created for members in static_members(world).values() for asset in members)
+        world.bucket_cache.put(key, times, 64 + 40 * len(times))
+    return bisect_right(times, now)
 
 
 def _static_contents(world: World, access: Access, now: int) -> tuple[dict[str, int], dict[str, str], dict[str, int]]:

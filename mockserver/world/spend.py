@@ -54,28 +54,47 @@ def spend(parts: Iterable[Bucket], start: int, end: int) -> Spend:
 
 def team_spend(world: World, now: int) -> Spend:
     """The whole team's spend in the billing period holding `now`, as `/usages?startDate=<start>&endDate=<now>`."""
-    start, end = world.billing.period_at(now)
-    before, partial = _period_totals(world, start, now)
-    return spend((before.team, partial.team), start, end)
+    return period_usage(world, now)[0]
 
 
 def project_spend(world: World, now: int) -> dict[str, Spend]:
-    """Each project's spend in the billing period, as `/usages` filtered by `projectIds=<project>` gives it."""
+    """Each project's spend in the billing period, as `/usages` filtered by `projectIds=<project>` gives it
+    (memoised like `period_usage`)."""
     start, end = world.billing.period_at(now)
-    before, partial = _period_totals(world, start, now)
-    empty = Spend(start, end, {}, 0)
-    spent = {}
-    for p in world.projects:
-        buckets = [t.by_project[p.id] for t in (before, partial) if p.id in t.by_project]
-        spent[p.id] = spend(buckets, start, end) if buckets else empty
-    return spent
+    key = ("project-spend", start, *_due(world, start, now))
+    found: dict[str, Spend] | None = world.bucket_cache.get(key)
+    if found is None:
+        before, partial = _period_totals(world, start, now)
+        empty = Spend(start, end, {}, 0)
+        found = {}
+        for p in world.projects:
+            buckets = [t.by_project[p.id] for t in (before, partial) if p.id in t.by_project]
+            found[p.id] = spend(buckets, start, end) if buckets else empty
+        users = sum(len(spent.by_user) for spent in found.values())
+        world.bucket_cache.put(key, found, DAY_TOTALS_BYTES + USER_TOTAL_BYTES * users)
+    return found
 
 
 def period_usage(world: World, now: int) -> tuple[Spend, int]:
-    """The team's spend in the billing period before `now`, and the canvas assets (source `canvas`) created in it."""
+    """The team's spend in the billing period before `now`, and the canvas assets (source `canvas`) created in it.
+
+    Memoised by the period and the events before `now` (the hour and how many of its events): the same for every
+    instant between two events.
+    """
     start, end = world.billing.period_at(now)
-    before, partial = _period_totals(world, start, now)
-    return spend((before.team, partial.team), start, end), before.canvases + partial.canvases
+    key = ("period-usage", start, *_due(world, start, now))
+    found: tuple[Spend, int] | None = world.bucket_cache.get(key)
+    if found is None:
+        before, partial = _period_totals(world, start, now)
+        found = spend((before.team, partial.team), start, end), before.canvases + partial.canvases
+        world.bucket_cache.put(key, found, DAY_TOTALS_BYTES + USER_TOTAL_BYTES * len(found[0].by_user))
+    return found
+
+
+def _due(world: World, start: int, now: int) -> tuple[int, int]:
+    """The hour of the period `_period_totals` cuts `now` in, and how many of its events come before `now`."""
+    hour = max(start, floor_to(now, HOUR))
+    return hour, bisect_left(world.hour(hour), now, key=_time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +139,8 @@ def _merged(bucket: Bucket, later: Bucket | None) -> Bucket:
 
 def _period_totals(world: World, start: int, now: int) -> tuple[Totals, Totals]:
     """The totals of `[start, now)` in two parts: every whole hour (memoised), and the hour `now` is in, so far."""
-    hour = max(start, floor_to(now, HOUR))
-    events = world.hour(hour)
-    return _before(world, start, hour), _totals(world, events[: bisect_left(events, now, key=_time)])
+    hour, due = _due(world, start, now)
+    return _before(world, start, hour), _totals(world, world.hour(hour)[:due])
 
 
 def _time(event: Event) -> int:

@@ -8,6 +8,7 @@ a new hour since the last request, one hour's tally; a cold start walks the hist
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -109,10 +110,25 @@ def _before(world: World, hour: int) -> Tally:
 
 
 def tally_at(world: World, now: int) -> Tally:
-    """The tally of every event with `t <= now`."""
+    """The tally of every event with `t <= now` (memoised by the hour and how many of its events that is: the same
+    object for every instant between two events, which `tally_key` names)."""
+    key = tally_key(world, now)
+    found: Tally | None = world.bucket_cache.get(key)
+    if found is None:
+        hour, count = key[1], key[2]
+        found = _before(world, hour).then(tally_events(world, world.hour(hour)[:count]))
+        world.bucket_cache.put(key, found, found.size())
+    return found
+
+
+def tally_key(world: World, now: int) -> tuple[str, int, int]:
+    """What `tally_at(world, now)` depends on: the hour of `now` and how many of its events (oldest first) are due."""
     hour = floor_to(now, HOUR)
-    partial = tally_events(world, (e for e in world.hour(hour) if e.t <= now))
-    return _before(world, hour).then(partial)
+    return ("library-at", hour, bisect_right(world.hour(hour), now, key=_time))
+
+
+def _time(event: Event) -> int:
+    return event.t
 
 
 # -- the assets no event created: the pool of existing assets, and the people's avatars ----------------------------

@@ -142,7 +142,14 @@ def _person(world: World, person: Person, now: int, consumption: float, role: st
 
 def _members_fragment(world: World, now: int, period: Spend, project: Project | None = None) -> orjson.Fragment:
     """The `users` of the team (or of one project) serialised, memoised by all of it that moves with the clock (who
-    is in, what each spent, when each was last updated): a list of projects repeats each member in each of them."""
+    is in, what each spent, when each was last updated): a list of projects repeats each member in each of them.
+    The fragment is also kept for the instant (`World.memo_at`): `period` is the team's or the project's spend at
+    `now`, a function of the instant."""
+    instant = world.memo_at(now)
+    instant_key = ("members", None if project is None else project.id)
+    kept: orjson.Fragment | None = instant.get(instant_key)
+    if kept is not None:
+        return kept
     stamps = stamps_of(world)
     people = members(world, now)
     if project is not None:
@@ -161,6 +168,7 @@ def _members_fragment(world: World, now: int, period: Spend, project: Project | 
         data = compact(orjson.dumps(users))
         # The key holds three tuples of one pointer per member, and each member's float.
         found = world.fragments.put(key, orjson.Fragment(data), FRAGMENT_BYTES + len(data) + 200 + 48 * len(people))
+    instant[instant_key] = found
     return found
 
 

@@ -6,7 +6,7 @@ Built by `mockserver.world.builder.build_world`; this module owns what a built w
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +124,8 @@ class World:
         self.render_cache = budget.cache("renders")
         # Totals of whole past buckets by (bucket size, start): a pure function of the events (see aggregate.py).
         self.bucket_cache = budget.cache("buckets")
+        # Values that are pure functions of the world and one instant (`memo_at`), for the last instant asked about.
+        self._instant: tuple[int, dict[Hashable, Any]] = (-1, {})
         # Explicit events (jobs, assets, events of the scenario), by hour, merged into the generated ones.
         self._fixed: dict[int, list[Event]] = {}
         for event in fixed or ():
@@ -191,6 +193,16 @@ class World:
         self.fragments.clear()
         self.activity_cache.clear()
         self.bodies.clear()
+        self._instant = (-1, {})
+
+    def memo_at(self, now: int) -> dict[Hashable, Any]:
+        """A memo for values that are pure functions of this world and the instant `now`, kept until another instant
+        is asked about: a frozen clock keeps it across requests, a running one still shares it within a request (a
+        list of projects repeats its members in each). Bounded by what one instant's requests put in it."""
+        instant = self._instant
+        if instant[0] != now:
+            instant = self._instant = (now, {})  # a race with another instant only loses entries, never mixes them
+        return instant[1]
 
     # -- entities -------------------------------------------------------------------------------------------
     def job_status(self, event: Event, now: int) -> str:

@@ -59,3 +59,17 @@ def test_memoised_bodies_are_those_of_a_world_with_nothing_memoised(name: str) -
             again = _bodies(warm, now, access)  # from the memos the first filled
             assert again == first
             assert _bodies(_fresh(name), now, access) == first, (name, now)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_memos_kept_between_two_events_change_exactly_at_an_event(name: str) -> None:
+    # The tallies, the billing period's spend and the instant memo are kept by how many of the hour's events are due:
+    # one instant before an event, at it and just after it must each answer as a fresh world does.
+    warm = _fresh(name)
+    hour = NOW - NOW % HOUR
+    events = [e for e in warm.hour(hour) if e.t > hour][:2] or [e for e in warm.hour(hour - HOUR)][:2]
+    instants = sorted({t for e in events for t in (e.t - 1, e.t, e.t + 1)})
+    for now in instants:
+        first = _bodies(warm, now, Access())
+        assert _bodies(warm, now, Access()) == first
+        assert _bodies(_fresh(name), now, Access()) == first, (name, now)
