@@ -324,8 +324,14 @@ def _library(world: World) -> tuple[tuple[Model, ModelTraits, ModelState], ...]:
 
 
 def _rows(world: World, query: ModelListQuery, access: Access, now: int) -> list[tuple[Cursor, _Row]]:
+    """The listed models in order, with their state at `now`: kept for the instant (every page of a walk reads them)."""
     if query.privacy == "public":
         return []  # the world holds the team's own models only, all private
+    instant = world.memo_at(now)
+    key = ("model-rows", query, access.projects)
+    kept: list[tuple[Cursor, _Row]] | None = instant.get(key)
+    if kept is not None:
+        return kept
     trainings = tally_at(world, now).trainings
     loaded = _loaded(world, now) if query.loaded_only else frozenset()
     rows = []
@@ -341,6 +347,7 @@ def _rows(world: World, query: ModelListQuery, access: Access, now: int) -> list
         order = traits.created if sort_by == "createdAt" else state.updated if sort_by == "updatedAt" else traits.score
         rows.append(((order, model.id), _Row(model, traits, state)))
     rows.sort(key=lambda row: row[0], reverse=query.descending)
+    instant[key] = rows
     return rows
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from random import Random
 from typing import Any
 
+import orjson
+
 from mockserver.contract.collections import parse_collection_list_query
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import stable_seed
@@ -180,7 +182,19 @@ def list_collections(world: World, ctx: ReadContext) -> dict[str, Any]:
 
     now, items, token = paginate(world, "collections.list", (query, scope), page, ctx.now, scan, lenient=ctx.lenient)
     seen = contents(world, ctx.access, now) if items else Contents({}, {}, {}, Tally())
-    body: dict[str, Any] = {"collections": [collection_body(world, c, traits, seen) for c, traits in items]}
+    body: dict[str, Any] = {"collections": [_item(world, c, traits, seen, ctx.access, now) for c, traits in items]}
     if token is not None:
         body["nextPaginationToken"] = token
     return body
+
+
+def _item(
+    world: World, collection: Collection, traits: CollectionTraits, seen: Contents, access: Access, now: int
+) -> orjson.Fragment:
+    """A listed collection serialised, kept for the instant (its counts are the caller's at `now`)."""
+    instant = world.memo_at(now)
+    key = ("collection-item", collection.id, access.projects)
+    found: orjson.Fragment | None = instant.get(key)
+    if found is None:
+        found = instant[key] = orjson.Fragment(orjson.dumps(collection_body(world, collection, traits, seen)))
+    return found
