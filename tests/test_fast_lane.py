@@ -25,7 +25,7 @@ INACTIVE = basic_header("api_revokedInactive000001", "inactive-secret")
 
 
 class Lane:
-    """A live server whose whole way (Starlette's middleware stack) counts the requests it sees."""
+    """A live server whose whole way (the API's middleware, or Starlette's whole stack) counts the requests it sees."""
 
     def __init__(self, app: MockApp, url: str) -> None:
         self.app = app
@@ -49,14 +49,18 @@ def _serve(settings: Settings) -> Iterator[Lane]:
     app = build_app(settings)
     port = free_port()
     served = Lane(app, f"http://127.0.0.1:{port}")
-    stack = app.build_middleware_stack()
+    stack, api = app.build_middleware_stack(), app.api
+    assert api is not None
 
-    async def counted(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith("/__admin"):
-            served.whole_way += 1
-        await stack(scope, receive, send)
+    def counting(inner: Any) -> Any:
+        async def counted(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and not scope["path"].startswith("/__admin"):
+                served.whole_way += 1
+            await inner(scope, receive, send)
 
-    app.middleware_stack = counted
+        return counted
+
+    app.middleware_stack, app.api = counting(stack), counting(api)
     server = uvicorn.Server(server_config(app, "127.0.0.1", port, settings))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -23,7 +23,7 @@ from mockserver.api import admin, read
 from mockserver.api.auth import CredentialsCache
 from mockserver.api.errors import error_response, request_error_response
 from mockserver.api.fastlane import SYNCED_SCOPE_KEY, USAGES_PATHS, FastLane
-from mockserver.api.middleware import FAULT_SCOPE_KEY, ControlsMiddleware
+from mockserver.api.middleware import FAULT_SCOPE_KEY, ControlsMiddleware, is_api_path
 from mockserver.api.origin import OriginGuard
 from mockserver.api.routing import TableRouter
 from mockserver.api.usages import list_usages
@@ -133,21 +133,56 @@ class StateSync:
 
 
 class MockApp(Starlette):
-    """The Starlette app, with the fast lane in front: a cached `/v1/usages` body skips every layer below."""
+    """The Starlette app, with two short ways in front of its layers for the API's own requests.
+
+    A cached `/v1/usages` body is sent by the fast lane (`mockserver.api.fastlane`). Any other request to a route of
+    the API goes through the same middleware the whole stack has for it (the request log, the shared store's sync,
+    the controls) straight to its endpoint, with the errors answered as the stack's handlers answer them; admin,
+    dashboard and unknown paths, and a method a route does not allow, take Starlette's whole stack.
+    """
 
     lane: FastLane | None = None
+    api: ASGIApp | None = None  # the middleware of API requests around `_endpoint`
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        lane = self.lane
-        if (
-            lane is not None
-            and scope["type"] == "http"
-            and scope["path"] in USAGES_PATHS
-            and scope["method"] == "GET"
-            and await lane.serve(scope, send)
-        ):
-            return
+        if scope["type"] == "http":
+            path = scope["path"]
+            lane = self.lane
+            if lane is not None and path in USAGES_PATHS and scope["method"] == "GET" and await lane.serve(scope, send):
+                return
+            api = self.api
+            if api is not None and is_api_path(path) and isinstance(self.router, TableRouter):
+                route = self.router._find(scope)
+                if route is not None:
+                    scope["app"] = self
+                    await self._direct(api, scope, receive, send)
+                    return
         await super().__call__(scope, receive, send)
+
+    async def _direct(self, api: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        """What Starlette's `ServerErrorMiddleware` does around the stack: a failure is a JSON 500 (and raised on)."""
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await api(scope, receive, tracked)
+        except Exception as exc:
+            if not started:
+                await (await _server_error(Request(scope), exc))(scope, receive, send)
+            raise
+
+
+async def _endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+    """The endpoint `TableRouter._find` chose (in `scope`), with a refused request answered as the API answers it."""
+    try:
+        response = await scope["endpoint"](Request(scope, receive))
+    except RequestError as exc:
+        response = request_error_response(exc)
+    await response(scope, receive, send)
 
 
 def build_app(settings: Settings | None = None) -> MockApp:
@@ -213,4 +248,11 @@ def build_app(settings: Settings | None = None) -> MockApp:
     if settings.log_requests:
         app.add_middleware(RequestLog)
     app.lane = FastLane(worlds, store, credentials, log_request if settings.log_requests else None)
+    # The API's requests skip Starlette's layers, not the middleware that applies to them, in the stack's order.
+    api: ASGIApp = ControlsMiddleware(_endpoint, worlds=worlds, store=store, credentials=credentials)
+    if store.shared:
+        api = StateSync(api, store=store, worlds=worlds)
+    if settings.log_requests:
+        api = RequestLog(api)
+    app.api = api
     return app

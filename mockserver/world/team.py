@@ -80,9 +80,15 @@ def stamps_of(world: World) -> Stamps:
 # --- members -----------------------------------------------------------------------------------------------
 
 
-def members(world: World, now: int) -> list[Person]:
-    """The people in the team at `now`: they have joined and not left."""
-    return [p for p in world.people if (p.created_at is None or p.created_at <= now) and p.active_at(now)]
+def members(world: World, now: int) -> tuple[Person, ...]:
+    """The people in the team at `now`: they have joined and not left (kept for the instant)."""
+    instant = world.memo_at(now)
+    found: tuple[Person, ...] | None = instant.get("members-at")
+    if found is None:
+        found = instant["members-at"] = tuple(
+            p for p in world.people if (p.created_at is None or p.created_at <= now) and p.active_at(now)
+        )
+    return found
 
 
 def team_keys(world: World, now: int) -> list[ApiKey]:
@@ -153,7 +159,7 @@ def _members_fragment(world: World, now: int, period: Spend, project: Project | 
     stamps = stamps_of(world)
     people = members(world, now)
     if project is not None:
-        people = [p for p in people if project.id in p.projects]
+        people = tuple(p for p in people if project.id in p.projects)
     spent = tuple(period.by_user.get(p.id, 0) for p in people)
     updated = tuple(
         stamps.updated(p.id, p.created_at if p.created_at is not None else world.team.created_at, now) for p in people

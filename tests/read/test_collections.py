@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -201,7 +202,8 @@ def test_a_project_key_sees_its_collections_and_counts_what_it_sees() -> None:
         seen = collections.contents(w, access, NOW)
         totals.update(seen.assets)
         model_totals.update(seen.models)
-        body = collections.list_collections(w, ReadContext(NOW, access, QueryReader([("pageSize", "100")])))
+        view = collections.list_collections(w, ReadContext(NOW, access, QueryReader([("pageSize", "100")])))
+        body = orjson.loads(orjson.dumps(view))  # the listed items are kept serialised
         CollectionListResponse.model_validate(body)
         for collection in body["collections"]:
             assert collection["ownerId"] == project.id
