@@ -16,7 +16,7 @@ from mockserver.generate.ids import make_id, stable_seed
 from mockserver.world.clock import format_ms
 from mockserver.world.membership import asset_collections
 from mockserver.world.timeline import ASSET_POOL, Event
-from mockserver.world.world import ENTITY_JSON_FACTOR, World
+from mockserver.world.world import ENTITY_JSON_FACTOR, FRAGMENT_BYTES, World
 
 # An asset is finalised (captioned, embedded, scored) this long at most after it is created: its `updatedAt`.
 MAX_UPDATE_DELAY = 20_000
@@ -152,7 +152,7 @@ def asset_body(
 ) -> dict[str, Any]:
     """The `Asset` of the asset an event created, as it stands at `now` (memoised once it is final)."""
     assert event.asset is not None
-    if now < _final_update(world, event):
+    if not _is_final(world, event, now):
         return _asset_body(world, event, now, embedding, gate_details)
     # Its last update is past: the body is a function of the event alone (shared: never changed once built).
     key = (event.asset, event.key, embedding, gate_details)
@@ -161,6 +161,25 @@ def asset_body(
         found = _asset_body(world, event, now, embedding, gate_details)
         world.bodies.put(key, found, ENTITY_JSON_FACTOR * len(orjson.dumps(found)))
     return found
+
+
+def asset_item(world: World, event: Event, now: int) -> dict[str, Any] | orjson.Fragment:
+    """The `Asset` as `assets.list` lists it: serialised once final (a list's first page is asked for again and
+    again), else built for `now`."""
+    assert event.asset is not None
+    if not _is_final(world, event, now):
+        return _asset_body(world, event, now, False, False)
+    key = ("asset-item", event.asset, event.key)
+    found = world.fragments.get(key)
+    if found is None:
+        data = orjson.dumps(_asset_body(world, event, now, False, False))
+        found = world.fragments.put(key, orjson.Fragment(data), FRAGMENT_BYTES + len(data))
+    return found
+
+
+def _is_final(world: World, event: Event, now: int) -> bool:
+    """Whether the asset's last update is past at `now` (surely, without its seeded delay, once the longest is)."""
+    return now >= event.t + MAX_UPDATE_DELAY or now >= _final_update(world, event)
 
 
 def _final_update(world: World, event: Event) -> int:

@@ -20,6 +20,7 @@ from mockserver.world.access import ReadContext
 from mockserver.world.asset_body import (
     MAX_UPDATE_DELAY,
     asset_body,
+    asset_item,
     has_pool,
     inference_of,
     parent_of,
@@ -172,7 +173,7 @@ def list_assets(world: World, ctx: ReadContext) -> dict[str, Any]:
     projects = ctx.access.projects
     key = (query, tuple(sorted(projects)) if projects is not None else None)
     now, events, token = paginate(world, ENDPOINT, key, page, ctx.now, scan, lenient=ctx.lenient)
-    body: dict[str, Any] = {"assets": [asset_body(world, e, now) for e in events]}
+    body: dict[str, Any] = {"assets": [asset_item(world, e, now) for e in events]}
     if token is not None:
         body["nextPaginationToken"] = token
     return body
