@@ -22,6 +22,7 @@ from mockserver.api.auth import authenticate, parse_authorization
 from mockserver.contract.endpoints import ENDPOINT_PATHS
 from mockserver.contract.lists import QueryReader
 from mockserver.controls.journal import JOB_STATUS_HEADER
+from mockserver.controls.masking import parse_query
 from mockserver.offload import Renderer
 from mockserver.world import ai_models, assets, collections, jobs, team
 from mockserver.world.access import ReadContext, access_of
@@ -91,7 +92,7 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Any]:
         access = access_of(authenticate(world, credentials))
         if endpoint.team_data:
             access.require_team()
-        items = tuple(request.query_params.multi_items())
+        items = tuple(parse_query(request.scope["query_string"]))  # as `request.query_params` parses it
         entity_id = request.path_params.get("id")
         now = world.clock.served_now()
         key = ("read", endpoint.name, entity_id, items, now, access.projects, worlds.settings.lenient)

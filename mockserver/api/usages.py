@@ -19,6 +19,7 @@ from mockserver.contract.adapt import adapter_for
 from mockserver.contract.query import UsageQuery, parse_usage_query
 from mockserver.contract.versions import LATEST_VERSION
 from mockserver.controls.journal import ACTIVITY_COUNT_HEADER
+from mockserver.controls.masking import parse_query
 from mockserver.offload import Renderer
 from mockserver.world.clock import format_ms
 from mockserver.world.report import Rendered, cached_render, render_key, render_usages, try_render_usages
@@ -31,7 +32,7 @@ async def list_usages(request: Request) -> Response:
     credentials = parse_authorization(request.headers.get("authorization"))
     world = request.scope.get(WORLD_SCOPE_KEY) or worlds.select(request.headers.get(SCENARIO_HEADER), credentials.key)
     authenticate(world, credentials)
-    query = parse_usage_query(request.query_params.multi_items(), lenient=worlds.settings.lenient)
+    query = parse_usage_query(parse_query(request.scope["query_string"]), lenient=worlds.settings.lenient)
     now = world.clock.served_now()
     rendered = await serve_answer(request.app.state.renderer, worlds, world, query, now)
     headers = {NOW_HEADER: format_ms(now)}
