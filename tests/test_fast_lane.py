@@ -141,3 +141,14 @@ def test_the_request_log_has_a_line_for_a_fast_answer(caplog: pytest.LogCaptureF
         assert served.whole_way == 1
     lines = [record.getMessage() for record in caplog.records if record.name == "mockserver.requests"]
     assert len(lines) == 1 and lines[0].startswith("GET /v1/usages?timeRange=last-seven-days 200 ")
+
+
+def test_a_repeated_header_goes_the_whole_way(lane: Lane) -> None:
+    lane.get("/v1/usages")
+    repeated = httpx.get(
+        lane.url + "/v1/usages",
+        headers=[("Authorization", BASIC["Authorization"]), ("Authorization", "Basic bm9wZQ==")],
+        timeout=30,
+    )
+    assert lane.whole_way == 2
+    assert repeated.status_code == 200  # the handler authenticates with the first, as before the lane

@@ -92,9 +92,10 @@ class FastLane:
     def lookup(self, scope: Scope) -> tuple[World, Rendered, int] | None:
         """The world, the cached render and the instant this request would be answered with; None if any step
         would go otherwise than straight to a cached body (the whole way then answers, errors included)."""
-        headers = dict(scope["headers"])  # lowercase bytes; for a repeated header the last wins, as in the middleware
-        if FAULT_HEADER_BYTES in headers or LATENCY_HEADER_BYTES in headers:
-            return None
+        raw = scope["headers"]
+        headers = dict(raw)  # lowercase bytes
+        if len(headers) != len(raw) or FAULT_HEADER_BYTES in headers or LATENCY_HEADER_BYTES in headers:
+            return None  # a repeated header (the controls read the last, the handler the first), or a control
         credentials = self.credentials.get(headers.get(b"authorization"))
         if credentials is None:
             return None
