@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from random import Random
 from typing import Any
 
-from mockserver.contract.collections import parse_collection_list_query
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import stable_seed
 from mockserver.world.access import Access, ReadContext
@@ -145,6 +144,10 @@ def retrieve_collection(world: World, ctx: ReadContext) -> dict[str, Any]:
 
 def list_collections(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /collections`: the caller's collections, newest first, paginated."""
+    from mockserver.contract.collections import (
+        parse_collection_list_query,
+    )  # with the first list: see contract/lists.py
+
     query = parse_collection_list_query(ctx.query)
     page = ctx.query.page()
     scope = None if ctx.access.projects is None else tuple(sorted(ctx.access.projects))

@@ -10,7 +10,6 @@ from typing import Any
 
 import orjson
 
-from mockserver.contract.jobs import parse_job_list_query
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import stable_seed
 from mockserver.world.access import ReadContext
@@ -82,6 +81,8 @@ def retrieve_job(world: World, ctx: ReadContext) -> dict[str, Any]:
 
 def list_jobs(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /v1/jobs`: one page of the jobs the caller sees, filtered, newest first."""
+    from mockserver.contract.jobs import parse_job_list_query  # with the first list: see contract/lists.py
+
     query = parse_job_list_query(ctx.query)
     access = ctx.access
     now, events, token = paginate(
