@@ -392,7 +392,8 @@ def _scope(access: Access) -> tuple[str, ...] | None:
 
 def list_models(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /v1/models`: the caller's models, newest first (or as `sortBy`/`sortDirection` say), paginated."""
-    from mockserver.contract.ai_models import parse_model_list_query  # with the first list: see contract/lists.py
+    # Imported with the first list, not at start-up: see contract/lists.py.
+    from mockserver.contract.ai_models import parse_model_list_query
 
     query = parse_model_list_query(ctx.query)
     page = ctx.query.page()

@@ -163,7 +163,8 @@ def _visible_project(world: World, ctx: ReadContext, asset_id: str) -> str | Non
 # -- assets.list --------------------------------------------------------------------------------------------------
 def list_assets(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /v1/assets`: one page of the assets the caller sees at the token's instant, in the asked order."""
-    from mockserver.contract.assets import parse_asset_list_query  # with the first list: see contract/lists.py
+    # Imported with the first list, not at start-up: see contract/lists.py.
+    from mockserver.contract.assets import parse_asset_list_query
 
     query = parse_asset_list_query(ctx.query)
     page = ctx.query.page()

@@ -144,9 +144,8 @@ def retrieve_collection(world: World, ctx: ReadContext) -> dict[str, Any]:
 
 def list_collections(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /collections`: the caller's collections, newest first, paginated."""
-    from mockserver.contract.collections import (
-        parse_collection_list_query,
-    )  # with the first list: see contract/lists.py
+    # Imported with the first list, not at start-up: see contract/lists.py.
+    from mockserver.contract.collections import parse_collection_list_query
 
     query = parse_collection_list_query(ctx.query)
     page = ctx.query.page()

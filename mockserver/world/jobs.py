@@ -81,7 +81,8 @@ def retrieve_job(world: World, ctx: ReadContext) -> dict[str, Any]:
 
 def list_jobs(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /v1/jobs`: one page of the jobs the caller sees, filtered, newest first."""
-    from mockserver.contract.jobs import parse_job_list_query  # with the first list: see contract/lists.py
+    # Imported with the first list, not at start-up: see contract/lists.py.
+    from mockserver.contract.jobs import parse_job_list_query
 
     query = parse_job_list_query(ctx.query)
     access = ctx.access

@@ -361,7 +361,8 @@ def _project(world: World, project: Project, now: int, period: Spend, *, full: b
 
 def list_projects(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /projects`: the projects the caller sees, newest first, one page."""
-    from mockserver.contract.projects import parse_project_list_query  # with the first list: see contract/lists.py
+    # Imported with the first list, not at start-up: see contract/lists.py.
+    from mockserver.contract.projects import parse_project_list_query
 
     query = parse_project_list_query(ctx.query)
     page = ctx.query.page()
