@@ -207,6 +207,22 @@ def test_serve_cache_budget_from_the_flag_and_the_environment() -> None:
     assert exit_info.value.code == 2
 
 
+def test_serve_imports_with_the_gc_paused_and_freezes_what_they_made() -> None:
+    import gc
+
+    from mockserver.cli.serve import frozen_imports
+
+    frozen = gc.get_freeze_count()
+    with pytest.raises(ImportError), frozen_imports():
+        assert not gc.isenabled()
+        import mockserver.no_such_module  # noqa: F401
+    assert gc.isenabled() and gc.get_freeze_count() == frozen  # a failed import freezes nothing
+    with frozen_imports():
+        made = [[] for _ in range(100)]
+    assert gc.isenabled() and gc.get_freeze_count() >= frozen + len(made)
+    gc.unfreeze()
+
+
 def test_serve_tunes_malloc_where_the_environment_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
     import ctypes
     import sys

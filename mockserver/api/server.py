@@ -14,9 +14,6 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
-
 from mockserver.api.errors import error_response
 
 try:
@@ -272,13 +269,6 @@ def _parser_reason(error: BaseException | None) -> str:
     return ""
 
 
-class MockH11Protocol(HeadGuard, H11Protocol):
-    """uvicorn's h11 protocol (where httptools is not installed), with the head guard."""
-
-    def _awaiting_head(self) -> bool:
-        return bool(self.conn.their_state is h11.IDLE)
-
-
 if HttpToolsProtocol is not None:
 
     class MockHttpToolsProtocol(HeadGuard, HttpToolsProtocol):
@@ -305,9 +295,12 @@ def http_protocol(settings: Settings, kind: str = "auto") -> functools.partial[H
 
     `kind`: "auto" is httptools when it is installed (as uvicorn's own "auto" picks), else h11; "h11" is h11.
     """
-    cls: type[HeadGuard] = MockH11Protocol
     if kind == "auto" and HttpToolsProtocol is not None:
-        cls = MockHttpToolsProtocol
+        cls: type[HeadGuard] = MockHttpToolsProtocol
+    else:
+        from mockserver.api.h11_protocol import MockH11Protocol  # here: serving on httptools never imports h11
+
+        cls = MockH11Protocol
     return functools.partial(cls, limits=ConnectionLimits.from_settings(settings))
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import os
 import sys
+from collections.abc import Iterator
 
 from mockserver import __version__
 from mockserver.cli.arguments import parse_now, scenario_dir
@@ -34,10 +37,29 @@ def tune_malloc() -> None:
             mallopt(param, value)  # 0 (refused) changes nothing, as on musl
 
 
+@contextlib.contextmanager
+def frozen_imports() -> Iterator[None]:
+    """Import the server's modules with the cyclic GC paused, then freeze what they made out of later collections.
+
+    The imports make ~85,000 objects that live as long as the process (modules, classes, pydantic's schemas) and
+    almost no garbage: each collection on the way scans them all again, ~30 ms of a 0.5 s start. The worlds are
+    built after, with the GC on: a reloaded world is garbage with cycles, which a frozen one would never free.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+        gc.freeze()
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def app_from_environment() -> object:
     """The app of one `serve --workers N` worker process."""
-    from mockserver.api import build_app
-    from mockserver.settings import Settings
+    with frozen_imports():
+        from mockserver.api import build_app
+        from mockserver.settings import Settings
 
     tune_malloc()
     return build_app(Settings.from_json(os.environ[SETTINGS_ENV]))
@@ -45,11 +67,12 @@ def app_from_environment() -> object:
 
 def serve(args: argparse.Namespace) -> int:
     """Run `mockserver serve`: check the options and the address, then serve until interrupted."""
-    import uvicorn
+    with frozen_imports():
+        import uvicorn
 
-    from mockserver.api import build_app
-    from mockserver.api.server import server_options
-    from mockserver.settings import Settings
+        from mockserver.api import build_app
+        from mockserver.api.server import server_options
+        from mockserver.settings import Settings
 
     allow_hosts = allowed_hosts(args)
     now = parse_now(args.now)

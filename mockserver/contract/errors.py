@@ -9,7 +9,8 @@ from pydantic.alias_generators import to_camel
 class ErrorBody(BaseModel):
     """An error response: the same text in `reason` and `message`, a machine code and a trace id."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel)
+    # Only the OpenAPI document reads it (api/errors.py writes the bodies): built on first use, as `WireModel`s are.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel, defer_build=True)
 
     reason: str = Field(description="What went wrong, for people (clients read this field first).")
     message: str = Field(description="The same text as `reason`, for clients that read `message`.")

@@ -1,6 +1,8 @@
 """The query of the read endpoints: a reader of raw parameters with the API's 400 rules, and the page request.
 
 Each list's own typed query (`JobListQuery`, ...) lives with its contract module and is parsed with `QueryReader`.
+The world imports a list's module with that list's first request: the module's response models are the schema of
+the OpenAPI document, which a server answering `/v1/usages` alone never builds (start-up stays short).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import functools
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -16,8 +16,10 @@ from pydantic.json_schema import models_json_schema
 from mockserver.contract.enums import TIME_RANGES, USAGE_TYPES
 from mockserver.contract.errors import ErrorBody
 from mockserver.contract.query import DATE_PATTERN
-from mockserver.contract.read_openapi import READ_RESPONSES, ErrorResponse, read_paths
 from mockserver.contract.usages import UsageListResponse
+
+if TYPE_CHECKING:
+    from mockserver.contract.read_openapi import ErrorResponse
 
 OPENAPI_VERSION = "3.1.0"
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -40,6 +42,9 @@ def _package_version() -> str:
 @functools.lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     # Built once per process; callers only ever see deep copies (see build_openapi), so it is never mutated.
+    # The read endpoints' response models load here, with the first document (see contract/lists.py).
+    from mockserver.contract.read_openapi import READ_RESPONSES, read_paths
+
     models: list[type[BaseModel]] = [UsageListResponse, ErrorBody, *READ_RESPONSES.values()]
     refs, schema_root = models_json_schema(
         [(model, "serialization") for model in models], by_alias=True, ref_template=REF_TEMPLATE

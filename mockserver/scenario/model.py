@@ -20,6 +20,7 @@ from mockserver.contract.enums import (
     NodeType,
     PaymentStatus,
     Plan,
+    QualityGateVerdict,
     SubscriptionStatus,
     TeamRole,
     TeamType,
@@ -307,7 +308,9 @@ class RecordedEventSpec(Spec):
     asset_source: str | None = Field(None, alias="assetSource")
     asset_type: str | None = Field(None, alias="assetType")
     created: bool = Field(False, description="The event created its asset (counted in assetUsages).")
-    verdict: Literal["pass", "warn", "fail"] | None = Field(None, description="The quality gate's verdict.")
+    # The contract's own Literal: Python caches `X | None` by the Literal's set of values, so a second spelling in
+    # another order would share one cached union, and the documents' enum order would follow the import order.
+    verdict: QualityGateVerdict | None = Field(None, description="The quality gate's verdict.")
     quality_gate_cost: float = Field(0, ge=0, alias="qualityGateCost", description="Part of `cost` for the gate.")
     nsfw: str | None = Field(None, description="The NSFW label of its asset (one of nsfwLabels).")
     byok: ByokSpec | None = None

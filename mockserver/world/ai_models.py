@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from random import Random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from mockserver.cache import compact
-from mockserver.contract.ai_models import ModelListQuery, parse_model_list_query
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import make_id, stable_seed
 from mockserver.world.access import Access, ReadContext
@@ -27,6 +26,9 @@ from mockserver.world.pages import Cursor, after, paginate
 from mockserver.world.tally import tally_at
 from mockserver.world.timeline import ASSET_POOL, Event
 from mockserver.world.world import ENTITY_JSON_FACTOR, FRAGMENT_BYTES, World
+
+if TYPE_CHECKING:
+    from mockserver.contract.ai_models import ModelListQuery
 
 MINUTE = 60_000
 LOADED_WINDOW = 15 * MINUTE  # a model is loaded on GPU while an event used it in the last 15 minutes
@@ -397,6 +399,9 @@ def _scope(access: Access) -> tuple[str, ...] | None:
 
 def list_models(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /v1/models`: the caller's models, newest first (or as `sortBy`/`sortDirection` say), paginated."""
+    # Imported with the first list, not at start-up: see contract/lists.py.
+    from mockserver.contract.ai_models import parse_model_list_query
+
     query = parse_model_list_query(ctx.query)
     page = ctx.query.page()
 

@@ -11,9 +11,8 @@ import heapq
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mockserver.contract.assets import AssetListQuery, parse_asset_list_query
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import stable_seed
 from mockserver.world.access import ReadContext
@@ -35,6 +34,9 @@ from mockserver.world.membership import asset_collections
 from mockserver.world.pages import Cursor, paginate
 from mockserver.world.timeline import ASSET_POOL, Event
 from mockserver.world.world import World
+
+if TYPE_CHECKING:
+    from mockserver.contract.assets import AssetListQuery
 
 ENDPOINT = "assets.list"
 POOL_SPAN = 180 * DAY  # pool assets were uploaded over this span before the world starts
@@ -162,6 +164,9 @@ def _visible_project(world: World, ctx: ReadContext, asset_id: str) -> str | Non
 # -- assets.list --------------------------------------------------------------------------------------------------
 def list_assets(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /v1/assets`: one page of the assets the caller sees at the token's instant, in the asked order."""
+    # Imported with the first list, not at start-up: see contract/lists.py.
+    from mockserver.contract.assets import parse_asset_list_query
+
     query = parse_asset_list_query(ctx.query)
     page = ctx.query.page()
 

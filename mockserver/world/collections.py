@@ -15,7 +15,6 @@ from typing import Any
 
 import orjson
 
-from mockserver.contract.collections import parse_collection_list_query
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import stable_seed
 from mockserver.world.access import Access, ReadContext
@@ -165,6 +164,9 @@ def retrieve_collection(world: World, ctx: ReadContext) -> dict[str, Any]:
 
 def list_collections(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /collections`: the caller's collections, newest first, paginated."""
+    # Imported with the first list, not at start-up: see contract/lists.py.
+    from mockserver.contract.collections import parse_collection_list_query
+
     query = parse_collection_list_query(ctx.query)
     page = ctx.query.page()
     scope = None if ctx.access.projects is None else tuple(sorted(ctx.access.projects))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
-from mockserver.contract.jobs import JobListQuery
 from mockserver.generate.ids import make_id
 from mockserver.world.access import Access
 from mockserver.world.clock import HOUR, floor_to
@@ -15,6 +15,9 @@ from mockserver.world.job_history import MAX_JOB_DURATION, created_at, job_times
 from mockserver.world.pages import Cursor
 from mockserver.world.timeline import Event
 from mockserver.world.world import World
+
+if TYPE_CHECKING:
+    from mockserver.contract.jobs import JobListQuery
 
 Row = tuple[Cursor, Event]
 

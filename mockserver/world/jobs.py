@@ -10,7 +10,6 @@ from typing import Any
 
 import orjson
 
-from mockserver.contract.jobs import parse_job_list_query
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import stable_seed
 from mockserver.world.access import ReadContext
@@ -82,6 +81,9 @@ def retrieve_job(world: World, ctx: ReadContext) -> dict[str, Any]:
 
 def list_jobs(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /v1/jobs`: one page of the jobs the caller sees, filtered, newest first."""
+    # Imported with the first list, not at start-up: see contract/lists.py.
+    from mockserver.contract.jobs import parse_job_list_query
+
     query = parse_job_list_query(ctx.query)
     access = ctx.access
     now, events, token = paginate(

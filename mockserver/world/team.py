@@ -12,7 +12,6 @@ from typing import Any
 import orjson
 
 from mockserver.cache import compact
-from mockserver.contract.projects import parse_project_list_query
 from mockserver.contract.query import MAX_RANGE_MS
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import stable_seed
@@ -376,6 +375,9 @@ def _project(world: World, project: Project, now: int, period: Spend, *, full: b
 
 def list_projects(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /projects`: the projects the caller sees, newest first, one page."""
+    # Imported with the first list, not at start-up: see contract/lists.py.
+    from mockserver.contract.projects import parse_project_list_query
+
     query = parse_project_list_query(ctx.query)
     page = ctx.query.page()
     access = ctx.access
