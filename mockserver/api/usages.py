@@ -15,7 +15,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockserver.api.auth import authenticate, parse_authorization
-from mockserver.contract.adapt import adapter_for
 from mockserver.contract.query import UsageQuery, parse_usage_query
 from mockserver.contract.versions import LATEST_VERSION
 from mockserver.controls.journal import ACTIVITY_COUNT_HEADER
@@ -73,6 +72,8 @@ def contract_of(worlds: Worlds, world: World) -> tuple[Callable[[dict[str, Any]]
     if worlds.contract is not None:
         adapter, drift = worlds.contract, worlds.drift
     elif world.scenario.contract is not None or world.scenario.drift:
+        from mockserver.contract.adapt import adapter_for  # only a pinned or drifting contract needs it
+
         adapter, drift = adapter_for(world.scenario.contract or LATEST_VERSION), world.scenario.drift
     else:
         return None, None
