@@ -50,6 +50,7 @@ ASSET_PROPERTIES_SCHEMA = AssetProperties.model_json_schema(by_alias=True)
 EVENT_BYTES = 500
 ENTITY_JSON_FACTOR = 4
 FRAGMENT_BYTES = 150  # a serialised entity beyond its JSON: the key, the bytes object and its `orjson.Fragment`
+INSTANT_ENTRIES = 512  # values `World.memo_at` keeps for one instant, then starts afresh
 
 
 @dataclass(frozen=True)
@@ -198,9 +199,10 @@ class World:
     def memo_at(self, now: int) -> dict[Hashable, Any]:
         """A memo for values that are pure functions of this world and the instant `now`, kept until another instant
         is asked about: a frozen clock keeps it across requests, a running one still shares it within a request (a
-        list of projects repeats its members in each). Bounded by what one instant's requests put in it."""
+        list of projects repeats its members in each). Started afresh past `INSTANT_ENTRIES` (a client varying its
+        filters at one instant): most values are also in the budgeted caches; this holds references and lists."""
         instant = self._instant
-        if instant[0] != now:
+        if instant[0] != now or len(instant[1]) >= INSTANT_ENTRIES:
             instant = self._instant = (now, {})  # a race with another instant only loses entries, never mixes them
         return instant[1]
 

@@ -73,3 +73,20 @@ def test_memos_kept_between_two_events_change_exactly_at_an_event(name: str) -> 
         first = _bodies(warm, now, Access())
         assert _bodies(warm, now, Access()) == first
         assert _bodies(_fresh(name), now, Access()) == first, (name, now)
+
+
+def test_the_instant_memo_holds_one_instant_and_a_bounded_number_of_values() -> None:
+    from mockserver.world.world import INSTANT_ENTRIES
+
+    world = _fresh("default")
+    world.memo_at(NOW)["kept"] = 1
+    assert world.memo_at(NOW)["kept"] == 1
+    assert "kept" not in world.memo_at(NOW + 1)  # another instant: started afresh
+    assert "kept" not in world.memo_at(NOW)
+    memo = world.memo_at(NOW)
+    for i in range(INSTANT_ENTRIES + 10):  # a client varying its filters at one instant
+        memo[("rows", i)] = i
+    assert len(world.memo_at(NOW)) == 0
+    world.memo_at(NOW)["kept"] = 2
+    world.reset()
+    assert "kept" not in world.memo_at(NOW)
