@@ -31,31 +31,35 @@ def job_body(world: World, event: Event, now: int) -> dict[str, Any]:
     """The job of an activity event as `jobs.retrieve` and `jobs.list` show it at `now` (memoised unless it moves on
     with the clock: every other job's status and dates are its event's)."""
     if progress_steps(world, event.job) is not None:
-        return _job_body(world, event, now)
+        return _job_body(world, event, now, keep=True)
     key = ("job", event.job, event.key, event.project, event.user, event.t)  # a placeholder job is the caller's
     found = world.bodies.get(key)
     if found is None:
-        found = _job_body(world, event, now)  # shared between responses: never changed once built
+        # Shared between responses: never changed once built. It holds its entity's metadata, so the entity
+        # itself is not kept as well (a list walk would only push other entities out with it).
+        found = _job_body(world, event, now, keep=False)
         world.bodies.put(key, found, ENTITY_JSON_FACTOR * len(orjson.dumps(found)))
     return found
 
 
-def _job_body(world: World, event: Event, now: int) -> dict[str, Any]:
-    entity = world.job_entity(event, now)
+def _job_body(world: World, event: Event, now: int, keep: bool) -> dict[str, Any]:
+    entity = world.job_entity(event, now, keep)
     status = entity["status"]
     times = job_times(world, event, now)
     charged = status not in NOT_CHARGED
     billing: dict[str, Any] = {"cuCost": cu(event.cost) if charged else 0, "cuDiscount": cu(event.discount)}
     if event.qg_cost:
         billing["cuCostDetails"] = {"quality-gate": cu(event.qg_cost) if charged else 0}
+    # The history runs from createdAt to updatedAt: each date is formatted once (the hottest call of a walk).
+    history = [{"date": format_ms(date), "status": name} for date, name in times.history]
     body: dict[str, Any] = {
         "jobId": event.job,
         "jobType": entity["jobType"],
         "status": status,
         "progress": times.progress,
-        "createdAt": format_ms(times.created),
-        "updatedAt": format_ms(times.updated),
-        "statusHistory": [{"date": format_ms(date), "status": name} for date, name in times.history],
+        "createdAt": history[0]["date"],
+        "updatedAt": history[-1]["date"],
+        "statusHistory": history,
         "metadata": entity["metadata"],
         "ownerId": event.project,
         "billing": billing,

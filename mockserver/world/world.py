@@ -224,8 +224,8 @@ class World:
         """The ids of the jobs that move on with the clock (a few explicit jobs of the scenario)."""
         return list(self._progress)
 
-    def job_entity(self, event: Event, now: int) -> dict[str, Any]:
-        """The `entities.jobs[]` entry of an event's job, as it stands at `now`."""
+    def job_entity(self, event: Event, now: int, keep: bool = True) -> dict[str, Any]:
+        """The `entities.jobs[]` entry of an event's job, as it stands at `now` (memoised unless not `keep`)."""
         assert event.job is not None
         status = self.job_status(event, now)
         cache_key = (event.job, status)
@@ -235,7 +235,8 @@ class World:
         job = self._jobs.get(cache_key)
         if job is None:
             job = self._build_job(event, status)
-            self._jobs.put(cache_key, job, ENTITY_JSON_FACTOR * len(orjson.dumps(job)))
+            if keep:
+                self._jobs.put(cache_key, job, ENTITY_JSON_FACTOR * len(orjson.dumps(job)))
         return job
 
     def job_fragment(self, event: Event, now: int) -> tuple[orjson.Fragment, int]:
