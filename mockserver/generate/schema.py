@@ -439,12 +439,22 @@ class ValueGenerator(NameGenerator):
         *,
         asset_ids: Sequence[str] | None = None,
         model_id: str | None = None,
+        input_model: str | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Make the `input` and `output` of a job; `asset_ids` and `model_id` pin its outputs and model."""
-        return self._job_io(self.rng("job_io", job_type, key), job_type, asset_ids, model_id)
+        """Make the `input` and `output` of a job; `asset_ids` and `model_id` pin its outputs and model.
+
+        `input_model` only replaces the input's `modelId` once drawn (the other values stay those drawn without it).
+        """
+        rng = self.rng("job_io", job_type, key)
+        return self._job_io(rng, job_type, asset_ids, model_id, input_model)
 
     def _job_io(
-        self, rng: random.Random, job_type: str, asset_ids: Sequence[str] | None, model_id: str | None
+        self,
+        rng: random.Random,
+        job_type: str,
+        asset_ids: Sequence[str] | None,
+        model_id: str | None,
+        input_model: str | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         in_fields, out_fields = _JOB_IO_PLANS.get(job_type, _IMAGE_EDIT_PLAN)
         job_in: dict[str, Any] = {}
@@ -453,6 +463,9 @@ class ValueGenerator(NameGenerator):
                 continue
             if name == "modelId" and model_id is not None:
                 job_in[name] = model_id
+            elif name == "modelId" and input_model is not None and name not in out_fields:
+                rng.getrandbits(64)  # the draw of the id it replaces (`_drawer("modelId")`), its id never derived
+                job_in[name] = input_model
             elif name == "image":
                 job_in[name] = draw_id(rng, "asset_")
             elif name in ("images", "assetIds"):

@@ -260,9 +260,9 @@ class World:
     def _build_job(self, event: Event, status: str) -> dict[str, Any]:
         job_type = event.job_type or "inference"
         values = self.values
-        job_input, job_output = values.job_io(job_type, event.key)
+        job_input, job_output = values.job_io(job_type, event.key, input_model=event.model)
         metadata: dict[str, Any] = {"input": job_input}
-        if event.model is not None:
+        if event.model is not None:  # already set by job_io, but in a training job's input or one without a modelId
             metadata["input"] = {**job_input, "modelId": event.model}
         if status == "success":
             metadata["output"] = job_output
