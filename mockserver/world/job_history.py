@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from random import Random
 
 from mockserver.generate.ids import stable_seed
-from mockserver.world.timeline import Event
+from mockserver.world.timeline import JOB_STATUS_WEIGHTS, Event
 from mockserver.world.world import World
 
 # The longest a generated job runs from creation to its current status: the look-behind of the newest-first list.
@@ -73,6 +73,11 @@ def _path_of(event: Event, status: str) -> tuple[str, ...]:
     return status_path(status, event.model is not None, event.job_type == "workflow")
 
 
+def _reached(path: tuple[str, ...]) -> tuple[float, bool]:
+    """The progress a path's fixed levels reach, and whether it ran (then it also reached its seeded level)."""
+    return max([0.0, *(_LEVELS[name] for name in path if name in _LEVELS)]), "in-progress" in path
+
+
 def created_at(world: World, event: Event, status: str) -> int:
     """When a job that does not progress with the clock was created (cheap: what a list walk sorts by)."""
     if len(_path_of(event, status)) == 1:
@@ -99,11 +104,22 @@ def job_times(world: World, event: Event, now: int) -> JobTimes:
         for i in range(1, len(dates)):  # strictly increasing, even for the shortest jobs
             dates[i] = max(dates[i], dates[i - 1] + 1)
         dates[-1] = t
-    running = _RUNNING_LOW + (_RUNNING_HIGH - _RUNNING_LOW) * ((seed >> 8) % 1000) / 1000
-    progress = 0.0
-    for name in path:
-        progress = _level(name, progress, running)
+    progress, ran = _REACHED.get(path) or _reached(path)
+    if ran:
+        progress = max(progress, _RUNNING_LOW + (_RUNNING_HIGH - _RUNNING_LOW) * ((seed >> 8) % 1000) / 1000)
     return JobTimes(dates[0], t, tuple(zip(dates, path, strict=True)), round(progress, 4))
+
+
+# `_reached` of the path of every generated job (the walk of a list reads it for every job).
+_REACHED = {
+    path: _reached(path)
+    for path in {
+        status_path(status, model, flow)
+        for status, _ in JOB_STATUS_WEIGHTS
+        for model in (False, True)
+        for flow in (False, True)
+    }
+}
 
 
 def _progressing(event: Event, steps: list[tuple[int, str]], now: int) -> JobTimes:
