@@ -270,11 +270,12 @@ class ValueGenerator(NameGenerator):
         """How `_field_value` draws a field: its name alone picks the branch, so the choice is made once a name."""
         if f in FIELD_CHOICES:
             return _chooser(FIELD_CHOICES[f])
+        # `rng.randint(low, high)` and `rng.randrange(start, stop, step)` draw as a choice from their range.
         if f in FIELD_INTS:
             low, high = FIELD_INTS[f]
-            return lambda rng: rng.randint(low, high)
+            return _chooser(range(low, high + 1))
         if f in ("width", "height"):
-            return lambda rng: rng.randrange(256, 2049, 64)
+            return _chooser(range(256, 2049, 64))
         if f in ("size", "maxSize"):
             return lambda rng: round(math.exp(rng.uniform(math.log(10_000), math.log(20_000_000))))
         if f in ("duration", "maxDuration", "minDuration"):
@@ -284,7 +285,7 @@ class ValueGenerator(NameGenerator):
         if f in ("strength", "creativity"):
             return lambda rng: round(rng.uniform(0.2, 0.9), 2)
         if f.endswith("Count"):
-            return lambda rng: rng.randint(1, 8)
+            return _chooser(range(1, 9))
         if f in ("prompt", "item"):
             return self._prompt
         if f in ("description", "shortDescription", "styleDescription"):
