@@ -470,13 +470,13 @@ class ValueGenerator(NameGenerator):
             elif name == "image":
                 job_in[name] = draw_id(rng, "asset_")
             elif name in ("images", "assetIds"):
-                job_in[name] = [draw_id(rng, "asset_") for _ in range(rng.randint(1, 3))]
+                job_in[name] = [draw_id(rng, "asset_") for _ in range(_ONE_TO_THREE(rng))]
             else:
                 job_in[name] = self._field_value(rng, name)
         job_out: dict[str, Any] = {}
         for name in out_fields:
             if name == "assetIds":
-                count = job_in.get("numSamples", rng.randint(1, 2))
+                count = job_in.get("numSamples", _ONE_OR_TWO(rng))
                 ids = asset_ids if asset_ids is not None else [draw_id(rng, "asset_") for _ in range(count)]
                 job_out[name] = list(ids)
             elif name == "modelId":
@@ -519,6 +519,10 @@ def _chooser(options: Sequence[Any]) -> Callable[[random.Random], Any]:
         return options[r]
 
     return choose
+
+
+# `rng.randint(1, 3)` and `rng.randint(1, 2)` of every job's inputs and outputs.
+_ONE_TO_THREE, _ONE_OR_TWO = _chooser(range(1, 4)), _chooser(range(1, 3))
 
 
 def _ref_target(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
