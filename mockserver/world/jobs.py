@@ -10,7 +10,6 @@ from typing import Any
 
 import orjson
 
-from mockserver.cache import compact
 from mockserver.contract.jobs import parse_job_list_query
 from mockserver.errors import NotFoundError
 from mockserver.generate.ids import stable_seed
@@ -22,7 +21,7 @@ from mockserver.world.job_history import job_times, progress_steps
 from mockserver.world.job_list import scan_jobs
 from mockserver.world.pages import paginate
 from mockserver.world.timeline import NOT_CHARGED, Event
-from mockserver.world.world import ENTITY_JSON_FACTOR, FRAGMENT_BYTES, World
+from mockserver.world.world import ENTITY_JSON_FACTOR, World
 
 # The job types a generated placeholder job (`--lenient`, unknown id) is drawn from.
 _PLACEHOLDER_ACTIONS = ("txt2img", "img2img", "inference", "upscale", "background-removal")
@@ -40,19 +39,6 @@ def job_body(world: World, event: Event, now: int) -> dict[str, Any]:
         # itself is not kept as well (a list walk would only push other entities out with it).
         found = _job_body(world, event, now, keep=False)
         world.bodies.put(key, found, ENTITY_JSON_FACTOR * len(orjson.dumps(found)))
-    return found
-
-
-def job_json(world: World, event: Event, now: int) -> dict[str, Any] | orjson.Fragment:
-    """`job_body` serialised, memoised as it is unless it moves on with the clock (a list copies the bytes rather than
-    serialising each job, and its walk keeps one bytes object a job, not a body's dozens of objects)."""
-    if progress_steps(world, event.job) is not None:
-        return _job_body(world, event, now, keep=True)
-    key = ("job-json", event.job, event.key, event.project, event.user, event.t)
-    found = world.fragments.get(key)
-    if found is None:
-        data = compact(orjson.dumps(_job_body(world, event, now, keep=False)))
-        found = world.fragments.put(key, orjson.Fragment(data), FRAGMENT_BYTES + len(data))
     return found
 
 
@@ -129,7 +115,7 @@ def list_jobs(world: World, ctx: ReadContext) -> dict[str, Any]:
         lambda at, cursor: scan_jobs(world, query, access, at, cursor),
         lenient=ctx.lenient,
     )
-    body: dict[str, Any] = {"jobs": [job_json(world, event, now) for event in events]}
+    body: dict[str, Any] = {"jobs": [job_body(world, event, now) for event in events]}
     if token is not None:
         body["nextPaginationToken"] = token
     return body
