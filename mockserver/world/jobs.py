@@ -27,9 +27,9 @@ from mockserver.world.world import ENTITY_JSON_FACTOR, World
 _PLACEHOLDER_ACTIONS = ("txt2img", "img2img", "inference", "upscale", "background-removal")
 
 
-def job_body(world: World, event: Event, now: int) -> dict[str, Any]:
-    """The job of an activity event as `jobs.retrieve` and `jobs.list` show it at `now` (memoised unless it moves on
-    with the clock: every other job's status and dates are its event's)."""
+def job_body(world: World, event: Event, now: int, keep: bool = True) -> dict[str, Any]:
+    """The job of an activity event as `jobs.retrieve` and `jobs.list` show it at `now` (memoised, if `keep`, unless
+    it moves on with the clock: every other job's status and dates are its event's)."""
     if progress_steps(world, event.job) is not None:
         return _job_body(world, event, now, keep=True)
     key = ("job", event.job, event.key, event.project, event.user, event.t)  # a placeholder job is the caller's
@@ -38,7 +38,8 @@ def job_body(world: World, event: Event, now: int) -> dict[str, Any]:
         # Shared between responses: never changed once built. It holds its entity's metadata, so the entity
         # itself is not kept as well (a list walk would only push other entities out with it).
         found = _job_body(world, event, now, keep=False)
-        world.bodies.put(key, found, ENTITY_JSON_FACTOR * len(orjson.dumps(found)))
+        if keep:
+            world.bodies.put(key, found, ENTITY_JSON_FACTOR * len(orjson.dumps(found)))
     return found
 
 
@@ -106,16 +107,20 @@ def list_jobs(world: World, ctx: ReadContext) -> dict[str, Any]:
     """`GET /v1/jobs`: one page of the jobs the caller sees, filtered, newest first."""
     query = parse_job_list_query(ctx.query)
     access = ctx.access
+    page = ctx.query.page()
     now, events, token = paginate(
         world,
         "jobs.list",
         (query, access.projects),
-        ctx.query.page(),
+        page,
         ctx.now,
         lambda at, cursor: scan_jobs(world, query, access, at, cursor),
         lenient=ctx.lenient,
     )
-    body: dict[str, Any] = {"jobs": [job_body(world, event, now) for event in events]}
+    # The first page is the one clients poll: its bodies are kept. A walk reads each later page once; keeping those
+    # would only push the polled ones out, and cost the walk a serialisation of each body for its size.
+    keep = page.token is None
+    body: dict[str, Any] = {"jobs": [job_body(world, event, now, keep) for event in events]}
     if token is not None:
         body["nextPaginationToken"] = token
     return body
