@@ -11,6 +11,7 @@ __all__ = ["draw_id", "make_id", "person_id", "stable_seed"]
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _22 = range(22)
+_PAIRS2 = 3844 * 3844  # two digit pairs
 _BASE62_PAIRS = tuple(_BASE62[i % 62] + _BASE62[i // 62] for i in range(62 * 62))  # digit pair -> low, high
 
 
@@ -42,10 +43,32 @@ def stable_seed(*parts: object) -> int:
 def make_id(prefix: str, *parts: object, length: int = 22) -> str:
     """Derive an id such as `asset_` + `length` base62 characters from the prefix and the parts."""
     n = _digest((prefix, *parts), (length * 6 + 7) // 8)
-    chars = []
     pairs = _BASE62_PAIRS
+    if length == 22:  # nearly every id: the loop below unrolled, a third of its cost
+        n, a = divmod(n, _PAIRS2)
+        n, b = divmod(n, _PAIRS2)
+        n, c = divmod(n, _PAIRS2)
+        n, d = divmod(n, _PAIRS2)
+        n, e = divmod(n, _PAIRS2)
+        return "".join(
+            (
+                prefix,
+                pairs[a % 3844],
+                pairs[a // 3844],
+                pairs[b % 3844],
+                pairs[b // 3844],
+                pairs[c % 3844],
+                pairs[c // 3844],
+                pairs[d % 3844],
+                pairs[d // 3844],
+                pairs[e % 3844],
+                pairs[e // 3844],
+                pairs[n % 3844],
+            )
+        )
+    chars = []
     for _ in range(length // 4):  # four base62 digits a step, lowest first: one division of the long number
-        n, r = divmod(n, 3844 * 3844)
+        n, r = divmod(n, _PAIRS2)
         high, low = divmod(r, 3844)
         chars.append(pairs[low])
         chars.append(pairs[high])

@@ -54,6 +54,7 @@ class ValueGenerator(NameGenerator):
         super().__init__(seed)
         # id(schema) -> (schema, check); holding the schema keeps its id from being reused while cached.
         self._checks: dict[int, tuple[Mapping[str, Any], Callable[[Any], bool]]] = {}
+        self._drawers: dict[str, Callable[[random.Random], Any]] = {}  # field name -> how `_field_value` draws it
 
     # --- JSON Schema ----------------------------------------------------------------------------------------
 
@@ -260,50 +261,61 @@ class ValueGenerator(NameGenerator):
 
     def _field_value(self, rng: random.Random, field: str) -> Any:
         """Return a plausible value for a field by its name (a number, a string or a list), else a word."""
-        f = field
+        draw = self._drawers.get(field)
+        if draw is None:
+            draw = self._drawers[field] = self._drawer(field)
+        return draw(rng)
+
+    def _drawer(self, f: str) -> Callable[[random.Random], Any]:
+        """How `_field_value` draws a field: its name alone picks the branch, so the choice is made once a name."""
         if f in FIELD_CHOICES:
-            return rng.choice(FIELD_CHOICES[f])
+            return _chooser(FIELD_CHOICES[f])
+        # `rng.randint(low, high)` and `rng.randrange(start, stop, step)` draw as a choice from their range.
         if f in FIELD_INTS:
-            return rng.randint(*FIELD_INTS[f])
+            low, high = FIELD_INTS[f]
+            return _chooser(range(low, high + 1))
         if f in ("width", "height"):
-            return rng.randrange(256, 2049, 64)
+            return _chooser(range(256, 2049, 64))
         if f in ("size", "maxSize"):
-            return round(math.exp(rng.uniform(math.log(10_000), math.log(20_000_000))))
+            return lambda rng: round(math.exp(rng.uniform(math.log(10_000), math.log(20_000_000))))
         if f in ("duration", "maxDuration", "minDuration"):
-            return round(rng.uniform(1.0, 60.0), 2)
+            return lambda rng: round(rng.uniform(1.0, 60.0), 2)
         if f in ("position", "target", "dimension"):
-            return round(rng.uniform(-10.0, 10.0), 3)
+            return lambda rng: round(rng.uniform(-10.0, 10.0), 3)
         if f in ("strength", "creativity"):
-            return round(rng.uniform(0.2, 0.9), 2)
+            return lambda rng: round(rng.uniform(0.2, 0.9), 2)
         if f.endswith("Count"):
-            return rng.randint(1, 8)
+            return _chooser(range(1, 9))
         if f in ("prompt", "item"):
-            return self._prompt(rng)
+            return self._prompt
         if f in ("description", "shortDescription", "styleDescription"):
-            return self._description(rng)
-        if f in ("text", "hint", "placeholder", "caption"):
-            return rng.choice(LINES) if f == "text" and rng.random() < 0.5 else self._sentence(rng)
+            return self._description
+        if f == "text":
+            return lambda rng: rng.choice(LINES) if rng.random() < 0.5 else self._sentence(rng)
+        if f in ("hint", "placeholder", "caption"):
+            return self._sentence
         if f in ("name", "label", "displayName", "group"):
-            return " ".join(rng.sample(self._words, rng.randint(1, 3))).title()
+            return lambda rng: " ".join(rng.sample(self._words, rng.randint(1, 3))).title()
         if f in ("url", "preview") or f.endswith("Url"):
-            return self.asset_url(draw_id(rng, "asset_"))
+            return lambda rng: self.asset_url(draw_id(rng, "asset_"))
         if f in ("nodeId", "node", "loopNodeId", "equal", "conditional", "default", "value"):
-            return self._node_id(rng)
+            return self._node_id
         if f in ("id", "userId"):
-            return draw_id(rng)
+            return draw_id
         if f.endswith("Id"):
-            return make_id(ID_PREFIXES.get(f[:-2], ""), rng.getrandbits(64))
+            prefix = ID_PREFIXES.get(f[:-2], "")
+            return lambda rng: make_id(prefix, rng.getrandbits(64))
         if f == "email":
-            return self._email(rng)
+            return self._email
         if f == "fullName":
-            return " ".join(self._full_name(rng))
+            return lambda rng: " ".join(self._full_name(rng))
         if f == "error":
-            return self.error_message(rng.getrandbits(64))
+            return lambda rng: self.error_message(rng.getrandbits(64))
         if f == "backgroundColor":
-            return f"#{rng.getrandbits(24):06x}"
+            return lambda rng: f"#{rng.getrandbits(24):06x}"
         if f == "filename":
-            return f"{rng.choice(self._words)}_{rng.randint(1, 99):02d}.png"
-        return rng.choice(self._words)
+            return lambda rng: f"{rng.choice(self._words)}_{rng.randint(1, 99):02d}.png"
+        return _chooser(self._words)
 
     # --- assets and jobs ------------------------------------------------------------------------------------
 
@@ -428,32 +440,43 @@ class ValueGenerator(NameGenerator):
         *,
         asset_ids: Sequence[str] | None = None,
         model_id: str | None = None,
+        input_model: str | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Make the `input` and `output` of a job; `asset_ids` and `model_id` pin its outputs and model."""
-        return self._job_io(self.rng("job_io", job_type, key), job_type, asset_ids, model_id)
+        """Make the `input` and `output` of a job; `asset_ids` and `model_id` pin its outputs and model.
+
+        `input_model` only replaces the input's `modelId` once drawn (the other values stay those drawn without it).
+        """
+        rng = self.rng("job_io", job_type, key)
+        return self._job_io(rng, job_type, asset_ids, model_id, input_model)
 
     def _job_io(
-        self, rng: random.Random, job_type: str, asset_ids: Sequence[str] | None, model_id: str | None
+        self,
+        rng: random.Random,
+        job_type: str,
+        asset_ids: Sequence[str] | None,
+        model_id: str | None,
+        input_model: str | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        in_fields, out_fields = JOB_IO.get(job_type, IMAGE_EDIT)
+        in_fields, out_fields = _JOB_IO_PLANS.get(job_type, _IMAGE_EDIT_PLAN)
         job_in: dict[str, Any] = {}
-        for name in in_fields:
-            if name.endswith("?"):
-                if rng.random() >= _OPTIONAL_P:
-                    continue
-                name = name[:-1]
+        for name, optional in in_fields:
+            if optional and rng.random() >= _OPTIONAL_P:
+                continue
             if name == "modelId" and model_id is not None:
                 job_in[name] = model_id
+            elif name == "modelId" and input_model is not None and name not in out_fields:
+                rng.getrandbits(64)  # the draw of the id it replaces (`_drawer("modelId")`), its id never derived
+                job_in[name] = input_model
             elif name == "image":
                 job_in[name] = draw_id(rng, "asset_")
             elif name in ("images", "assetIds"):
-                job_in[name] = [draw_id(rng, "asset_") for _ in range(rng.randint(1, 3))]
+                job_in[name] = [draw_id(rng, "asset_") for _ in range(_ONE_TO_THREE(rng))]
             else:
                 job_in[name] = self._field_value(rng, name)
         job_out: dict[str, Any] = {}
         for name in out_fields:
             if name == "assetIds":
-                count = job_in.get("numSamples", rng.randint(1, 2))
+                count = job_in.get("numSamples", _ONE_OR_TWO(rng))
                 ids = asset_ids if asset_ids is not None else [draw_id(rng, "asset_") for _ in range(count)]
                 job_out[name] = list(ids)
             elif name == "modelId":
@@ -466,6 +489,40 @@ class ValueGenerator(NameGenerator):
             else:
                 job_out[name] = self._field_value(rng, name)
         return job_in, job_out
+
+
+_Plan = tuple[tuple[tuple[str, bool], ...], tuple[str, ...]]
+
+
+def _io_plan(fields: tuple[tuple[str, ...], tuple[str, ...]]) -> _Plan:
+    """A `JOB_IO` entry with each input's trailing `?` (optional: present half of the time) read once."""
+    inputs, outputs = fields
+    return tuple((name.removesuffix("?"), name.endswith("?")) for name in inputs), outputs
+
+
+_JOB_IO_PLANS = {job_type: _io_plan(fields) for job_type, fields in JOB_IO.items()}
+_IMAGE_EDIT_PLAN = _io_plan(IMAGE_EDIT)
+
+
+def _chooser(options: Sequence[Any]) -> Callable[[random.Random], Any]:
+    """`rng.choice(options)` without its two calls: the same draws (`getrandbits` of the length's bits, rejected
+    until in range; a test holds it to `Random.choice`)."""
+    n = len(options)
+    if not n:
+        raise ValueError("no options to choose from")
+    bits = n.bit_length()
+
+    def choose(rng: random.Random) -> Any:
+        r = rng.getrandbits(bits)
+        while r >= n:
+            r = rng.getrandbits(bits)
+        return options[r]
+
+    return choose
+
+
+# `rng.randint(1, 3)` and `rng.randint(1, 2)` of every job's inputs and outputs.
+_ONE_TO_THREE, _ONE_OR_TWO = _chooser(range(1, 4)), _chooser(range(1, 3))
 
 
 def _ref_target(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from random import Random
 
 from mockserver.generate.ids import stable_seed
-from mockserver.world.timeline import Event
+from mockserver.world.timeline import JOB_STATUS_WEIGHTS, Event
 from mockserver.world.world import World
 
 # The longest a generated job runs from creation to its current status: the look-behind of the newest-first list.
@@ -22,6 +22,7 @@ _WORKFLOW_DURATION = (20_000, 360_000)
 _DEFAULT_DURATION = (3_000, 90_000)
 # Progress a status shows (in-progress is seeded, or moves with the clock toward the next progress step).
 _WARMING_UP, _RUNNING_LOW, _RUNNING_HIGH, _FINALIZING = 0.05, 0.1, 0.9, 0.95
+_CUT_SPAN = 0.95 - 0.05  # the cuts of a history: `Random.uniform(0.05, 0.95)` is `0.05 + _CUT_SPAN * random()`
 _LEVELS = {"warming-up": _WARMING_UP, "finalizing": _FINALIZING, "success": 1.0}  # and in-progress: its own
 
 
@@ -72,6 +73,11 @@ def _path_of(event: Event, status: str) -> tuple[str, ...]:
     return status_path(status, event.model is not None, event.job_type == "workflow")
 
 
+def _reached(path: tuple[str, ...]) -> tuple[float, bool]:
+    """The progress a path's fixed levels reach, and whether it ran (then it also reached its seeded level)."""
+    return max([0.0, *(_LEVELS[name] for name in path if name in _LEVELS)]), "in-progress" in path
+
+
 def created_at(world: World, event: Event, status: str) -> int:
     """When a job that does not progress with the clock was created (cheap: what a list walk sorts by)."""
     if len(_path_of(event, status)) == 1:
@@ -84,25 +90,36 @@ def job_times(world: World, event: Event, now: int) -> JobTimes:
     steps = progress_steps(world, event.job)
     if steps is not None:
         return _progressing(event, steps, now)
-    status = world.job_status(event, now)
-    path = _path_of(event, status)
+    t = event.t
+    path = _path_of(event, event.job_status or "success")  # `world.job_status` of a job that does not progress
     seed = stable_seed(world.seed, "job-times", event.key)
     if len(path) == 1:
-        dates = [event.t]
+        dates = [t]
     else:
-        created = event.t - _duration(world, event)
-        rng = Random(seed)
-        cuts = sorted(rng.uniform(0.05, 0.95) for _ in range(len(path) - 2))
-        dates = [created, *(created + round((event.t - created) * cut) for cut in cuts), event.t]
+        created = t - _duration(world, event)
+        # `rng.uniform(0.05, 0.95)` for each date between creation and the event, without its call.
+        random = Random(seed).random
+        cuts = sorted([0.05 + _CUT_SPAN * random() for _ in path[2:]])
+        dates = [created, *[created + round((t - created) * cut) for cut in cuts], t]
         for i in range(1, len(dates)):  # strictly increasing, even for the shortest jobs
             dates[i] = max(dates[i], dates[i - 1] + 1)
-        dates[-1] = event.t
-    running = _RUNNING_LOW + (_RUNNING_HIGH - _RUNNING_LOW) * ((seed >> 8) % 1000) / 1000
-    progress = 0.0
-    for name in path:
-        progress = _level(name, progress, running)
-    history = tuple(zip(dates, path, strict=True))
-    return JobTimes(dates[0], event.t, history, round(progress, 4))
+        dates[-1] = t
+    progress, ran = _REACHED.get(path) or _reached(path)
+    if ran:
+        progress = max(progress, _RUNNING_LOW + (_RUNNING_HIGH - _RUNNING_LOW) * ((seed >> 8) % 1000) / 1000)
+    return JobTimes(dates[0], t, tuple(zip(dates, path, strict=True)), round(progress, 4))
+
+
+# `_reached` of the path of every generated job (the walk of a list reads it for every job).
+_REACHED = {
+    path: _reached(path)
+    for path in {
+        status_path(status, model, flow)
+        for status, _ in JOB_STATUS_WEIGHTS
+        for model in (False, True)
+        for flow in (False, True)
+    }
+}
 
 
 def _progressing(event: Event, steps: list[tuple[int, str]], now: int) -> JobTimes:

@@ -88,8 +88,7 @@ def _walked(
         job = event.job
         if job is None or progress_steps(world, job) is not None or not passes(event):
             continue
-        status = world.job_status(event, now)
-        at = event.t if by_update else created_at(world, event, status)
+        at = event.t if by_update else created_at(world, event, event.job_status or "success")  # it does not progress
         key = (at, job)
         if at < low or (cursor is not None and key >= cursor):
             continue

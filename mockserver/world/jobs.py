@@ -15,7 +15,7 @@ from mockserver.generate.ids import stable_seed
 from mockserver.world.access import ReadContext
 from mockserver.world.aggregate import cu
 from mockserver.world.catalog import CATALOG
-from mockserver.world.clock import DAY, HOUR, format_ms
+from mockserver.world.clock import DAY, HOUR, MINUTE, format_ms
 from mockserver.world.job_history import job_times, progress_steps
 from mockserver.world.job_list import scan_jobs
 from mockserver.world.pages import paginate
@@ -26,35 +26,39 @@ from mockserver.world.world import ENTITY_JSON_FACTOR, World
 _PLACEHOLDER_ACTIONS = ("txt2img", "img2img", "inference", "upscale", "background-removal")
 
 
-def job_body(world: World, event: Event, now: int) -> dict[str, Any]:
-    """The job of an activity event as `jobs.retrieve` and `jobs.list` show it at `now` (memoised unless it moves on
-    with the clock: every other job's status and dates are its event's)."""
+def job_body(world: World, event: Event, now: int, keep: bool = True) -> dict[str, Any]:
+    """The job of an activity event as `jobs.retrieve` and `jobs.list` show it at `now` (memoised, if `keep`, unless
+    it moves on with the clock: every other job's status and dates are its event's)."""
     if progress_steps(world, event.job) is not None:
-        return _job_body(world, event, now)
+        return _job_body(world, event, now, keep=True)
     key = ("job", event.job, event.key, event.project, event.user, event.t)  # a placeholder job is the caller's
     found = world.bodies.get(key)
     if found is None:
-        found = _job_body(world, event, now)  # shared between responses: never changed once built
-        world.bodies.put(key, found, ENTITY_JSON_FACTOR * len(orjson.dumps(found)))
+        # Shared between responses: never changed once built. It holds its entity's metadata, so the entity
+        # itself is not kept as well (a list walk would only push other entities out with it).
+        found = _job_body(world, event, now, keep=False)
+        if keep:
+            world.bodies.put(key, found, ENTITY_JSON_FACTOR * len(orjson.dumps(found)))
     return found
 
 
-def _job_body(world: World, event: Event, now: int) -> dict[str, Any]:
-    entity = world.job_entity(event, now)
+def _job_body(world: World, event: Event, now: int, keep: bool) -> dict[str, Any]:
+    entity = world.job_entity(event, now, keep)
     status = entity["status"]
     times = job_times(world, event, now)
     charged = status not in NOT_CHARGED
     billing: dict[str, Any] = {"cuCost": cu(event.cost) if charged else 0, "cuDiscount": cu(event.discount)}
     if event.qg_cost:
         billing["cuCostDetails"] = {"quality-gate": cu(event.qg_cost) if charged else 0}
+    history = _history(times.history)
     body: dict[str, Any] = {
         "jobId": event.job,
         "jobType": entity["jobType"],
         "status": status,
         "progress": times.progress,
-        "createdAt": format_ms(times.created),
-        "updatedAt": format_ms(times.updated),
-        "statusHistory": [{"date": format_ms(date), "status": name} for date, name in times.history],
+        "createdAt": history[0]["date"],
+        "updatedAt": history[-1]["date"],
+        "statusHistory": history,
         "metadata": entity["metadata"],
         "ownerId": event.project,
         "billing": billing,
@@ -62,6 +66,25 @@ def _job_body(world: World, event: Event, now: int) -> dict[str, Any]:
     if event.user:
         body["authorId"] = event.user
     return body
+
+
+def _history(steps: tuple[tuple[int, str], ...]) -> list[dict[str, str]]:
+    """A job's status history as the API shows it, from createdAt to updatedAt (the body reuses its ends' dates).
+
+    Formatting dates is the hottest call of a walk, and half of a history's dates fall in the minute of the one
+    before: those reuse its `YYYY-MM-DDTHH:MM:` and format only the seconds.
+    """
+    history = []
+    minute, head = None, ""
+    for date, name in steps:
+        if date // MINUTE == minute:
+            seconds, millis = divmod(date % MINUTE, 1000)
+            text = f"{head}{seconds:02d}.{millis:03d}Z"
+        else:
+            text = format_ms(date)
+            minute, head = date // MINUTE, text[:-7]  # all but `SS.sssZ`
+        history.append({"date": text, "status": name})
+    return history
 
 
 def retrieve_job(world: World, ctx: ReadContext) -> dict[str, Any]:
@@ -86,16 +109,20 @@ def list_jobs(world: World, ctx: ReadContext) -> dict[str, Any]:
 
     query = parse_job_list_query(ctx.query)
     access = ctx.access
+    page = ctx.query.page()
     now, events, token = paginate(
         world,
         "jobs.list",
         (query, access.projects),
-        ctx.query.page(),
+        page,
         ctx.now,
         lambda at, cursor: scan_jobs(world, query, access, at, cursor),
         lenient=ctx.lenient,
     )
-    body: dict[str, Any] = {"jobs": [job_body(world, event, now) for event in events]}
+    # The first page is the one clients poll: its bodies are kept. A walk reads each later page once; keeping those
+    # would only push the polled ones out, and cost the walk a serialisation of each body for its size.
+    keep = page.token is None
+    body: dict[str, Any] = {"jobs": [job_body(world, event, now, keep) for event in events]}
     if token is not None:
         body["nextPaginationToken"] = token
     return body

@@ -226,8 +226,8 @@ class World:
         """The ids of the jobs that move on with the clock (a few explicit jobs of the scenario)."""
         return list(self._progress)
 
-    def job_entity(self, event: Event, now: int) -> dict[str, Any]:
-        """The `entities.jobs[]` entry of an event's job, as it stands at `now`."""
+    def job_entity(self, event: Event, now: int, keep: bool = True) -> dict[str, Any]:
+        """The `entities.jobs[]` entry of an event's job, as it stands at `now` (memoised unless not `keep`)."""
         assert event.job is not None
         status = self.job_status(event, now)
         cache_key = (event.job, status)
@@ -237,7 +237,8 @@ class World:
         job = self._jobs.get(cache_key)
         if job is None:
             job = self._build_job(event, status)
-            self._jobs.put(cache_key, job, ENTITY_JSON_FACTOR * len(orjson.dumps(job)))
+            if keep:
+                self._jobs.put(cache_key, job, ENTITY_JSON_FACTOR * len(orjson.dumps(job)))
         return job
 
     def job_fragment(self, event: Event, now: int) -> tuple[orjson.Fragment, int]:
@@ -261,9 +262,9 @@ class World:
     def _build_job(self, event: Event, status: str) -> dict[str, Any]:
         job_type = event.job_type or "inference"
         values = self.values
-        job_input, job_output = values.job_io(job_type, event.key)
+        job_input, job_output = values.job_io(job_type, event.key, input_model=event.model)
         metadata: dict[str, Any] = {"input": job_input}
-        if event.model is not None:
+        if event.model is not None:  # already set by job_io, but in a training job's input or one without a modelId
             metadata["input"] = {**job_input, "modelId": event.model}
         if status == "success":
             metadata["output"] = job_output
