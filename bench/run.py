@@ -516,8 +516,9 @@ def measure_startup(plan: Plan, work: Path, report: Report) -> tuple[list[float]
     """Seconds from launching `mockserver serve` to its first 200 on the health route, polled every 10 ms: with
     the bytecode compiled (as an installed package, or any run after the first, has it: in a cache of this run's),
     and from source (no bytecode written or read: every module compiled at each start), runs alternating."""
+    # From source: mockserver's modules compiled at each start (the libraries' bytecode, installed with them, read).
     compiled = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(work / "pycache")}
-    source = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(work / "no-pycache")}
+    source = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": ""}
     seconds: dict[str, list[float]] = {"compiled": [], "source": []}
     for run in range(plan.startup_runs + 1):
         for name, env in (("compiled", compiled), ("source", source)):
@@ -944,9 +945,9 @@ def summarise(
     from_source = statistics.median(source)
     report.rows.append(
         Row(
-            f"Start-up from source, no bytecode (PYTHONDONTWRITEBYTECODE=1, median of {len(source)})",
+            f"Start-up from a source tree without bytecode (PYTHONDONTWRITEBYTECODE=1, median of {len(source)})",
             ms(from_source),
-            "every module compiled at each start",
+            "mockserver's modules compiled at each start",
             f"{from_source / STARTUP_SECONDS:.2f}x budget",
             f"<= {STARTUP_SECONDS} s (reported)",
             from_source <= STARTUP_SECONDS,

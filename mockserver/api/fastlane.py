@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from starlette.types import Scope, Send
 
 from mockserver.api.auth import CredentialsCache, authenticate
-from mockserver.api.middleware import FAULT_HEADER_BYTES, LATENCY_HEADER_BYTES, SCENARIO_HEADER_BYTES, Exchange
+from mockserver.api.middleware import FAULT_HEADER_BYTES, LATENCY_HEADER_BYTES, SCENARIO_HEADER_BYTES
 from mockserver.api.usages import contract_of
 from mockserver.contract.query import UsageQuery, parse_usage_query
+from mockserver.controls.entries import RawRequest
 from mockserver.controls.masking import parse_query
 from mockserver.errors import RequestError
 from mockserver.world.clock import format_ms
@@ -57,9 +58,9 @@ class FastLane:
 
     async def serve(self, scope: Scope, send: Send) -> bool:
         """Answer `scope` (an HTTP request) if its body is rendered already; False (nothing sent) if not."""
-        started = time.perf_counter()
+        arrived = time.perf_counter()
+        wall = time.time_ns() // 1_000_000
         store = self.store
-        exchange = Exchange(store, scope)
         if store.shared:
             await store.sync(self.worlds)  # as `StateSync` would; the whole way does not sync again
             scope[SYNCED_SCOPE_KEY] = True
@@ -68,26 +69,48 @@ class FastLane:
             return False
         world, rendered, now = found
         body = rendered.body
-        exchange.scenario = world.name
-        exchange.status = 200
-        exchange.activity_count = rendered.activity_count
         # The headers in the order the handler's `Response` writes them (the activity count is the journal's only).
         headers = [
             (NOW_HEADER_BYTES, self._now_header(now)),
             (b"content-length", b"%d" % len(body)),
             (b"content-type", JSON),
         ]
+        recorded = False
         try:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
-            pending = exchange.finish()
+            # As the controls record it (`Exchange`): just before the last byte leaves.
+            recorded = True
+            pending = store.record(self._entry(scope, store, world, rendered, wall, arrived))
             if pending is not None:  # the fleet's journal: the call is in it before the client has its answer
                 await store.wait_recorded(pending)
             await send({"type": "http.response.body", "body": body})
         finally:
-            exchange.finish()
+            if not recorded:
+                store.record(self._entry(scope, store, world, rendered, wall, arrived))
             if self.log is not None:
-                self.log(scope, 200, started)
+                self.log(scope, 200, arrived)
         return True
+
+    @staticmethod
+    def _entry(
+        scope: Scope, store: StateStore, world: World, rendered: Rendered, wall: int, arrived: float
+    ) -> RawRequest:
+        duration = (time.perf_counter() - arrived) * 1000
+        return RawRequest(
+            store.next_id(),
+            wall,
+            arrived,
+            duration,
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b""),
+            scope["headers"],
+            world.name,
+            200,
+            None,
+            None,
+            rendered.activity_count,
+        )
 
     def lookup(self, scope: Scope) -> tuple[World, Rendered, int] | None:
         """The world, the cached render and the instant this request would be answered with; None if any step
