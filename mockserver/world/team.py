@@ -101,6 +101,11 @@ def last_used(world: World, keys: list[ApiKey], now: int) -> dict[str, int]:
     Keys not used in that window are absent: the bound keeps one request within the world budget (a request
     generates at most the events of one longest window).
     """
+    instant = world.memo_at(now)
+    key = ("last-used", tuple(k.user_id for k in keys))
+    kept: dict[str, int] | None = instant.get(key)
+    if kept is not None:
+        return kept
     wanted = {k.user_id: k for k in keys}
     found: dict[str, int] = {}
     earliest = min((k.created_at for k in keys), default=now)
@@ -112,6 +117,7 @@ def last_used(world: World, keys: list[ApiKey], now: int) -> dict[str, int]:
                 found[event.user] = event.t
                 del wanted[event.user]
         hour -= HOUR
+    instant[key] = found
     return found
 
 
@@ -218,7 +224,7 @@ def _team_base(world: World, now: int, team_id: str) -> dict[str, Any]:
         "createdAt": stamps.created("team", team.created_at),
         "name": team.name,
         "plan": world.billing.plan,
-        "projects": [_team_project(world, p, now) for p in _newest_first(world.projects)],
+        "projects": _team_projects(world, now),
         "type": team.type,
         "updatedAt": stamps.updated("team", team.created_at, now),
         "ipDetectionEnforcement": team.ip_detection_enforcement,
@@ -230,6 +236,16 @@ def _team_base(world: World, now: int, team_id: str) -> dict[str, Any]:
     if world.billing.default_max_consumption is not None:
         body["defaultUserMaxConsumption"] = number(world.billing.default_max_consumption)
     return body
+
+
+def _team_projects(world: World, now: int) -> orjson.Fragment:
+    """The team's projects, newest first, serialised (kept for the instant: each team body lists them all)."""
+    instant = world.memo_at(now)
+    found: orjson.Fragment | None = instant.get("team-projects")
+    if found is None:
+        projects = [_team_project(world, p, now) for p in _newest_first(world.projects)]
+        found = instant["team-projects"] = orjson.Fragment(orjson.dumps(projects))
+    return found
 
 
 def _team_project(world: World, project: Project, now: int) -> dict[str, Any]:
