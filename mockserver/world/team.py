@@ -356,6 +356,16 @@ def _newest_first(projects: list[Project]) -> list[Project]:
     return sorted(projects, key=lambda p: (p.created_at, p.id), reverse=True)
 
 
+def _project_item(world: World, project: Project, now: int, period: Spend) -> orjson.Fragment:
+    """A listed project serialised, kept for the instant (`period` is its spend at `now`)."""
+    instant = world.memo_at(now)
+    key = ("project-item", project.id)
+    found: orjson.Fragment | None = instant.get(key)
+    if found is None:
+        found = instant[key] = orjson.Fragment(orjson.dumps(_project(world, project, now, period, full=False)))
+    return found
+
+
 def _project(world: World, project: Project, now: int, period: Spend, *, full: bool) -> dict[str, Any]:
     stamps = stamps_of(world)
     users = _members_fragment(world, now, period, project)
@@ -407,7 +417,7 @@ def list_projects(world: World, ctx: ReadContext) -> dict[str, Any]:
     scope = None if access.projects is None else tuple(sorted(access.projects))
     now, items, token = paginate(world, "projects.list", (query, scope), page, ctx.now, scan, lenient=ctx.lenient)
     spent = project_spend(world, now) if items else {}
-    body: dict[str, Any] = {"projects": [_project(world, p, now, spent[p.id], full=False) for p in items]}
+    body: dict[str, Any] = {"projects": [_project_item(world, p, now, spent[p.id]) for p in items]}
     if token is not None:
         body["nextPaginationToken"] = token
     return body
