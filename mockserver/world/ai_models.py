@@ -161,9 +161,15 @@ def known_model_body(world: World, model: Model, traits: ModelTraits, state: Mod
 def known_model_json(
     world: World, model: Model, traits: ModelTraits, state: ModelState, now: int
 ) -> dict[str, Any] | orjson.Fragment:
-    """`known_model_body` serialised, memoised as it is (a list copies the bytes rather than serialising each model)."""
+    """`known_model_body` serialised, memoised as it is (a list copies the bytes rather than serialising each model);
+    a model in training moves with the clock: kept for the instant."""
     if state.status == "training":
-        return model_body(world, model, traits, state, now)
+        instant = world.memo_at(now)
+        training_key = ("model-training-json", model.id)
+        moving: orjson.Fragment | None = instant.get(training_key)
+        if moving is None:
+            moving = instant[training_key] = orjson.Fragment(orjson.dumps(model_body(world, model, traits, state, now)))
+        return moving
     training = state.training
     run = None if training is None else (training.job, training.t)
     key = ("model-json", model.id, state.status, state.updated, run)
