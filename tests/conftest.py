@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -51,10 +52,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(settings: Settings, http: str = "auto") -> tuple[uvicorn.Server, threading.Thread, str]:
-    """A uvicorn thread serving `build_app(settings)` as mockserver does (`http`: "auto" or "h11")."""
+def start_server(
+    settings: Settings, http: str = "auto", app: Any = None
+) -> tuple[uvicorn.Server, threading.Thread, str]:
+    """A uvicorn thread serving `app` (default `build_app(settings)`) as mockserver does (`http`: "auto" or "h11")."""
     port = free_port()
-    config = server_config(build_app(settings), "127.0.0.1", port, settings, http)
+    config = server_config(app if app is not None else build_app(settings), "127.0.0.1", port, settings, http)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -95,9 +98,10 @@ def stop_process(process: subprocess.Popen[str]) -> str:
 
 
 @contextlib.contextmanager
-def serving(settings: Settings) -> Iterator[str]:
-    """A real uvicorn server of `settings` for the block: its URL; stopped afterwards."""
-    server, thread, url = start_server(settings)
+def serving(settings: Settings, app: Any = None) -> Iterator[str]:
+    """A real uvicorn server of `settings` (serving `app`, default `build_app(settings)`) for the block: its URL;
+    stopped afterwards."""
+    server, thread, url = start_server(settings, app=app)
     try:
         yield url
     finally:

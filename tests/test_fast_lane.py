@@ -5,20 +5,16 @@ latency, credentials, a malformed query, a moved clock) still goes the whole way
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from mockserver.api import build_app
 from mockserver.api.app import MockApp
-from mockserver.api.server import server_config
 from mockserver.settings import Settings
-from tests.conftest import BASIC, NOW, basic_header, free_port
+from tests.conftest import BASIC, NOW, basic_header, serving
 
 ACTIVE = basic_header("api_revokedActive00000001", "active-secret")
 INACTIVE = basic_header("api_revokedInactive000001", "inactive-secret")
@@ -47,8 +43,7 @@ def lane() -> Iterator[Lane]:
 
 def _serve(settings: Settings) -> Iterator[Lane]:
     app = build_app(settings)
-    port = free_port()
-    served = Lane(app, f"http://127.0.0.1:{port}")
+    served = Lane(app, "")
     stack, api = app.build_middleware_stack(), app.api
     assert api is not None
 
@@ -61,18 +56,9 @@ def _serve(settings: Settings) -> Iterator[Lane]:
         return counted
 
     app.middleware_stack, app.api = counting(stack), counting(api)
-    server = uvicorn.Server(server_config(app, "127.0.0.1", port, settings))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.01)
-    try:
+    with serving(settings, app) as url:
+        served.url = url
         yield served
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def _head(response: httpx.Response) -> list[tuple[str, str]]:

@@ -4,8 +4,6 @@ the internal job-status header (recorded, then stripped from the response)."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,14 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.routing import Route
 
 from mockserver.api import build_app, read
 from mockserver.api.middleware import UNPREFIXED_ROOTS
-from mockserver.api.server import server_config
 from mockserver.contract.endpoints import ENDPOINT_NAMES, ENDPOINT_PATHS
 from mockserver.controls.faults import FaultRequest, Faults
 from mockserver.controls.journal import (
@@ -37,7 +33,7 @@ from mockserver.settings import Settings, shipped_scenarios_dir
 from mockserver.world.access import ReadContext
 from mockserver.world.clock import MINUTE
 from mockserver.world.world import World
-from tests.conftest import BASIC, NOW, free_port
+from tests.conftest import BASIC, NOW, serving
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "mockserver" / "contract" / "published" / "endpoints"
 
@@ -129,23 +125,6 @@ def test_a_sequence_on_an_endpoint_counts_its_calls_only() -> None:
 
 
 # -- through a server -------------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def serving_app(app: Starlette, settings: Settings) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(server_config(app, "127.0.0.1", port, settings))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 def job_view(world: World, ctx: ReadContext) -> dict[str, Any]:
     """A stand-in for `jobs.retrieve`'s view: a job that succeeds two minutes after NOW on the world's clock."""
     return {"job": {"jobId": ctx.id, "status": "in-progress" if ctx.now < NOW + 2 * MINUTE else "success"}}
@@ -167,7 +146,7 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         + "\nfaults:\n  - endpoint: jobs.retrieve\n    sequence: [503, 503]\n"
     )
     settings = Settings(scenarios_dir=directory, scenario="default", now=NOW, log_requests=False)
-    with serving_app(with_job_view(build_app(settings)), settings) as served:
+    with serving(settings, with_job_view(build_app(settings))) as served:
         yield served
 
 
