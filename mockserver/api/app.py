@@ -22,7 +22,7 @@ from mockserver import dashboard
 from mockserver.api import admin, read
 from mockserver.api.auth import CredentialsCache
 from mockserver.api.errors import error_response, request_error_response
-from mockserver.api.fastlane import SYNCED_SCOPE_KEY, USAGES_PATHS, FastLane
+from mockserver.api.fastlane import SYNCED_SCOPE_KEY, USAGES_PATHS, USAGES_ROUTES, FastLane
 from mockserver.api.middleware import FAULT_SCOPE_KEY, ControlsMiddleware, is_api_path
 from mockserver.api.origin import OriginGuard
 from mockserver.api.routing import TableRouter
@@ -189,10 +189,7 @@ def build_app(settings: Settings | None = None) -> MockApp:
     """Build the ASGI app serving the worlds that `settings` name."""
     settings = settings or Settings()
     routes = [
-        Route("/v1/usages", list_usages, methods=["GET"]),
-        Route("/v1/usages/", list_usages, methods=["GET"]),
-        Route("/usages", list_usages, methods=["GET"]),
-        Route("/usages/", list_usages, methods=["GET"]),
+        *(Route(path, list_usages, methods=["GET"]) for path in USAGES_ROUTES),
         *read.routes(),
         Route("/openapi.json", openapi_document, methods=["GET"]),
         *(admin.ROUTES if settings.admin else ()),

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from mockserver.world.world import World
     from mockserver.worlds import Worlds
 
-USAGES_PATHS = frozenset({"/v1/usages", "/v1/usages/", "/usages", "/usages/"})
+USAGES_ROUTES = ("/v1/usages", "/v1/usages/", "/usages", "/usages/")  # the paths `/usages` is served under
+USAGES_PATHS = frozenset(USAGES_ROUTES)
 SYNCED_SCOPE_KEY = "mockserver.synced"  # the shared store's state was brought in for this request already
 QUERY_MEMO_SIZE = 1024  # raw query strings remembered with their parsed query (then forgotten all at once) ...
 QUERY_MEMO_BYTES = 2048  # ... of at most this length
