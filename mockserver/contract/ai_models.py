@@ -10,23 +10,19 @@ from pydantic import Field
 
 from mockserver.contract.base import WireModel
 from mockserver.contract.entities import FlowAsset, InputRequired
-from mockserver.contract.enums import (
-    MODEL_TYPES,
+from mockserver.contract.enums import MODEL_TYPES, AssetKind, BackgroundBehavior, InputType, ModelType
+from mockserver.contract.lists import QueryReader
+from mockserver.contract.read_enums import (
     AccessRestriction,
-    AssetKind,
-    BackgroundBehavior,
-    InputType,
     LrScheduler,
     ModelCapability,
     ModelClassStatus,
     ModelSource,
     ModelStatus,
-    ModelType,
     Privacy,
     TrainingStage,
     TriggerPosition,
 )
-from mockserver.contract.lists import QueryReader
 
 
 class ModelThumbnail(FlowAsset):

@@ -11,10 +11,10 @@ from pydantic import Field
 from mockserver.contract.ai_models import ModelConcept
 from mockserver.contract.base import WireModel
 from mockserver.contract.entities import AssetEntity, AssetMetadata, FlowAsset
-from mockserver.contract.enums import (
-    ASSET_TYPES,
+from mockserver.contract.enums import ASSET_TYPES, AssetKind, ModelType
+from mockserver.contract.lists import QueryReader
+from mockserver.contract.read_enums import (
     PRIVACIES,
-    AssetKind,
     AssetStatus,
     DetectionModality,
     EditCapability,
@@ -22,14 +22,12 @@ from mockserver.contract.enums import (
     InputFidelity,
     InputLocation,
     MimeType,
-    ModelType,
     Privacy,
     QualityGateSensitivity,
     QualityGateStatus,
     QualityGateVerdict,
     SeamlessImageType,
 )
-from mockserver.contract.lists import QueryReader
 
 
 class AssetLink(FlowAsset):

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from mockserver.contract.base import WireModel
-from mockserver.contract.enums import (
+from mockserver.contract.read_enums import (
     InvitationStatus,
     IpDetectionEnforcement,
     KeyScope,

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mockserver.generate.conform import compile_check, in_bounds, ref_target
 from mockserver.generate.ids import draw_id, make_id
 from mockserver.generate.people import NameGenerator
 from mockserver.generate.vocabulary import (
@@ -148,7 +149,7 @@ class ValueGenerator(NameGenerator):
         out: dict[str, Any] = {}
         for name, sub in props.items():
             if name in required or (not deep and rng.random() < _OPTIONAL_P):
-                target = _ref_target(sub, defs)
+                target = ref_target(sub, defs)
                 if target and target[0].endswith("AssetProperties") and out.get("kind") in FORMATS:
                     out[name] = self._conform_asset(rng, out["kind"], target[1], defs)
                 else:
@@ -249,11 +250,11 @@ class ValueGenerator(NameGenerator):
         value: float = found if isinstance(found, (int, float)) and not isinstance(found, bool) else rng.randint(0, 100)
         if integer and not isinstance(value, int):
             value = round(value)
-        if not _in_bounds(value, schema):
+        if not in_bounds(value, schema):
             lo = low if low is not None else (high - 100 if high is not None else 0)
             hi = high if high is not None else lo + 100
             value = rng.randint(math.ceil(lo), math.floor(hi)) if integer else rng.uniform(lo, hi)
-            if not _in_bounds(value, schema):  # an exclusive bound was hit exactly
+            if not in_bounds(value, schema):  # an exclusive bound was hit exactly
                 value = (lo + hi) / 2 if not integer else math.ceil(lo) + 1
         return value
 
@@ -342,7 +343,7 @@ class ValueGenerator(NameGenerator):
     def _checker(self, schema: Mapping[str, Any], defs: Mapping[str, Any]) -> Callable[[Any], bool]:
         cached = self._checks.get(id(schema))
         if cached is None or cached[0] is not schema:
-            cached = self._checks[id(schema)] = (schema, _compile_check(schema, defs))
+            cached = self._checks[id(schema)] = (schema, compile_check(schema, defs))
         return cached[1]
 
     def _conform_asset(
@@ -523,108 +524,3 @@ def _chooser(options: Sequence[Any]) -> Callable[[random.Random], Any]:
 
 # `rng.randint(1, 3)` and `rng.randint(1, 2)` of every job's inputs and outputs.
 _ONE_TO_THREE, _ONE_OR_TWO = _chooser(range(1, 4)), _chooser(range(1, 3))
-
-
-def _ref_target(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
-    """Return the name and schema of the definition a `$ref` (or `anyOf [$ref, null]`) points to."""
-    for option in (schema, *schema.get("anyOf", ())):
-        if "$ref" in option:
-            name = option["$ref"].rsplit("/", 1)[-1]
-            return (name, defs[name]) if name in defs else None
-    return None
-
-
-def _in_bounds(value: float, schema: Mapping[str, Any]) -> bool:
-    lo, hi = schema.get("minimum"), schema.get("maximum")
-    xlo, xhi = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
-    return (
-        (lo is None or value >= lo)
-        and (hi is None or value <= hi)
-        and (xlo is None or value > xlo)
-        and (xhi is None or value < xhi)
-    )
-
-
-_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "number": (int, float),
-    "integer": (int,),
-    "boolean": (bool,),
-    "array": (list,),
-    "object": (dict,),
-    "null": (type(None),),
-}
-
-
-def _conforms(value: Any, schema: Mapping[str, Any], defs: Mapping[str, Any]) -> bool:
-    """Check a value against the JSON Schema subset pydantic emits (enough to keep table values honest)."""
-    if "$ref" in schema:
-        target = defs.get(schema["$ref"].rsplit("/", 1)[-1])
-        return target is not None and _conforms(value, target, defs)
-    if "const" in schema and value != schema["const"]:
-        return False
-    if "enum" in schema and value not in schema["enum"]:
-        return False
-    for combinator in ("anyOf", "oneOf"):
-        if combinator in schema and not any(_conforms(value, s, defs) for s in schema[combinator]):
-            return False
-    if "allOf" in schema and not all(_conforms(value, s, defs) for s in schema["allOf"]):
-        return False
-    kind = schema.get("type")
-    if kind is not None:
-        kinds = kind if isinstance(kind, list) else [kind]
-        if not any(_is_type(value, k) for k in kinds):
-            return False
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and not _in_bounds(value, schema):
-        return False
-    if isinstance(value, str) and not schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
-        return False
-    if isinstance(value, list):
-        if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)):
-            return False
-        items = schema.get("items")
-        if isinstance(items, dict) and not all(_conforms(v, items, defs) for v in value):
-            return False
-    if isinstance(value, dict):
-        props = schema.get("properties", {})
-        if any(name not in value for name in schema.get("required", ())):
-            return False
-        for name, v in value.items():
-            if name in props:
-                if not _conforms(v, props[name], defs):
-                    return False
-            elif schema.get("additionalProperties") is False:
-                return False
-    return True
-
-
-_SCALAR_KEYS = frozenset(("type", "enum", "const", "default", "title", "description"))
-_SCALAR_TYPES = frozenset(("string", "number", "integer", "boolean", "null"))
-
-
-def _compile_check(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> Callable[[Any], bool]:
-    """Return a fast `_conforms` for the scalar shapes pydantic emits (`T`, `anyOf [T, null]`, enums)."""
-    wrapper = "anyOf" in schema and schema.keys() <= {"anyOf", "default", "title", "description"}
-    options = schema["anyOf"] if wrapper else [schema]
-    if not options or not all(
-        o.keys() <= _SCALAR_KEYS and isinstance(o.get("type"), str) and o["type"] in _SCALAR_TYPES for o in options
-    ):
-        return lambda value: _conforms(value, schema, defs)
-    # bool is an int to Python but not a number to JSON Schema, hence exact type matches.
-    accepted = [(_TYPES[o["type"]], o.get("enum"), "const" in o, o.get("const")) for o in options]
-
-    def check(value: Any) -> bool:
-        for types, enum, has_const, const in accepted:
-            if type(value) in types and (enum is None or value in enum) and (not has_const or value == const):
-                return True
-        return False
-
-    return check
-
-
-def _is_type(value: Any, kind: str) -> bool:
-    if isinstance(value, bool):
-        return kind == "boolean"
-    if kind == "integer" and isinstance(value, float):
-        return value.is_integer()
-    return isinstance(value, _TYPES.get(kind, (object,)))

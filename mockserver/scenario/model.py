@@ -11,20 +11,22 @@ from mockserver.contract.enums import (
     ApiKeyStatus,
     AssetKind,
     Granularity,
-    InvitationStatus,
-    IpDetectionEnforcement,
     JobStatus,
     JobType,
-    KeyScope,
     NodeStatus,
     NodeType,
+    TimeRange,
+)
+from mockserver.contract.read_enums import (
+    InvitationStatus,
+    IpDetectionEnforcement,
+    KeyScope,
     PaymentStatus,
     Plan,
     QualityGateVerdict,
     SubscriptionStatus,
     TeamRole,
     TeamType,
-    TimeRange,
 )
 from mockserver.scenario.budget import (
     MAX_ASSETS,

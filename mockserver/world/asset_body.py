@@ -11,7 +11,7 @@ from typing import Any, get_args
 
 import orjson
 
-from mockserver.contract.enums import EditCapability
+from mockserver.contract.read_enums import EditCapability
 from mockserver.generate.ids import make_id, stable_seed
 from mockserver.world.clock import format_ms
 from mockserver.world.membership import asset_collections

@@ -22,7 +22,8 @@ from scenario_sdk.types.team_retrieve_limits_response import TeamRetrieveLimitsR
 from scenario_sdk.types.team_retrieve_response import TeamRetrieveResponse as SdkTeamRetrieve
 
 from mockserver.contract.collections import CollectionListResponse, CollectionRetrieveResponse
-from mockserver.contract.enums import (
+from mockserver.contract.projects import ProjectListResponse, ProjectRetrieveResponse
+from mockserver.contract.read_enums import (
     INVITATION_STATUSES,
     IP_DETECTION_ENFORCEMENTS,
     KEY_SCOPES,
@@ -33,7 +34,6 @@ from mockserver.contract.enums import (
     TEAM_ROLES,
     TEAM_TYPES,
 )
-from mockserver.contract.projects import ProjectListResponse, ProjectRetrieveResponse
 from mockserver.contract.teams import (
     KeyProject,
     PlanLimits,
