@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING
 from starlette.types import Scope, Send
 
 from mockserver.api.auth import CredentialsCache, authenticate
-from mockserver.api.middleware import FAULT_HEADER_BYTES, LATENCY_HEADER_BYTES, SCENARIO_HEADER_BYTES
+from mockserver.api.middleware import FAULT_HEADER_BYTES, LATENCY_HEADER_BYTES, SCENARIO_HEADER_BYTES, raw_request
 from mockserver.api.usages import contract_of
 from mockserver.contract.query import UsageQuery, parse_usage_query
-from mockserver.controls.entries import RawRequest
 from mockserver.controls.masking import parse_query
 from mockserver.errors import RequestError
 from mockserver.world.clock import format_ms
@@ -81,37 +80,20 @@ class FastLane:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             # As the controls record it (`Exchange`): just before the last byte leaves.
             recorded = True
-            pending = store.record(self._entry(scope, store, world, rendered, wall, arrived))
+            pending = store.record(
+                raw_request(store, scope, wall, arrived, world.name, 200, activity_count=rendered.activity_count)
+            )
             if pending is not None:  # the fleet's journal: the call is in it before the client has its answer
                 await store.wait_recorded(pending)
             await send({"type": "http.response.body", "body": body})
         finally:
             if not recorded:
-                store.record(self._entry(scope, store, world, rendered, wall, arrived))
+                store.record(
+                    raw_request(store, scope, wall, arrived, world.name, 200, activity_count=rendered.activity_count)
+                )
             if self.log is not None:
                 self.log(scope, 200, arrived)
         return True
-
-    @staticmethod
-    def _entry(
-        scope: Scope, store: StateStore, world: World, rendered: Rendered, wall: int, arrived: float
-    ) -> RawRequest:
-        duration = (time.perf_counter() - arrived) * 1000
-        return RawRequest(
-            store.next_id(),
-            wall,
-            arrived,
-            duration,
-            scope["method"],
-            scope["path"],
-            scope.get("query_string", b""),
-            scope["headers"],
-            world.name,
-            200,
-            None,
-            None,
-            rendered.activity_count,
-        )
 
     def lookup(self, scope: Scope) -> tuple[World, Rendered, int] | None:
         """The world, the cached render and the instant this request would be answered with; None if any step

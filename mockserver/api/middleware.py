@@ -126,17 +126,12 @@ class Exchange:
         if self.recorded:
             return None
         self.recorded = True
-        scope = self.scope
         return self.store.record(
-            RawRequest(
-                self.store.next_id(),
+            raw_request(
+                self.store,
+                self.scope,
                 self.wall,
                 self.arrived,
-                (time.perf_counter() - self.arrived) * 1000,
-                scope["method"],
-                scope["path"],
-                scope.get("query_string", b""),
-                scope["headers"],
                 self.scenario,
                 self.status,
                 self.label,
@@ -145,6 +140,37 @@ class Exchange:
                 self.job_status,
             )
         )
+
+
+def raw_request(
+    store: StateStore,
+    scope: Scope,
+    wall: int,
+    arrived: float,
+    scenario: str | None,
+    status: int,
+    fault: str | None = None,
+    retry_after_ms: float | None = None,
+    activity_count: int | None = None,
+    job_status: str | None = None,
+) -> RawRequest:
+    """The journal entry of a request that arrived at `wall` (epoch ms) and `arrived` (`perf_counter`), now."""
+    return RawRequest(
+        store.next_id(),
+        wall,
+        arrived,
+        (time.perf_counter() - arrived) * 1000,
+        scope["method"],
+        scope["path"],
+        scope.get("query_string", b""),
+        scope["headers"],
+        scenario,
+        status,
+        fault,
+        retry_after_ms,
+        activity_count,
+        job_status,
+    )
 
 
 def _float(raw: bytes) -> float | None:
