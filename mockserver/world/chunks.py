@@ -5,6 +5,8 @@ them. A chunk keeps, for `CHUNK_BUCKETS` aligned buckets (a day of hours), each 
 where each bucket's points begin; a response then copies a few slices per row instead of a point per bucket. The
 chunk's per-user totals are kept as running sums, so `consumption` over any part of it is two lookups per user.
 A chunk is built over the buckets that are past when it is first needed, and rebuilt once a query needs later ones.
+A run of whole chunks inside a window (`Span`: the days of a week, say) is joined once more, so that a response
+copies one slice per row for all of them, and their users' totals are summed once.
 """
 
 from __future__ import annotations
@@ -180,7 +182,29 @@ class Empty(NamedTuple):
     b: int
 
 
-Segment = Bucket | Stretch | Empty  # a bucket of its own (cut by the window), or buckets of one chunk
+class Span(NamedTuple):
+    """All the buckets of `chunks` consecutive chunks, the first starting at `low`: whole past buckets of a window."""
+
+    low: int
+    chunks: int
+
+
+class Joined:
+    """One series' rows over a `Span`: per row (in key order), its points in all the span's chunks as one fragment
+    (None when it has none)."""
+
+    __slots__ = ("rows", "size")
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self.rows: list[orjson.Fragment | None] = []
+        self.size = CHUNK_BYTES
+        for row in range(len(chunks[0].rows)):
+            data = b",".join(part for chunk in chunks if (part := chunk.rows[row][0]))
+            self.rows.append(orjson.Fragment(data) if data else None)
+            self.size += len(data) + CHUNK_ROW_BYTES
+
+
+Segment = Bucket | Stretch | Span | Empty  # a bucket of its own (cut by the window), or buckets of chunks
 
 
 def layout(world: World, first: int, step: int, count: int, start: int, limit: int) -> list[Segment]:
@@ -190,10 +214,25 @@ def layout(world: World, first: int, step: int, count: int, start: int, limit: i
     b = max(a, min(count, (limit - first) // step))  # buckets before b end by the limit
     e = min(count, max(b, -(-(limit - first) // step)))  # buckets from e start at or after it
     segments: list[Segment] = [_cut(world, first + i * step, step, start, limit) for i in range(a)]
-    segments += stretches(first, step, a, b)
+    segments += spans(stretches(first, step, a, b))
     segments += [_cut(world, first + i * step, step, start, limit) for i in range(b, e)]
     segments += [Empty(*s) for s in stretches(first, step, e, count)]
     return segments
+
+
+def spans(found: list[Stretch]) -> list[Stretch | Span]:
+    """Consecutive stretches, each run of two or more whole chunks (all their buckets) as one `Span`."""
+    merged: list[Stretch | Span] = []
+    run: list[Stretch] = []
+    for stretch in [*found, None]:
+        if stretch is not None and stretch.a == 0 and stretch.b == CHUNK_BUCKETS:
+            run.append(stretch)
+            continue
+        merged += [Span(run[0].low, len(run))] if len(run) > 1 else run
+        run = []
+        if stretch is not None:
+            merged.append(stretch)
+    return merged
 
 
 def _cut(world: World, low: int, step: int, start: int, limit: int) -> Bucket:
@@ -224,7 +263,12 @@ class ChunkedPoints:
         fragment = orjson.Fragment  # (a local name: the hot path)
         parts: list[list[orjson.Fragment]] = [[] for _ in keys]
         for segment in self.segments:
-            if isinstance(segment, Stretch):
+            if isinstance(segment, Span):
+                joined = self._joined(label, segment, series, table, keys, zero)
+                for whole, found in zip(joined.rows, parts, strict=True):
+                    if whole is not None:
+                        found.append(whole)
+            elif isinstance(segment, Stretch):
                 chunk = self._chunk(label, segment.low, series, table, keys, zero, segment.b)
                 a, b = segment.a, segment.b
                 if a == 0 and b == chunk.count:  # the whole chunk: most stretches of a window
@@ -255,7 +299,9 @@ class ChunkedPoints:
         """The `consumption` list of the window (as `report.consumption_rows` of its buckets)."""
         totals: dict[str, list[int]] = {}
         for segment in self.segments:
-            if isinstance(segment, Stretch):
+            if isinstance(segment, Span):
+                add_users(totals, self._span_sums(segment))
+            elif isinstance(segment, Stretch):
                 self._sums(segment.low, segment.b).add_to(totals, segment.a, segment.b)
             elif isinstance(segment, Bucket):
                 add_users(totals, segment)
@@ -275,6 +321,32 @@ class ChunkedPoints:
             chunk = build_chunk(self._buckets(low), series, table, keys, None if self.drop else zero)
             cache.put(key, chunk, chunk.size)
         return chunk
+
+    def _joined(
+        self, label: str, span: Span, series: str, table: str, keys: Sequence[Any], zero: dict[str, Any]
+    ) -> Joined:
+        cache = self.world.bucket_cache
+        key = ("joined", self.step, span.low, span.chunks, label, self.drop)
+        joined: Joined | None = cache.get(key)
+        if joined is None:
+            step = CHUNK_BUCKETS * self.step
+            lows = range(span.low, span.low + span.chunks * step, step)
+            joined = Joined([self._chunk(label, low, series, table, keys, zero, CHUNK_BUCKETS) for low in lows])
+            cache.put(key, joined, joined.size)
+        return joined
+
+    def _span_sums(self, span: Span) -> Bucket:
+        """The users' totals over a span, as a bucket's (`Bucket.users`; nothing else of it is filled in)."""
+        cache = self.world.bucket_cache
+        key = ("span-sums", self.step, span.low, span.chunks)
+        totals: Bucket | None = cache.get(key)
+        if totals is None:
+            totals = Bucket("")
+            step = CHUNK_BUCKETS * self.step
+            for low in range(span.low, span.low + span.chunks * step, step):
+                self._sums(low, CHUNK_BUCKETS).add_to(totals.users, 0, CHUNK_BUCKETS)
+            cache.put(key, totals, USER_SUMS_BYTES * (1 + len(totals.users)))
+        return totals
 
     def _zeros(self, low: int, zero: dict[str, Any]) -> Chunk:
         cache = self.world.bucket_cache
