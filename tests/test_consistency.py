@@ -906,6 +906,34 @@ def test_kept_listings_follow_a_job_that_progresses_with_the_clock() -> None:
     assert statuses == {"queued", "warming-up", "in-progress", "success"}
 
 
+def test_kept_activity_pages_serve_the_bytes_of_a_fresh_listing() -> None:
+    """A listed page is kept by its newest event and its length: windows sharing the newest event but not their
+    length, pages further back, and windows with too few events for a page give the per-event path's bytes."""
+    from pathlib import Path
+
+    import orjson
+
+    from mockserver.contract.query import UsageQuery
+    from mockserver.world.report import build_report
+    from mockserver.worlds import build_world_from_file
+
+    rng = random.Random(29)
+    for name in ("default", "heavy-usage", "workflow-jobs"):
+        world = build_world_from_file(Path("scenarios") / f"{name}.yaml", now=NOW)
+        end = NOW - rng.randrange(86_400_000)
+        for _ in range(12):
+            start = end - rng.choice([60_000, 3_600_000, 5 * 3_600_000, 86_400_000, 7 * 86_400_000])
+            query = UsageQuery(
+                start=start,
+                end=end if rng.random() < 0.7 else end - rng.randrange(3_600_000),
+                types=frozenset({"activity", "consumption"}),
+                activity_offset=rng.choice([0, 0, 100, 300]),
+            )
+            for _ in range(2):  # listed, then kept
+                body = orjson.dumps(build_report(world, query, NOW, raw=True))
+                assert body == orjson.dumps(build_report(world, query, NOW)), (name, query)
+
+
 def test_an_hours_listings_stay_within_what_the_cache_accounts() -> None:
     """An hour's kept listings are re-accounted as they are filled in, and stop being kept past the pool's share."""
     from pathlib import Path

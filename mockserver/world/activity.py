@@ -6,7 +6,9 @@ copied from those pieces, whatever window it belongs to.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import orjson
@@ -22,6 +24,8 @@ from mockserver.world.world import World
 LISTING_BYTES = 300
 HOUR_LISTINGS_BYTES = 64  # an hour's list, beyond 8 bytes a slot
 LISTING_ESTIMATE = 1500  # what an hour's list is first accounted at per event; it grows as entries are filled in
+PAGE_BYTES = 400  # a kept `Page` beyond its listings and 24 bytes a slot of its lists and sets
+_time = attrgetter("t")
 
 
 def query_filter(query: UsageQuery) -> Callable[[Event], bool] | None:
@@ -64,6 +68,94 @@ def activity_page(world: World, query: UsageQuery, start: int, limit: int) -> li
             if len(found) >= wanted:
                 break
     return found[query.activity_offset :]
+
+
+class Run(NamedTuple):
+    """The events `[lo, hi)` of the hour starting at `hour`: part of a page, listed newest first."""
+
+    hour: int
+    events: list[Event]
+    lo: int
+    hi: int
+
+
+def page_runs(world: World, start: int, limit: int, wanted: int) -> list[Run]:
+    """The newest `wanted` events of `[start, limit)`, unfiltered, as runs of each hour's events, newest first
+    (the events `activity_page` places, found by bisection: an hour's events are sorted by time)."""
+    hour = floor_to(limit - 1, HOUR)
+    earliest = max(floor_to(start, HOUR), floor_to(world.start, HOUR))
+    runs = []
+    while hour >= earliest and wanted > 0:
+        events = world.hour(hour)
+        hi = len(events) if limit >= hour + HOUR else bisect_left(events, limit, key=_time)
+        lo = 0 if start <= hour else bisect_left(events, start, key=_time)
+        lo = max(lo, hi - wanted)
+        if hi > lo:
+            runs.append(Run(hour, events, lo, hi))
+            wanted -= hi - lo
+        hour -= HOUR
+    return runs
+
+
+class Page(NamedTuple):
+    """An unfiltered activity page, listed: its entries, and the entities they refer to (sorted by id, as
+    `entities` lists them; users and models are merged with the rest of the body's references at each render)."""
+
+    activity: list[orjson.Fragment]
+    users: frozenset[str]
+    models: frozenset[str]
+    assets: list[orjson.Fragment]
+    jobs: list[Listing]
+    collections: list[str]
+
+
+def listed_page(world: World, query: UsageQuery, start: int, limit: int, now: int) -> Page:
+    """The activity page of a query, listed (`listings`). An unfiltered one is kept for the next query with the
+    same page: the same newest event and as many events (a pure function of them, but for the jobs moving with the
+    clock, which `listed_entities` looks up at each render)."""
+    if query_filter(query) is not None or query.team_id not in (None, world.team.id):
+        return _page(listings(world, activity_page(world, query, start, limit), now))
+    offset = query.activity_offset
+    runs = page_runs(world, start, limit, offset + ACTIVITY_PAGE_SIZE)
+    count = sum(run.hi - run.lo for run in runs)
+    if count <= offset:
+        return EMPTY_PAGE
+    cache = world.activity_cache
+    key = ("page", runs[0].hour, runs[0].hi, count, offset)
+    page: Page | None = cache.get(key)
+    if page is None:
+        placed = [Placed(run.hour, run.events, i) for run in runs for i in range(run.hi - 1, run.lo - 1, -1)]
+        listed = listings(world, placed[offset:], now)
+        page = _page(listed)
+        # Its listings are counted again (they are their hours' too): kept longer than its hours, it holds them.
+        cache.put(key, page, PAGE_BYTES + sum(entry.size + 24 for entry in listed))
+    return page
+
+
+def _page(listed: list[Listing]) -> Page:
+    users: set[str] = set()
+    models: set[str] = set()
+    assets: dict[str, orjson.Fragment | None] = {}  # (never None: an event with an asset has its entry)
+    jobs: dict[str, Listing] = {}
+    collections: set[str] = set()
+    for entry in listed:
+        users.add(entry.user)
+        if entry.model is not None:
+            models.add(entry.model)
+        if entry.asset is not None and entry.asset not in assets:
+            assets[entry.asset] = entry.asset_entity
+        if entry.job is not None and entry.job not in jobs:
+            jobs[entry.job] = entry
+        if entry.collection is not None:
+            collections.add(entry.collection)
+    return Page(
+        [entry.activity for entry in listed],
+        frozenset(users),
+        frozenset(models),
+        [fragment for _, fragment in sorted(assets.items()) if fragment is not None],
+        [entry for _, entry in sorted(jobs.items())],
+        sorted(collections),
+    )
 
 
 def activity_entry(e: Event) -> dict[str, Any]:
@@ -196,28 +288,16 @@ def listings(world: World, page: list[Placed], now: int) -> list[Listing]:
 
 
 def listed_entities(
-    world: World, listed: list[Listing], user_refs: set[str], model_refs: set[str], now: int
+    world: World, page: Page, user_refs: set[str], model_refs: set[str], now: int
 ) -> dict[str, list[Any]]:
-    """`entities` for a page of listings, their entries serialised (the same bytes)."""
-    users = set(user_refs)
-    models = set(model_refs)
-    assets: dict[str, orjson.Fragment | None] = {}  # (never None: an event with an asset has its entry)
-    jobs: dict[str, Listing] = {}
-    collections: set[str] = set()
-    for entry in listed:
-        users.add(entry.user)
-        if entry.model is not None:
-            models.add(entry.model)
-        if entry.asset is not None and entry.asset not in assets:
-            assets[entry.asset] = entry.asset_entity
-        if entry.job is not None and entry.job not in jobs:
-            jobs[entry.job] = entry
-        if entry.collection is not None:
-            collections.add(entry.collection)
+    """`entities` for a listed page and the other references of its body, their entries serialised (the same bytes
+    as `entities`)."""
+    users = page.users.union(user_refs)
+    models = page.models.union(model_refs)
     return {
-        "assets": [assets[a] for a in sorted(assets)],
-        "collections": [world.collections_by_id[c].entity() for c in sorted(collections)],
-        "jobs": [_job(world, jobs[j], now) for j in sorted(jobs)],
+        "assets": page.assets,
+        "collections": [world.collections_by_id[c].entity() for c in page.collections],
+        "jobs": [_job(world, entry, now) for entry in page.jobs],
         "models": [world.models_by_id[m].entity() for m in sorted(models) if m in world.models_by_id],
         "users": [world.users[u].entity(now) for u in sorted(users) if u in world.users],
     }
@@ -225,3 +305,6 @@ def listed_entities(
 
 def _job(world: World, entry: Listing, now: int) -> orjson.Fragment:
     return entry.job_entity if entry.job_entity is not None else world.job_fragment(entry.event, now)[0]
+
+
+EMPTY_PAGE = Page([], frozenset(), frozenset(), [], [], [])

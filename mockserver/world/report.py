@@ -17,11 +17,12 @@ from mockserver.contract.query import UsageQuery
 from mockserver.errors import QueryError
 from mockserver.scenario.budget import MAX_RESPONSE_BYTES, points_over, series_rows
 from mockserver.world.activity import (
+    EMPTY_PAGE,
     activity_entry,
     activity_page,
     entities,
     listed_entities,
-    listings,
+    listed_page,
     query_filter,
 )
 from mockserver.world.aggregate import (
@@ -304,13 +305,14 @@ def build_report(world: World, query: UsageQuery, now: int, *, raw: bool = False
         consumption = points.consumption()
         body["consumption"] = consumption
         user_refs.update(row["userId"] for row in consumption)
-    placed = activity_page(world, query, start, limit) if "activity" in types else []
     if raw:
-        listed = listings(world, placed, now)
+        listed = EMPTY_PAGE
         if "activity" in types:
-            body["activity"] = [entry.activity for entry in listed]
+            listed = listed_page(world, query, start, limit, now)
+            body["activity"] = listed.activity
         body["entities"] = listed_entities(world, listed, user_refs, model_refs, now)
     else:
+        placed = activity_page(world, query, start, limit) if "activity" in types else []
         page = [events[i] for _, events, i in placed]
         if "activity" in types:
             body["activity"] = [activity_entry(e) for e in page]
