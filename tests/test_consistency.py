@@ -906,6 +906,27 @@ def test_kept_listings_follow_a_job_that_progresses_with_the_clock() -> None:
     assert statuses == {"queued", "warming-up", "in-progress", "success"}
 
 
+def test_buckets_cut_by_a_window_are_shared_by_the_windows_covering_the_same_events() -> None:
+    """A bucket cut by a window's edge is kept by the events it covers: edges every few minutes through the same
+    hours (some between the same two events, some not) give the per-bucket path's bytes, in both granularities."""
+    from pathlib import Path
+
+    import orjson
+
+    from mockserver.contract.query import UsageQuery
+    from mockserver.world.report import build_report
+    from mockserver.worlds import build_world_from_file
+
+    world = build_world_from_file(Path("scenarios/heavy-usage.yaml"), now=NOW)
+    for days in (2, 40):  # hourly and daily buckets
+        for minutes in range(0, 180, 7):
+            start = NOW - days * 86_400_000 + minutes * 60_000
+            for end in (NOW - minutes * 60_000, NOW + 1):
+                query = UsageQuery(start=start, end=end, types=frozenset({"usages", "model-usages", "consumption"}))
+                body = orjson.dumps(build_report(world, query, NOW, raw=True))
+                assert body == orjson.dumps(build_report(world, query, NOW)), (days, minutes, end)
+
+
 def test_kept_activity_pages_serve_the_bytes_of_a_fresh_listing() -> None:
     """A listed page is kept by its newest event and its length: windows sharing the newest event but not their
     length, pages further back, and windows with too few events for a page give the per-event path's bytes."""

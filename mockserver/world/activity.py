@@ -6,9 +6,7 @@ copied from those pieces, whatever window it belongs to.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Iterator
-from operator import attrgetter
 from typing import Any, NamedTuple
 
 import orjson
@@ -25,7 +23,6 @@ LISTING_BYTES = 300
 HOUR_LISTINGS_BYTES = 64  # an hour's list, beyond 8 bytes a slot
 LISTING_ESTIMATE = 1500  # what an hour's list is first accounted at per event; it grows as entries are filled in
 PAGE_BYTES = 400  # a kept `Page` beyond its listings and 24 bytes a slot of its lists and sets
-_time = attrgetter("t")
 
 
 def query_filter(query: UsageQuery) -> Callable[[Event], bool] | None:
@@ -81,14 +78,14 @@ class Run(NamedTuple):
 
 def page_runs(world: World, start: int, limit: int, wanted: int) -> list[Run]:
     """The newest `wanted` events of `[start, limit)`, unfiltered, as runs of each hour's events, newest first
-    (the events `activity_page` places, found by bisection: an hour's events are sorted by time)."""
+    (the events `activity_page` places, found by bisection: `World.position`)."""
     hour = floor_to(limit - 1, HOUR)
     earliest = max(floor_to(start, HOUR), floor_to(world.start, HOUR))
     runs = []
     while hour >= earliest and wanted > 0:
         events = world.hour(hour)
-        hi = len(events) if limit >= hour + HOUR else bisect_left(events, limit, key=_time)
-        lo = 0 if start <= hour else bisect_left(events, start, key=_time)
+        hi = len(events) if limit >= hour + HOUR else world.position(limit)[1]
+        lo = 0 if start <= hour else world.position(start)[1]
         lo = max(lo, hi - wanted)
         if hi > lo:
             runs.append(Run(hour, events, lo, hi))

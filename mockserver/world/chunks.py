@@ -236,8 +236,17 @@ def spans(found: list[Stretch]) -> list[Stretch | Span]:
 
 
 def _cut(world: World, low: int, step: int, start: int, limit: int) -> Bucket:
+    """The bucket starting at `low` over the events of `[start, limit)`: kept by the events it covers (windows
+    whose edges fall between the same two events share it)."""
     lo, hi = max(low, start), min(low + step, limit)
-    return bucket_of(format_ms(low), world.events(lo, hi)) if lo < hi else Bucket(format_ms(low))
+    if hi <= lo:
+        return Bucket(format_ms(low))
+    key = ("cut", step, low, world.position(lo), world.position(hi))
+    bucket: Bucket | None = world.bucket_cache.get(key)
+    if bucket is None:
+        bucket = bucket_of(format_ms(low), world.events(lo, hi))
+        world.bucket_cache.put(key, bucket, bucket_bytes(bucket))
+    return bucket
 
 
 class ChunkedPoints:

@@ -6,8 +6,10 @@ Built by `mockserver.world.builder.build_world`; this module owns what a built w
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -51,6 +53,7 @@ EVENT_BYTES = 500
 ENTITY_JSON_FACTOR = 4
 FRAGMENT_BYTES = 150  # a serialised entity beyond its JSON: the key, the bytes object and its `orjson.Fragment`
 INSTANT_ENTRIES = 512  # values `World.memo_at` keeps for one instant, then starts afresh
+_TIME = attrgetter("t")
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,12 @@ class World:
             if keep:
                 self._hours.put(hour, events, 64 + EVENT_BYTES * len(events))
         return events
+
+    def position(self, t: int) -> tuple[int, int]:
+        """Where the events at or after `t` begin: the hour of `t` and the index of its first such event (the events
+        of `[a, b)` are those from `position(a)` up to `position(b)`)."""
+        hour = floor_to(t, HOUR)
+        return hour, bisect_left(self.hour(hour), t, key=_TIME)
 
     def events(self, start: int, end: int, keep: bool = True) -> Iterator[Event]:
         """Events with `start <= t < end`, oldest first (hours not yet generated are memoised only with `keep`)."""
