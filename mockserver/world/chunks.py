@@ -295,14 +295,23 @@ class ChunkedPoints:
                     for found in parts:
                         found.append(piece)
             else:
-                table_rows = getattr(segment, table)
-                zero_point = None if drop else fragment(compact(orjson.dumps({"time": segment.time, **zero})))
-                for key, found in zip(keys, parts, strict=True):
-                    if key in table_rows:
-                        found.append(fragment(segment.point(series, key, True)))
-                    elif zero_point is not None:
-                        found.append(zero_point)
+                for point, found in zip(self._pieces(segment, label, series, table, keys, zero), parts, strict=True):
+                    if point is not None:
+                        found.append(point)
         return parts
+
+    def _pieces(
+        self, bucket: Bucket, label: str, series: str, table: str, keys: Sequence[Any], zero: dict[str, Any]
+    ) -> list[orjson.Fragment | None]:
+        """Each row's point in a bucket of its own (None: none), memoised in the bucket (a cut one is kept)."""
+        memo = ("pieces", label, self.drop)
+        pieces: list[orjson.Fragment | None] | None = bucket.points.get(memo)
+        if pieces is None:
+            found = getattr(bucket, table)
+            zero_point = None if self.drop else orjson.Fragment(compact(orjson.dumps({"time": bucket.time, **zero})))
+            pieces = [orjson.Fragment(bucket.point(series, key, True)) if key in found else zero_point for key in keys]
+            bucket.points[memo] = pieces
+        return pieces
 
     def consumption(self) -> list[dict[str, Any]]:
         """The `consumption` list of the window (as `report.consumption_rows` of its buckets)."""
