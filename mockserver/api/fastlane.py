@@ -15,7 +15,7 @@ from starlette.types import Scope, Send
 
 from mockserver.api.auth import CredentialsCache, authenticate
 from mockserver.api.middleware import FAULT_HEADER_BYTES, LATENCY_HEADER_BYTES, SCENARIO_HEADER_BYTES, raw_request
-from mockserver.api.usages import contract_of
+from mockserver.api.usages import QUERY_SCOPE_KEY, contract_of
 from mockserver.contract.query import UsageQuery, parse_usage_query
 from mockserver.controls.masking import parse_query
 from mockserver.errors import RequestError
@@ -111,9 +111,11 @@ class FastLane:
             if self.store.could_apply(world):
                 return None
             authenticate(world, credentials)
-            query = self._query(scope.get("query_string", b""))
+            raw_query = scope.get("query_string", b"")
+            query = self._query(raw_query)
         except RequestError:
             return None
+        scope[QUERY_SCOPE_KEY] = (raw_query, query)  # parsed once: the whole way reads it, if it answers
         now = world.clock.served_now()
         rendered = cached_render(world, render_key(query, now, contract_of(self.worlds, world)[1]))
         if rendered is None:

@@ -25,13 +25,21 @@ from mockserver.world.report import Rendered, cached_render, render_key, render_
 from mockserver.world.world import World
 from mockserver.worlds import NOW_HEADER, SCENARIO_HEADER, WORLD_SCOPE_KEY, Worlds
 
+# The query a request's fast lane parsed already, with the query string it parsed (ASGI scope): (bytes, UsageQuery)
+QUERY_SCOPE_KEY = "mockserver.usage-query"
+
 
 async def list_usages(request: Request) -> Response:
     worlds: Worlds = request.app.state.worlds
     credentials = parse_authorization(request.headers.get("authorization"))
     world = request.scope.get(WORLD_SCOPE_KEY) or worlds.select(request.headers.get(SCENARIO_HEADER), credentials.key)
     authenticate(world, credentials)
-    query = parse_usage_query(parse_query(request.scope["query_string"]), lenient=worlds.settings.lenient)
+    raw = request.scope["query_string"]
+    parsed = request.scope.get(QUERY_SCOPE_KEY)
+    if parsed is not None and parsed[0] == raw:
+        query = parsed[1]
+    else:
+        query = parse_usage_query(parse_query(raw), lenient=worlds.settings.lenient)
     now = world.clock.served_now()
     rendered = await serve_answer(request.app.state.renderer, worlds, world, query, now)
     headers = {NOW_HEADER: format_ms(now)}
