@@ -104,6 +104,7 @@ class Page(NamedTuple):
     assets: list[orjson.Fragment]
     jobs: list[Listing]
     collections: list[str]
+    job_entities: list[orjson.Fragment] | None  # the jobs' entries, when none of them moves with the clock
 
 
 def listed_page(world: World, query: UsageQuery, start: int, limit: int, now: int) -> Page:
@@ -145,13 +146,16 @@ def _page(listed: list[Listing]) -> Page:
             jobs[entry.job] = entry
         if entry.collection is not None:
             collections.add(entry.collection)
+    listed_jobs = [entry for _, entry in sorted(jobs.items())]
+    static = [entry.job_entity for entry in listed_jobs if entry.job_entity is not None]
     return Page(
         [entry.activity for entry in listed],
         frozenset(users),
         frozenset(models),
         [fragment for _, fragment in sorted(assets.items()) if fragment is not None],
-        [entry for _, entry in sorted(jobs.items())],
+        listed_jobs,
         sorted(collections),
+        static if len(static) == len(listed_jobs) else None,
     )
 
 
@@ -294,7 +298,9 @@ def listed_entities(
     return {
         "assets": page.assets,
         "collections": [world.collections_by_id[c].entity() for c in page.collections],
-        "jobs": [_job(world, entry, now) for entry in page.jobs],
+        "jobs": page.job_entities
+        if page.job_entities is not None
+        else [_job(world, entry, now) for entry in page.jobs],
         "models": [world.models_by_id[m].entity() for m in sorted(models) if m in world.models_by_id],
         "users": [world.users[u].entity(now) for u in sorted(users) if u in world.users],
     }
@@ -304,4 +310,4 @@ def _job(world: World, entry: Listing, now: int) -> orjson.Fragment:
     return entry.job_entity if entry.job_entity is not None else world.job_fragment(entry.event, now)[0]
 
 
-EMPTY_PAGE = Page([], frozenset(), frozenset(), [], [], [])
+EMPTY_PAGE = Page([], frozenset(), frozenset(), [], [], [], [])
