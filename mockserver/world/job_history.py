@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from random import Random
 
 from mockserver.generate.ids import stable_seed
-from mockserver.world.timeline import JOB_STATUS_WEIGHTS, Event
+from mockserver.world.timeline import JOB_STATUS_WEIGHTS, Event, GeneratedEvent
 from mockserver.world.world import World
 
 # The longest a generated job runs from creation to its current status: the look-behind of the newest-first list.
@@ -59,6 +59,16 @@ def status_path(status: str, uses_model: bool, workflow: bool) -> tuple[str, ...
 
 
 def _duration(world: World, event: Event) -> int:
+    """How long the job of an event that does not progress ran: drawn once per generated event (a list walk sorts
+    every job it passes by its creation)."""
+    if type(event) is not GeneratedEvent:
+        return _drawn_duration(world, event)
+    if event.job_duration < 0:
+        event.job_duration = _drawn_duration(world, event)
+    return event.job_duration
+
+
+def _drawn_duration(world: World, event: Event) -> int:
     job_type = event.job_type or "inference"
     if job_type in _TRAINING:
         low, high = _TRAINING_DURATION

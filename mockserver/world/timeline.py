@@ -88,11 +88,12 @@ class GeneratedEvent(Event):
     Most generated events are only counted, never listed, and deriving both ids was half the cost of drawing one.
     """
 
-    __slots__ = ("seed",)
+    __slots__ = ("job_duration", "seed")
 
     def __init__(self, *args: Any, seed: int, **fields: Any) -> None:
         super().__init__(*args, **fields)
         self.seed = seed
+        self.job_duration = -1  # how long its job ran (ms), once a walk has drawn it (`job_history.duration`)
 
     @property
     def job(self) -> str | None:
