@@ -90,7 +90,7 @@ def _reached(path: tuple[str, ...]) -> tuple[float, bool]:
 
 def created_at(world: World, event: Event, status: str) -> int:
     """When a job that does not progress with the clock was created (cheap: what a list walk sorts by)."""
-    if len(_path_of(event, status)) == 1:
+    if status == "queued" or (status == "pending" and event.job_type != "workflow"):  # `_path_of` has one step
         return event.t
     return event.t - _duration(world, event)
 

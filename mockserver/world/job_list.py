@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from mockserver.generate.ids import make_id
 from mockserver.world.access import Access
 from mockserver.world.clock import HOUR, floor_to
-from mockserver.world.job_history import MAX_JOB_DURATION, created_at, job_times, progress_steps, progressing_jobs
+from mockserver.world.job_history import MAX_JOB_DURATION, created_at, job_times, progressing_jobs
 from mockserver.world.pages import Cursor
 from mockserver.world.timeline import Event
 from mockserver.world.world import World
@@ -48,8 +48,12 @@ def scan_jobs(world: World, query: JobListQuery, access: Access, now: int, curso
     return heapq.merge(walked, iter(progressing), key=lambda row: row[0], reverse=True)
 
 
-def _filter(world: World, query: JobListQuery, access: Access, now: int) -> Callable[[Event], bool]:
+def _filter(world: World, query: JobListQuery, access: Access, now: int) -> Callable[[Event], bool] | None:
+    """Whether an event's job is listed (None: every job is, for a team caller listing without filters)."""
     types = frozenset(query.types) if query.types is not None else None
+    unfiltered = (query.project_id, query.author_id, query.types, query.status, query.workflow_id) == (None,) * 5
+    if unfiltered and access.projects is None:
+        return None
 
     def passes(event: Event) -> bool:
         if not access.sees(event.project):
@@ -71,7 +75,7 @@ def _filter(world: World, query: JobListQuery, access: Access, now: int) -> Call
 def _walked(
     world: World,
     by_update: bool,
-    passes: Callable[[Event], bool],
+    passes: Callable[[Event], bool] | None,
     low: int,
     now: int,
     cursor: Cursor | None,
@@ -81,12 +85,15 @@ def _walked(
     behind = 0 if by_update else MAX_JOB_DURATION
     top = now if cursor is None else min(now, int(cursor[0]) + behind)
     buffer: list[Row] = []  # ascending by key: the next row to emit is the last
+    moving = frozenset(progressing_jobs(world))  # (listed by `_progressing`)
     for event in _newest_first(world, max(low, world.start), top + 1):
         # Every event still to come has time <= event.t, so sort time <= event.t: rows above it are final.
         while buffer and buffer[-1][0][0] > event.t:
             yield buffer.pop()
+        if event.job_type is None:  # (set exactly when the event has a job: reading `job` would derive its id)
+            continue
         job = event.job
-        if job is None or progress_steps(world, job) is not None or not passes(event):
+        if job in moving or (passes is not None and not passes(event)):
             continue
         at = event.t if by_update else created_at(world, event, event.job_status or "success")  # it does not progress
         key = (at, job)
@@ -100,7 +107,7 @@ def _walked(
 def _progressing(
     world: World,
     by_update: bool,
-    passes: Callable[[Event], bool],
+    passes: Callable[[Event], bool] | None,
     low: int,
     now: int,
     cursor: Cursor | None,
@@ -108,7 +115,7 @@ def _progressing(
     rows = []
     for job in progressing_jobs(world):
         event = world.index.job(job, now)
-        if event is None or not passes(event):
+        if event is None or (passes is not None and not passes(event)):
             continue
         times = job_times(world, event, now)
         key = ((times.updated if by_update else times.created), job)
