@@ -6,6 +6,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from mockserver.generate.ids import make_id
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from mockserver.contract.jobs import JobListQuery
 
 Row = tuple[Cursor, Event]
+_ROW_KEY = itemgetter(0)
 
 
 def workflow_id(world: World, event: Event) -> str | None:
@@ -45,7 +47,7 @@ def scan_jobs(world: World, query: JobListQuery, access: Access, now: int, curso
     progressing = _progressing(world, query.by_update, passes, low, now, cursor)
     if not progressing:
         return walked
-    return heapq.merge(walked, iter(progressing), key=lambda row: row[0], reverse=True)
+    return heapq.merge(walked, iter(progressing), key=_ROW_KEY, reverse=True)
 
 
 def _filter(world: World, query: JobListQuery, access: Access, now: int) -> Callable[[Event], bool] | None:
@@ -99,7 +101,7 @@ def _walked(
         key = (at, job)
         if at < low or (cursor is not None and key >= cursor):
             continue
-        insort(buffer, (key, event), key=lambda row: row[0])
+        insort(buffer, (key, event), key=_ROW_KEY)
     while buffer:
         yield buffer.pop()
 
@@ -121,7 +123,7 @@ def _progressing(
         key = ((times.updated if by_update else times.created), job)
         if key[0] >= low and (cursor is None or key < cursor):
             rows.append((key, event))
-    rows.sort(key=lambda row: row[0], reverse=True)
+    rows.sort(key=_ROW_KEY, reverse=True)
     return rows
 
 

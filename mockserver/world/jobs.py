@@ -29,9 +29,10 @@ _PLACEHOLDER_ACTIONS = ("txt2img", "img2img", "inference", "upscale", "backgroun
 def job_body(world: World, event: Event, now: int, keep: bool = True) -> dict[str, Any]:
     """The job of an activity event as `jobs.retrieve` and `jobs.list` show it at `now` (memoised, if `keep`, unless
     it moves on with the clock: every other job's status and dates are its event's)."""
-    if progress_steps(world, event.job) is not None:
+    job = event.job
+    if progress_steps(world, job) is not None:
         return _job_body(world, event, now, keep=True)
-    key = ("job", event.job, event.key, event.project, event.user, event.t)  # a placeholder job is the caller's
+    key = ("job", job, event.key, event.project, event.user, event.t)  # a placeholder job is the caller's
     found = world.bodies.get(key)
     if found is None:
         # Shared between responses: never changed once built. It holds its entity's metadata, so the entity
