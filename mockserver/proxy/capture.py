@@ -122,12 +122,29 @@ def capture_name(capture: Capture, counter: int) -> str:
     return f"{stamp}-{counter:06d}-{capture.method.upper()}-{slug}.json"
 
 
+def prepare_directory(directory: Path) -> None:
+    """Make `directory` (and its parents) if need be and check that a capture can be written there; ValueError
+    saying why not."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ValueError(f"{directory} exists and is not a directory") from None
+    except OSError as exc:
+        raise ValueError(f"cannot create the directory {directory}: {exc.strerror or exc}") from None
+    try:
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".capture-", suffix=".tmp")
+    except OSError as exc:
+        raise ValueError(f"cannot write into {directory}: {exc.strerror or exc}") from None
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
+
+
 class CaptureWriter:
     """Writes captures into one directory, each file complete or absent (written aside, then renamed)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
+        prepare_directory(directory)
         self._counter = itertools.count(1)
 
     def write(self, capture: Capture) -> Path:

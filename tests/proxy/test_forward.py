@@ -7,6 +7,7 @@ import base64
 import contextlib
 import gzip
 import logging
+import os
 import socket
 import struct
 import subprocess
@@ -463,6 +464,28 @@ def test_an_html_answer_is_a_502_and_is_recorded_as_received(tmp_path: Path) -> 
     capture = read_capture(file)
     assert (capture.status, capture.text, capture.error) == (503, HTML.decode(), body["message"])
     assert capture.response_headers["content-type"] == "text/html; charset=utf-8"
+
+
+def test_record_into_a_file_or_where_nothing_can_be_written_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    cases = [
+        (afile, f"--record: {afile} exists and is not a directory"),
+        (afile / "captures", f"--record: cannot create the directory {afile / 'captures'}: Not a directory"),
+        (Path("/proc/mockserver-captures"), "--record: cannot create the directory /proc/mockserver-captures: "),
+    ]
+    if os.geteuid() != 0:  # root writes into a read-only directory
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        cases.append((locked, f"--record: cannot write into {locked}: Permission denied"))
+    for record, message in cases:
+        argv = ["proxy", "--upstream", "http://127.0.0.1:9", "--port", str(free_port()), "--record", str(record)]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, err
+    assert afile.read_text() == "x"
 
 
 def test_query_headers_and_bytes_pass_unchanged_hop_by_hop_headers_do_not() -> None:
