@@ -13,11 +13,13 @@ upstream's bytes and its `Content-Encoding`.
 
 What the client gets:
 
-- the upstream's answer, unchanged (status, end-to-end headers, body), when it is JSON (`application/json` or
-  `*/*+json`) or has no body;
-- a JSON 502 `BAD_GATEWAY` when it has a body of another type (an HTML error page of a load balancer, a captive
-  portal): the API only answers JSON, so that answer is the gateway's, not the API's. The error says what came
-  (`upstreamStatus`, `upstreamContentType`); the capture keeps the upstream's status and body as received;
+- the upstream's answer, unchanged (status, end-to-end headers, body), when its body is JSON (`application/json`
+  or `*/*+json`, and parses), or when it has no body: a HEAD, a 1xx, 204 or 304, or an empty body of a status
+  that is not a success (a redirect, an error: the status says it all);
+- a JSON 502 `BAD_GATEWAY` when its body is not JSON: of another type (an HTML error page of a load balancer, a
+  captive portal), labelled JSON but not parsing (cut short, garbled), or empty on a success (every success of
+  the API has a JSON body). Such an answer is not the API's. The error says what came (`upstreamStatus`,
+  `upstreamContentType`); the capture keeps the upstream's status and body as received;
 - a JSON 502 `BAD_GATEWAY` when the upstream cannot be reached (refused, unknown host, TLS failure) or breaks the
   exchange (reset, closed without an answer, invalid HTTP);
 - a JSON 504 `GATEWAY_TIMEOUT` when it does not accept a connection within the connect timeout (5 s), or its
@@ -155,6 +157,14 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+NOT_PARSED = object()  # Exchange.document of a body not parsed yet
+PARSE_INLINE = 64 * 1024  # bodies up to this size are parsed on the event loop; larger ones in a worker thread
+
+
+def _has_no_body(method: str, status: int) -> bool:
+    return method == "HEAD" or status in (204, 304) or 100 <= status < 200
+
+
 @dataclass
 class Exchange:
     """What one request gave, for the observers: the raw pieces, turned into a Capture after the client's answer."""
@@ -169,6 +179,7 @@ class Exchange:
     body: bytes = b""
     elapsed_ms: float = 0.0
     error: str | None = None
+    document: Any = NOT_PARSED  # the parsed (decoded) body, when the forwarding already parsed it; None: not JSON
 
     def capture(self, upstream: str) -> Capture:
         capture = Capture(
@@ -186,13 +197,18 @@ class Exchange:
             error=self.error,
         )
         content = _decoded(self.body, self.response_headers)
-        try:
-            capture.body = orjson.loads(content) if content else None
-        except orjson.JSONDecodeError:
-            capture.body = None
+        capture.body = _parsed(content) if self.document is NOT_PARSED else self.document
         if capture.body is None:
             capture.text = content.decode("utf-8", "replace")
         return capture
+
+
+def _parsed(content: bytes) -> Any:
+    """The JSON value of a decoded body; None when it is empty or not JSON."""
+    try:
+        return orjson.loads(content) if content else None
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _decoded(body: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
@@ -317,9 +333,9 @@ class Forwarder:
             response_headers = end_to_end(upstream.headers.raw)
             exchange.status, exchange.response_headers, exchange.body = upstream.status_code, response_headers, raw
             content_type = upstream.headers.get("content-type", "")
-            if raw and not _is_json(content_type):
-                shown = content_type.split(";", 1)[0].strip() or "a body without Content-Type"
-                message = f"upstream {self.origin} answered {upstream.status_code} {shown}, not JSON"
+            refusal = await self.refusal(exchange, request.method, content_type)
+            if refusal is not None:
+                message = f"upstream {self.origin} answered {upstream.status_code} {refusal}"
                 log.warning("%s %s: %s", request.method, request.url.path, message)
                 exchange.error = message
                 extra = {"upstreamStatus": upstream.status_code, "upstreamContentType": content_type}
@@ -331,6 +347,27 @@ class Forwarder:
         if self.observers:
             await self.observe(exchange)
         return response
+
+    async def refusal(self, exchange: Exchange, method: str, content_type: str) -> str | None:
+        """Why the upstream's answer is not the API's (its body is not JSON), or None to pass it on.
+
+        A body labelled JSON is parsed to be sure (the capture reuses the parse): a JSON 200 cut short or empty would
+        fail the SDK with a parse error naming neither the upstream nor the status.
+        """
+        status, raw = exchange.status, exchange.body
+        if _has_no_body(method, status):
+            return None
+        if not raw:
+            return "with an empty body, not JSON" if 200 <= status < 300 else None
+        shown = content_type.split(";", 1)[0].strip()
+        if not _is_json(content_type):
+            return f"{shown or 'a body without Content-Type'}, not JSON"
+        content = _decoded(raw, exchange.response_headers)
+        if len(content) <= PARSE_INLINE:
+            exchange.document = _parsed(content)
+        else:
+            exchange.document = await anyio.to_thread.run_sync(_parsed, content)
+        return None if exchange.document is not None else f"{shown} whose body is not JSON"
 
     def failure(self, exc: Exception) -> tuple[int, str]:
         """The status and message of an exchange that got no complete answer."""
