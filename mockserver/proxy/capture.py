@@ -58,7 +58,8 @@ class Capture:
     upstream: str | None = None
     elapsed_ms: float | None = None
     error: str | None = None  # the proxy's error message when the client did not get this response (see above)
-    source: str = "<capture>"  # the file it was read from, for messages
+    source: str = "<capture>"  # what names it in messages and the report: its file, or the exchange (`exchange_name`)
+    sequence: int | None = None  # the exchange's number in the proxy's run; its file is named by it when recorded
 
     @property
     def endpoint(self) -> str | None:
@@ -122,6 +123,14 @@ def capture_name(capture: Capture, counter: int) -> str:
     return f"{stamp}-{counter:06d}-{capture.method.upper()}-{slug}.json"
 
 
+def exchange_name(capture: Capture, sequence: int, directory: Path | None = None) -> str:
+    """What names a live exchange: the file it is recorded in (in `directory`), else its number, method, path and
+    query (credentials masked, as `capture.query` has them): `#3 GET /v1/usages?timeRange=last-day`."""
+    if directory is not None:
+        return str(directory / capture_name(capture, sequence))
+    return f"#{sequence} {capture.method.upper()} {capture.path}" + (f"?{capture.query}" if capture.query else "")
+
+
 def prepare_directory(directory: Path) -> None:
     """Make `directory` (and its parents) if need be and check that a capture can be written there; ValueError
     saying why not."""
@@ -148,7 +157,9 @@ class CaptureWriter:
         self._counter = itertools.count(1)
 
     def write(self, capture: Capture) -> Path:
-        target = self.directory / capture_name(capture, next(self._counter))
+        """Write one capture, named by its `sequence` (the name its report evidence gives) or by this writer's count."""
+        sequence = capture.sequence if capture.sequence is not None else next(self._counter)
+        target = self.directory / capture_name(capture, sequence)
         data = orjson.dumps(capture.to_json(), option=orjson.OPT_INDENT_2)
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".capture-", suffix=".tmp")
         try:

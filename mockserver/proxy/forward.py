@@ -37,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import itertools
 import logging
 import socket
 import ssl
@@ -60,7 +61,7 @@ from mockserver.api.app import RequestLog
 from mockserver.api.errors import error_response
 from mockserver.api.origin import HEALTH_PATH, OriginGuard
 from mockserver.contract.endpoints import ENDPOINT_PATHS
-from mockserver.proxy.capture import Capture, CaptureWriter, scrub_headers, scrub_query
+from mockserver.proxy.capture import Capture, CaptureWriter, exchange_name, scrub_headers, scrub_query
 from mockserver.proxy.report import Report, admin_routes
 
 log = logging.getLogger("mockserver.proxy")
@@ -179,9 +180,11 @@ class Exchange:
     body: bytes = b""
     elapsed_ms: float = 0.0
     error: str | None = None
+    sequence: int = 0  # the exchange's number in this run of the proxy, from 1
     document: Any = NOT_PARSED  # the parsed (decoded) body, when the forwarding already parsed it; None: not JSON
 
-    def capture(self, upstream: str) -> Capture:
+    def capture(self, upstream: str, record: Path | None = None) -> Capture:
+        """The capture of the exchange, named by the file `record` will hold it in, or by its number and request."""
         capture = Capture(
             path=self.path,
             query=scrub_query(self.query),
@@ -195,7 +198,9 @@ class Exchange:
             upstream=upstream,
             elapsed_ms=self.elapsed_ms,
             error=self.error,
+            sequence=self.sequence,
         )
+        capture.source = exchange_name(capture, self.sequence, record)
         content = _decoded(self.body, self.response_headers)
         capture.body = _parsed(content) if self.document is NOT_PARSED else self.document
         if capture.body is None:
@@ -240,6 +245,7 @@ class Forwarder:
         # fall behind by OBSERVER_QUEUE exchanges, a new answer waits for room (nothing is lost, memory stays flat).
         self._pending: asyncio.Queue[Exchange] | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._sequence = itertools.count(1)
 
     async def observe(self, exchange: Exchange) -> None:
         if self._pending is None:
@@ -303,6 +309,7 @@ class Forwarder:
             query=request.scope.get("query_string", b"").decode("latin-1"),
             request_headers=[(b"host", self.upstream.netloc), *headers],
             status=502,
+            sequence=next(self._sequence),
         )
         outgoing = httpx.Request(
             request.method,
@@ -397,7 +404,7 @@ class Forwarder:
     async def notify(self, exchange: Exchange) -> None:
         """Hand the exchange to every observer; an observer's error is logged, never raised."""
         try:
-            capture = exchange.capture(self.settings.upstream)
+            capture = exchange.capture(self.settings.upstream, self.settings.record)
         except Exception:
             log.exception("could not build the capture of %s %s", exchange.method, exchange.path)
             return

@@ -526,7 +526,7 @@ def test_an_answer_labelled_json_that_is_not_json_is_a_502_recorded_as_received(
         body["message"],
     )
     (listed,) = report["nonJson"]
-    assert (listed["status"], listed["excerpt"]) == (status, content.decode())
+    assert (listed["capture"], listed["status"], listed["excerpt"]) == (str(file), status, content.decode())
 
 
 @pytest.mark.parametrize(
