@@ -9,8 +9,9 @@ A capture file holds::
 
 `response.body` is the parsed JSON body; a body that is not JSON is kept as `response.text` instead. `error`, when
 present, says that the client did not get this response but the proxy's JSON error with this message: either no
-response came (a timeout, a reset: `response` is then the proxy's 502/504) or it was refused (an answer that is not
-JSON: `response` is the upstream's, as received). A hand-written
+response came (a timeout, a reset: `"upstreamAnswered": false`, and `response` is the proxy's 502/504, which says
+nothing of the upstream) or it was refused (an answer that is not JSON: `response` is the upstream's, as received).
+A hand-written
 capture (an integration's bug report) may be just `{"query": "...", "body": {...}}`, with optional `path` (default
 `/v1/usages`), `status` (200) and `time` (the instant of the exchange; default: inferred from the body).
 """
@@ -58,6 +59,7 @@ class Capture:
     upstream: str | None = None
     elapsed_ms: float | None = None
     error: str | None = None  # the proxy's error message when the client did not get this response (see above)
+    answered: bool = True  # False: the upstream gave no answer, the response is the proxy's own 502/504
     source: str = "<capture>"  # what names it in messages and the report: its file, or the exchange (`exchange_name`)
     sequence: int | None = None  # the exchange's number in the proxy's run; its file is named by it when recorded
 
@@ -86,6 +88,8 @@ class Capture:
             document["elapsedMs"] = round(self.elapsed_ms, 1)
         if self.error is not None:
             document["error"] = self.error
+        if not self.answered:
+            document["upstreamAnswered"] = False
         document["request"] = {
             "method": self.method,
             "path": self.path,
@@ -224,6 +228,7 @@ def _recorded(document: Mapping[str, Any], source: str) -> Capture:
         upstream=document.get("upstream") if isinstance(document.get("upstream"), str) else None,
         elapsed_ms=document.get("elapsedMs") if isinstance(document.get("elapsedMs"), int | float) else None,
         error=document.get("error") if isinstance(document.get("error"), str) else None,
+        answered=document.get("upstreamAnswered") is not False,
         source=source,
     )
     if "body" in response:

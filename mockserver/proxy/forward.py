@@ -180,6 +180,7 @@ class Exchange:
     body: bytes = b""
     elapsed_ms: float = 0.0
     error: str | None = None
+    answered: bool = True  # False: no answer came, `status` and `body` are the proxy's 502/504
     sequence: int = 0  # the exchange's number in this run of the proxy, from 1
     document: Any = NOT_PARSED  # the parsed (decoded) body, when the forwarding already parsed it; None: not JSON
 
@@ -198,6 +199,7 @@ class Exchange:
             upstream=upstream,
             elapsed_ms=self.elapsed_ms,
             error=self.error,
+            answered=self.answered,
             sequence=self.sequence,
         )
         capture.source = exchange_name(capture, self.sequence, record)
@@ -333,7 +335,7 @@ class Forwarder:
             status, message = self.failure(exc)
             log.warning("%s %s: %s", request.method, request.url.path, message)
             response = error_response(status, message)
-            exchange.status, exchange.error = status, message
+            exchange.status, exchange.error, exchange.answered = status, message, False
             exchange.response_headers = list(response.raw_headers)
             exchange.body = bytes(response.body)
         else:

@@ -23,7 +23,7 @@ from mockserver.proxy.importer import first_difference
 from mockserver.settings import Settings
 from mockserver.world.clock import parse_instant
 from tests.conftest import BASIC, NOW, start_server
-from tests.proxy.test_forward import QUERY_SECRET, proxying, wait_for_files
+from tests.proxy.test_forward import QUERY_SECRET, hanging, proxying, raw_upstream, wait_for_files
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -242,10 +242,11 @@ def test_captures_of_an_upstream_on_the_real_clock_import_too(live_clock_upstrea
 
 
 def named_captures(report: dict[str, Any]) -> set[str]:
-    """Every capture the report names: in violations, decision evidence and answers not JSON."""
+    """Every capture the report names: in violations, decision evidence, answers not JSON and upstream failures."""
     names = {item["capture"] for group in report["violations"] for item in group["paths"]}
     names |= {e["capture"] for decision in report["decisions"] for e in decision["evidence"]}
-    return names | {item["capture"] for item in report["nonJson"]}
+    names |= {item["capture"] for item in report["nonJson"]}
+    return names | {item["capture"] for item in report["upstreamFailures"]["exchanges"]}
 
 
 NAMED_TARGETS = ("/v1/usages?timeRange=last-day", f"/v1/jobs?apiSecret={QUERY_SECRET}", "/v1/jobs/job_doesNotExist")
@@ -281,3 +282,34 @@ def test_the_live_report_names_an_exchange_by_its_number_and_request_without_rec
     assert named_captures(report) == expected
     assert all(name in markdown for name in expected) and "<capture>" not in markdown
     assert QUERY_SECRET not in json.dumps(report) and QUERY_SECRET not in markdown
+
+
+def test_the_proxys_own_errors_are_not_evidence_about_the_upstream(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = tmp_path / "captures"
+    with raw_upstream(hanging) as server, proxying(ProxySettings(server.url, timeout=0.5, record=record)) as proxy:
+        timed_out = httpx.get(proxy + "/v1/usages", headers=BASIC, timeout=10)
+        server.close()  # nothing listens any more: refused
+        refused = httpx.get(proxy + "/v1/jobs/job_1", headers=BASIC, timeout=10)
+        live = report_of(proxy, 2)
+    assert (timed_out.status_code, refused.status_code) == (504, 502)
+    files = [str(file) for file in wait_for_files(record, 2)]
+    assert main(["proxy", "report", str(record), "--json"]) == 0
+    recorded = json.loads(capsys.readouterr().out)
+    for report in (live, recorded):
+        verdicts = {d["decision"]: d["verdict"] for d in report["decisions"]}
+        assert set(verdicts.values()) == {"not seen"}, verdicts
+        assert report["exchanges"] == 2 and report["violationCount"] == 0 and report["nonJson"] == []
+        failures = report["upstreamFailures"]
+        assert failures["count"] == 2
+        assert [(f["capture"], f["status"]) for f in failures["exchanges"]] == list(zip(files, (504, 502), strict=True))
+        assert failures["exchanges"][1]["error"] == refused.json()["message"]
+        assert report["endpoints"]["usages.list"] == {
+            "exchanges": 1,
+            "statuses": {},
+            "upstreamFailures": 1,
+            "versions": {},
+        }
+    assert main(["proxy", "report", str(record)]) == 0
+    assert "## Exchanges the upstream did not answer" in capsys.readouterr().out
