@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from mockserver.contract.endpoints import ENDPOINT_PATHS
 from mockserver.contract.versions import version_key
 from mockserver.dashboard import CONTENT_SECURITY_POLICY, STATIC_DIR
 from mockserver.proxy.capture import Capture, capture_files, read_capture
@@ -174,13 +175,15 @@ class Report:
                 }
                 for name, seen in sorted(self._endpoints.items())
             }
-            sdk: dict[str, dict[str, Any]] = {}
-            for (_, version), counts in sorted(self._versions.items(), key=_version_order):
+            sdk: dict[str, dict[str, Any]] = {v: {"parsed": 0, "failed": 0} for v in published_versions()}
+            for (_, version), counts in self._versions.items():
                 total = sdk.setdefault(version, {"parsed": 0, "failed": 0})
                 total["parsed"] += counts.parsed
                 total["failed"] += counts.failed
+            sdk = dict(sorted(sdk.items(), key=lambda item: version_key(item[0])))
             for total in sdk.values():
-                total["verdict"] = "fails" if total["failed"] else "parses everything"
+                seen_any = total["parsed"] or total["failed"]
+                total["verdict"] = "fails" if total["failed"] else "parses everything" if seen_any else "not seen"
             groups = sorted(self._groups.values(), key=lambda g: (g.endpoint, g.pattern, g.kind))
             violations = [
                 {
@@ -232,11 +235,11 @@ class Report:
         statuses = ", ".join(f"{name} {seen['exchanges']}" for name, seen in data["endpoints"].items())
         out += [f"{data['exchanges']} exchanges ({statuses or 'none'}).", ""]
         out += ["## SDK versions", ""]
-        if data["sdkVersions"]:
-            out += ["| SDK version | parsed | failed | verdict |", "|---|---:|---:|---|"]
-            for version, counts in data["sdkVersions"].items():
-                out.append(f"| {version} | {counts['parsed']} | {counts['failed']} | {counts['verdict']} |")
-            out.append("")
+        out += ["| SDK version | parsed | failed | verdict |", "|---|---:|---:|---|"]
+        for version, counts in data["sdkVersions"].items():
+            out.append(f"| {version} | {counts['parsed']} | {counts['failed']} | {counts['verdict']} |")
+        out.append("")
+        if any(seen["versions"] for seen in data["endpoints"].values()):
             out += ["| endpoint | SDK version | parsed | failed |", "|---|---|---:|---:|"]
             for name, seen in data["endpoints"].items():
                 for version, counts in seen["versions"].items():
@@ -291,6 +294,12 @@ class Report:
                 )
             out.append("")
         return "\n".join(out)
+
+
+def published_versions() -> list[str]:
+    """Every SDK version with a published contract of some endpoint, oldest first."""
+    versions = {v for endpoint in ENDPOINT_PATHS for v in contract_versions(endpoint)}
+    return sorted(versions, key=version_key)
 
 
 def _merge(verdicts: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:

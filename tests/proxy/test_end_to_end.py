@@ -311,5 +311,9 @@ def test_the_proxys_own_errors_are_not_evidence_about_the_upstream(
             "upstreamFailures": 1,
             "versions": {},
         }
+        # No 200 seen: every published SDK version is listed, with nothing counted.
+        assert report["sdkVersions"] == {
+            version: {"parsed": 0, "failed": 0, "verdict": "not seen"} for version in available_versions()
+        }
     assert main(["proxy", "report", str(record)]) == 0
     assert "## Exchanges the upstream did not answer" in capsys.readouterr().out

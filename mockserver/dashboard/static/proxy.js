@@ -37,7 +37,8 @@ function renderVersions(report) {
       h("td", null, badge(counts.verdict)),
     ),
   );
-  if (!rows.length) rows.push(h("tr", null, h("td", { colspan: 4, class: "muted" }, "No 200 answer seen yet.")));
+  const seen = Object.values(report.sdkVersions).some((counts) => counts.parsed + counts.failed > 0);
+  if (!seen) rows.push(h("tr", null, h("td", { colspan: 4, class: "muted" }, "No 200 answer seen yet.")));
   fill($("#version-rows"), rows);
 }
 
