@@ -53,6 +53,13 @@ def proxy(args: argparse.Namespace) -> int:
         raise UsageError("--upstream URL is required (the API's base URL, e.g. https://api.cloud.scenario.com/v1)")
     allow_hosts = allowed_hosts(args)
     check_address(args.host, args.port)
+    if args.record is not None:
+        from mockserver.proxy.capture import prepare_directory
+
+        try:
+            prepare_directory(args.record)
+        except ValueError as exc:
+            raise UsageError(f"--record: {exc}") from None
     settings = ProxySettings(
         upstream=args.upstream,
         timeout=args.timeout,

@@ -9,8 +9,9 @@ A capture file holds::
 
 `response.body` is the parsed JSON body; a body that is not JSON is kept as `response.text` instead. `error`, when
 present, says that the client did not get this response but the proxy's JSON error with this message: either no
-response came (a timeout, a reset: `response` is then the proxy's 502/504) or it was refused (an answer that is not
-JSON: `response` is the upstream's, as received). A hand-written
+response came (a timeout, a reset: `"upstreamAnswered": false`, and `response` is the proxy's 502/504, which says
+nothing of the upstream) or it was refused (an answer that is not JSON: `response` is the upstream's, as received).
+A hand-written
 capture (an integration's bug report) may be just `{"query": "...", "body": {...}}`, with optional `path` (default
 `/v1/usages`), `status` (200) and `time` (the instant of the exchange; default: inferred from the body).
 """
@@ -58,7 +59,9 @@ class Capture:
     upstream: str | None = None
     elapsed_ms: float | None = None
     error: str | None = None  # the proxy's error message when the client did not get this response (see above)
-    source: str = "<capture>"  # the file it was read from, for messages
+    answered: bool = True  # False: the upstream gave no answer, the response is the proxy's own 502/504
+    source: str = "<capture>"  # what names it in messages and the report: its file, or the exchange (`exchange_name`)
+    sequence: int | None = None  # the exchange's number in the proxy's run; its file is named by it when recorded
 
     @property
     def endpoint(self) -> str | None:
@@ -85,6 +88,8 @@ class Capture:
             document["elapsedMs"] = round(self.elapsed_ms, 1)
         if self.error is not None:
             document["error"] = self.error
+        if not self.answered:
+            document["upstreamAnswered"] = False
         document["request"] = {
             "method": self.method,
             "path": self.path,
@@ -122,16 +127,43 @@ def capture_name(capture: Capture, counter: int) -> str:
     return f"{stamp}-{counter:06d}-{capture.method.upper()}-{slug}.json"
 
 
+def exchange_name(capture: Capture, sequence: int, directory: Path | None = None) -> str:
+    """What names a live exchange: the file it is recorded in (in `directory`), else its number, method, path and
+    query (credentials masked, as `capture.query` has them): `#3 GET /v1/usages?timeRange=last-day`."""
+    if directory is not None:
+        return str(directory / capture_name(capture, sequence))
+    return f"#{sequence} {capture.method.upper()} {capture.path}" + (f"?{capture.query}" if capture.query else "")
+
+
+def prepare_directory(directory: Path) -> None:
+    """Make `directory` (and its parents) if need be and check that a capture can be written there; ValueError
+    saying why not."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ValueError(f"{directory} exists and is not a directory") from None
+    except OSError as exc:
+        raise ValueError(f"cannot create the directory {directory}: {exc.strerror or exc}") from None
+    try:
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".capture-", suffix=".tmp")
+    except OSError as exc:
+        raise ValueError(f"cannot write into {directory}: {exc.strerror or exc}") from None
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
+
+
 class CaptureWriter:
     """Writes captures into one directory, each file complete or absent (written aside, then renamed)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
+        prepare_directory(directory)
         self._counter = itertools.count(1)
 
     def write(self, capture: Capture) -> Path:
-        target = self.directory / capture_name(capture, next(self._counter))
+        """Write one capture, named by its `sequence` (the name its report evidence gives) or by this writer's count."""
+        sequence = capture.sequence if capture.sequence is not None else next(self._counter)
+        target = self.directory / capture_name(capture, sequence)
         data = orjson.dumps(capture.to_json(), option=orjson.OPT_INDENT_2)
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".capture-", suffix=".tmp")
         try:
@@ -196,6 +228,7 @@ def _recorded(document: Mapping[str, Any], source: str) -> Capture:
         upstream=document.get("upstream") if isinstance(document.get("upstream"), str) else None,
         elapsed_ms=document.get("elapsedMs") if isinstance(document.get("elapsedMs"), int | float) else None,
         error=document.get("error") if isinstance(document.get("error"), str) else None,
+        answered=document.get("upstreamAnswered") is not False,
         source=source,
     )
     if "body" in response:

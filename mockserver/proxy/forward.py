@@ -13,11 +13,13 @@ upstream's bytes and its `Content-Encoding`.
 
 What the client gets:
 
-- the upstream's answer, unchanged (status, end-to-end headers, body), when it is JSON (`application/json` or
-  `*/*+json`) or has no body;
-- a JSON 502 `BAD_GATEWAY` when it has a body of another type (an HTML error page of a load balancer, a captive
-  portal): the API only answers JSON, so that answer is the gateway's, not the API's. The error says what came
-  (`upstreamStatus`, `upstreamContentType`); the capture keeps the upstream's status and body as received;
+- the upstream's answer, unchanged (status, end-to-end headers, body), when its body is JSON (`application/json`
+  or `*/*+json`, and parses), or when it has no body: a HEAD, a 1xx, 204 or 304, or an empty body of a status
+  that is not a success (a redirect, an error: the status says it all);
+- a JSON 502 `BAD_GATEWAY` when its body is not JSON: of another type (an HTML error page of a load balancer, a
+  captive portal), labelled JSON but not parsing (cut short, garbled), or empty on a success (every success of
+  the API has a JSON body). Such an answer is not the API's. The error says what came (`upstreamStatus`,
+  `upstreamContentType`); the capture keeps the upstream's status and body as received;
 - a JSON 502 `BAD_GATEWAY` when the upstream cannot be reached (refused, unknown host, TLS failure) or breaks the
   exchange (reset, closed without an answer, invalid HTTP);
 - a JSON 504 `GATEWAY_TIMEOUT` when it does not accept a connection within the connect timeout (5 s), or its
@@ -35,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import itertools
 import logging
 import socket
 import ssl
@@ -58,7 +61,7 @@ from mockserver.api.app import RequestLog
 from mockserver.api.errors import error_response
 from mockserver.api.origin import HEALTH_PATH, OriginGuard
 from mockserver.contract.endpoints import ENDPOINT_PATHS
-from mockserver.proxy.capture import Capture, CaptureWriter, scrub_headers, scrub_query
+from mockserver.proxy.capture import Capture, CaptureWriter, exchange_name, scrub_headers, scrub_query
 from mockserver.proxy.report import Report, admin_routes
 
 log = logging.getLogger("mockserver.proxy")
@@ -155,6 +158,14 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+NOT_PARSED = object()  # Exchange.document of a body not parsed yet
+PARSE_INLINE = 64 * 1024  # bodies up to this size are parsed on the event loop; larger ones in a worker thread
+
+
+def _has_no_body(method: str, status: int) -> bool:
+    return method == "HEAD" or status in (204, 304) or 100 <= status < 200
+
+
 @dataclass
 class Exchange:
     """What one request gave, for the observers: the raw pieces, turned into a Capture after the client's answer."""
@@ -169,8 +180,12 @@ class Exchange:
     body: bytes = b""
     elapsed_ms: float = 0.0
     error: str | None = None
+    answered: bool = True  # False: no answer came, `status` and `body` are the proxy's 502/504
+    sequence: int = 0  # the exchange's number in this run of the proxy, from 1
+    document: Any = NOT_PARSED  # the parsed (decoded) body, when the forwarding already parsed it; None: not JSON
 
-    def capture(self, upstream: str) -> Capture:
+    def capture(self, upstream: str, record: Path | None = None) -> Capture:
+        """The capture of the exchange, named by the file `record` will hold it in, or by its number and request."""
         capture = Capture(
             path=self.path,
             query=scrub_query(self.query),
@@ -184,15 +199,23 @@ class Exchange:
             upstream=upstream,
             elapsed_ms=self.elapsed_ms,
             error=self.error,
+            answered=self.answered,
+            sequence=self.sequence,
         )
+        capture.source = exchange_name(capture, self.sequence, record)
         content = _decoded(self.body, self.response_headers)
-        try:
-            capture.body = orjson.loads(content) if content else None
-        except orjson.JSONDecodeError:
-            capture.body = None
+        capture.body = _parsed(content) if self.document is NOT_PARSED else self.document
         if capture.body is None:
             capture.text = content.decode("utf-8", "replace")
         return capture
+
+
+def _parsed(content: bytes) -> Any:
+    """The JSON value of a decoded body; None when it is empty or not JSON."""
+    try:
+        return orjson.loads(content) if content else None
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _decoded(body: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
@@ -224,6 +247,7 @@ class Forwarder:
         # fall behind by OBSERVER_QUEUE exchanges, a new answer waits for room (nothing is lost, memory stays flat).
         self._pending: asyncio.Queue[Exchange] | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._sequence = itertools.count(1)
 
     async def observe(self, exchange: Exchange) -> None:
         if self._pending is None:
@@ -287,6 +311,7 @@ class Forwarder:
             query=request.scope.get("query_string", b"").decode("latin-1"),
             request_headers=[(b"host", self.upstream.netloc), *headers],
             status=502,
+            sequence=next(self._sequence),
         )
         outgoing = httpx.Request(
             request.method,
@@ -310,16 +335,16 @@ class Forwarder:
             status, message = self.failure(exc)
             log.warning("%s %s: %s", request.method, request.url.path, message)
             response = error_response(status, message)
-            exchange.status, exchange.error = status, message
+            exchange.status, exchange.error, exchange.answered = status, message, False
             exchange.response_headers = list(response.raw_headers)
             exchange.body = bytes(response.body)
         else:
             response_headers = end_to_end(upstream.headers.raw)
             exchange.status, exchange.response_headers, exchange.body = upstream.status_code, response_headers, raw
             content_type = upstream.headers.get("content-type", "")
-            if raw and not _is_json(content_type):
-                shown = content_type.split(";", 1)[0].strip() or "a body without Content-Type"
-                message = f"upstream {self.origin} answered {upstream.status_code} {shown}, not JSON"
+            refusal = await self.refusal(exchange, request.method, content_type)
+            if refusal is not None:
+                message = f"upstream {self.origin} answered {upstream.status_code} {refusal}"
                 log.warning("%s %s: %s", request.method, request.url.path, message)
                 exchange.error = message
                 extra = {"upstreamStatus": upstream.status_code, "upstreamContentType": content_type}
@@ -331,6 +356,27 @@ class Forwarder:
         if self.observers:
             await self.observe(exchange)
         return response
+
+    async def refusal(self, exchange: Exchange, method: str, content_type: str) -> str | None:
+        """Why the upstream's answer is not the API's (its body is not JSON), or None to pass it on.
+
+        A body labelled JSON is parsed to be sure (the capture reuses the parse): a JSON 200 cut short or empty would
+        fail the SDK with a parse error naming neither the upstream nor the status.
+        """
+        status, raw = exchange.status, exchange.body
+        if _has_no_body(method, status):
+            return None
+        if not raw:
+            return "with an empty body, not JSON" if 200 <= status < 300 else None
+        shown = content_type.split(";", 1)[0].strip()
+        if not _is_json(content_type):
+            return f"{shown or 'a body without Content-Type'}, not JSON"
+        content = _decoded(raw, exchange.response_headers)
+        if len(content) <= PARSE_INLINE:
+            exchange.document = _parsed(content)
+        else:
+            exchange.document = await anyio.to_thread.run_sync(_parsed, content)
+        return None if exchange.document is not None else f"{shown} whose body is not JSON"
 
     def failure(self, exc: Exception) -> tuple[int, str]:
         """The status and message of an exchange that got no complete answer."""
@@ -360,7 +406,7 @@ class Forwarder:
     async def notify(self, exchange: Exchange) -> None:
         """Hand the exchange to every observer; an observer's error is logged, never raised."""
         try:
-            capture = exchange.capture(self.settings.upstream)
+            capture = exchange.capture(self.settings.upstream, self.settings.record)
         except Exception:
             log.exception("could not build the capture of %s %s", exchange.method, exchange.path)
             return

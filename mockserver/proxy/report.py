@@ -1,8 +1,9 @@
 """The proxy's report: every exchange judged by the published contracts and by the mock's decisions, aggregated.
 
 `Report.add` takes captures as they come (from the proxy's worker threads, or files via `report_from_captures`);
-`to_json` and `to_markdown` render what was seen. `admin_routes` serves it at `/__admin/proxy/report` and shows it on
-a page at `/__admin/proxy/`.
+`to_json` and `to_markdown` render what was seen. An exchange the upstream did not answer (the proxy's own 502/504)
+says nothing of it: it is listed under `upstreamFailures`, never judged. `admin_routes` serves the report at
+`/__admin/proxy/report` and shows it on a page at `/__admin/proxy/`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from mockserver.contract.endpoints import ENDPOINT_PATHS
 from mockserver.contract.versions import version_key
 from mockserver.dashboard import CONTENT_SECURITY_POLICY, STATIC_DIR
 from mockserver.proxy.capture import Capture, capture_files, read_capture
@@ -33,6 +35,7 @@ PAGE_PATH = "/__admin/proxy/"
 EVIDENCE_LIMIT = 10  # evidence items kept per decision
 PATHS_LIMIT = 2_000  # concrete paths kept per violation pattern
 NON_JSON_LIMIT = 200
+FAILURES_LIMIT = 200
 EXCERPT = 200
 
 
@@ -79,11 +82,16 @@ class Report:
             self._truncated: dict[tuple[str, str], int] = {}
             self._decisions: dict[str, _Decision] = {name: _Decision() for name in DECISIONS}
             self._non_json: list[dict[str, Any]] = []
+            self._failures: list[dict[str, Any]] = []
+            self._failure_count = 0
 
     # -- adding -----------------------------------------------------------------------------------------------------
     def add(self, capture: Capture) -> None:
         """Judge one exchange and count it in (the judging happens outside the lock)."""
         endpoint = capture.endpoint or "unknown"
+        if not capture.answered:
+            self._add_failure(capture, endpoint)
+            return
         verdicts: dict[str, Any] = {}
         not_json = capture.text is not None
         if capture.status == 200 and endpoint != "unknown":
@@ -137,6 +145,19 @@ class Report:
                     if len(decision.differing) < EVIDENCE_LIMIT:
                         decision.differing.append(finding)
 
+    def _add_failure(self, capture: Capture, endpoint: str) -> None:
+        """Count in an exchange the upstream did not answer: the client got the proxy's 502/504 (`error`)."""
+        with self._lock:
+            self._exchanges += 1
+            seen = self._endpoints.setdefault(endpoint, {"exchanges": 0, "statuses": {}})
+            seen["exchanges"] += 1
+            seen["upstreamFailures"] = seen.get("upstreamFailures", 0) + 1
+            self._failure_count += 1
+            if len(self._failures) < FAILURES_LIMIT:
+                self._failures.append(
+                    {"capture": capture.source, "endpoint": endpoint, "status": capture.status, "error": capture.error}
+                )
+
     # -- rendering ----------------------------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         """The report as plain data (the shape is in the README's "how to read the report")."""
@@ -145,6 +166,7 @@ class Report:
                 name: {
                     "exchanges": seen["exchanges"],
                     "statuses": dict(sorted(seen["statuses"].items())),
+                    "upstreamFailures": seen.get("upstreamFailures", 0),
                     "versions": {
                         version: {"parsed": counts.parsed, "failed": counts.failed}
                         for (ep, version), counts in sorted(self._versions.items(), key=_version_order)
@@ -153,13 +175,15 @@ class Report:
                 }
                 for name, seen in sorted(self._endpoints.items())
             }
-            sdk: dict[str, dict[str, Any]] = {}
-            for (_, version), counts in sorted(self._versions.items(), key=_version_order):
+            sdk: dict[str, dict[str, Any]] = {v: {"parsed": 0, "failed": 0} for v in published_versions()}
+            for (_, version), counts in self._versions.items():
                 total = sdk.setdefault(version, {"parsed": 0, "failed": 0})
                 total["parsed"] += counts.parsed
                 total["failed"] += counts.failed
+            sdk = dict(sorted(sdk.items(), key=lambda item: version_key(item[0])))
             for total in sdk.values():
-                total["verdict"] = "fails" if total["failed"] else "parses everything"
+                seen_any = total["parsed"] or total["failed"]
+                total["verdict"] = "fails" if total["failed"] else "parses everything" if seen_any else "not seen"
             groups = sorted(self._groups.values(), key=lambda g: (g.endpoint, g.pattern, g.kind))
             violations = [
                 {
@@ -201,6 +225,7 @@ class Report:
                 ],
                 "decisions": decisions,
                 "nonJson": list(self._non_json),
+                "upstreamFailures": {"count": self._failure_count, "exchanges": list(self._failures)},
             }
 
     def to_markdown(self) -> str:
@@ -210,11 +235,11 @@ class Report:
         statuses = ", ".join(f"{name} {seen['exchanges']}" for name, seen in data["endpoints"].items())
         out += [f"{data['exchanges']} exchanges ({statuses or 'none'}).", ""]
         out += ["## SDK versions", ""]
-        if data["sdkVersions"]:
-            out += ["| SDK version | parsed | failed | verdict |", "|---|---:|---:|---|"]
-            for version, counts in data["sdkVersions"].items():
-                out.append(f"| {version} | {counts['parsed']} | {counts['failed']} | {counts['verdict']} |")
-            out.append("")
+        out += ["| SDK version | parsed | failed | verdict |", "|---|---:|---:|---|"]
+        for version, counts in data["sdkVersions"].items():
+            out.append(f"| {version} | {counts['parsed']} | {counts['failed']} | {counts['verdict']} |")
+        out.append("")
+        if any(seen["versions"] for seen in data["endpoints"].values()):
             out += ["| endpoint | SDK version | parsed | failed |", "|---|---|---:|---:|"]
             for name, seen in data["endpoints"].items():
                 for version, counts in seen["versions"].items():
@@ -257,7 +282,24 @@ class Report:
                     f"{_cell(str(item['contentType']))} | {_cell(item['excerpt'])} |"
                 )
             out.append("")
+        failures = data["upstreamFailures"]
+        if failures["count"]:
+            out += ["## Exchanges the upstream did not answer", ""]
+            out += [f"{failures['count']} exchanges got the proxy's own error; they are not judged.", ""]
+            out += ["| capture | endpoint | status | error |", "|---|---|---:|---|"]
+            for item in failures["exchanges"]:
+                out.append(
+                    f"| {_cell(item['capture'])} | {item['endpoint']} | {item['status']} | "
+                    f"{_cell(str(item['error']))} |"
+                )
+            out.append("")
         return "\n".join(out)
+
+
+def published_versions() -> list[str]:
+    """Every SDK version with a published contract of some endpoint, oldest first."""
+    versions = {v for endpoint in ENDPOINT_PATHS for v in contract_versions(endpoint)}
+    return sorted(versions, key=version_key)
 
 
 def _merge(verdicts: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:

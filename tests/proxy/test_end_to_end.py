@@ -23,7 +23,7 @@ from mockserver.proxy.importer import first_difference
 from mockserver.settings import Settings
 from mockserver.world.clock import parse_instant
 from tests.conftest import BASIC, NOW, start_server
-from tests.proxy.test_forward import proxying
+from tests.proxy.test_forward import QUERY_SECRET, hanging, proxying, raw_upstream, wait_for_files
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -239,3 +239,81 @@ def test_captures_of_an_upstream_on_the_real_clock_import_too(live_clock_upstrea
     imported = import_captures([record], "live")
     assert imported.equal == imported.compared == len(ROUND_TRIP), imported.notes
     assert imported.now == instants[-1]  # the latest answer's instant
+
+
+def named_captures(report: dict[str, Any]) -> set[str]:
+    """Every capture the report names: in violations, decision evidence, answers not JSON and upstream failures."""
+    names = {item["capture"] for group in report["violations"] for item in group["paths"]}
+    names |= {e["capture"] for decision in report["decisions"] for e in decision["evidence"]}
+    names |= {item["capture"] for item in report["nonJson"]}
+    return names | {item["capture"] for item in report["upstreamFailures"]["exchanges"]}
+
+
+NAMED_TARGETS = ("/v1/usages?timeRange=last-day", f"/v1/jobs?apiSecret={QUERY_SECRET}", "/v1/jobs/job_doesNotExist")
+
+
+def test_the_live_report_names_each_capture_by_its_file(
+    drift_upstream: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = tmp_path / "captures"
+    with proxying(ProxySettings(drift_upstream, record=record, log_requests=False)) as proxy:
+        for target in NAMED_TARGETS:
+            httpx.get(proxy + target, headers=BASIC, timeout=60)
+        report = report_of(proxy, len(NAMED_TARGETS))
+        markdown = httpx.get(proxy + "/__admin/proxy/report?format=markdown", timeout=10).text
+    files = {str(file) for file in wait_for_files(record, len(NAMED_TARGETS))}
+    assert report["violationCount"] and named_captures(report) == files  # each one named, by the file it is in
+    assert all(name in markdown for name in files) and "<capture>" not in markdown
+    assert main(["proxy", "report", str(record), "--json"]) == 0
+    assert named_captures(json.loads(capsys.readouterr().out)) == files  # as `proxy report` names the recorded files
+
+
+def test_the_live_report_names_an_exchange_by_its_number_and_request_without_record(drift_upstream: str) -> None:
+    with proxying(ProxySettings(drift_upstream, log_requests=False)) as proxy:
+        for target in NAMED_TARGETS:
+            httpx.get(proxy + target, headers=BASIC, timeout=60)
+        report = report_of(proxy, len(NAMED_TARGETS))
+        markdown = httpx.get(proxy + "/__admin/proxy/report?format=markdown", timeout=10).text
+    expected = {
+        "#1 GET /v1/usages?timeRange=last-day",
+        "#2 GET /v1/jobs?apiSecret=***",
+        "#3 GET /v1/jobs/job_doesNotExist",
+    }
+    assert named_captures(report) == expected
+    assert all(name in markdown for name in expected) and "<capture>" not in markdown
+    assert QUERY_SECRET not in json.dumps(report) and QUERY_SECRET not in markdown
+
+
+def test_the_proxys_own_errors_are_not_evidence_about_the_upstream(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = tmp_path / "captures"
+    with raw_upstream(hanging) as server, proxying(ProxySettings(server.url, timeout=0.5, record=record)) as proxy:
+        timed_out = httpx.get(proxy + "/v1/usages", headers=BASIC, timeout=10)
+        server.close()  # nothing listens any more: refused
+        refused = httpx.get(proxy + "/v1/jobs/job_1", headers=BASIC, timeout=10)
+        live = report_of(proxy, 2)
+    assert (timed_out.status_code, refused.status_code) == (504, 502)
+    files = [str(file) for file in wait_for_files(record, 2)]
+    assert main(["proxy", "report", str(record), "--json"]) == 0
+    recorded = json.loads(capsys.readouterr().out)
+    for report in (live, recorded):
+        verdicts = {d["decision"]: d["verdict"] for d in report["decisions"]}
+        assert set(verdicts.values()) == {"not seen"}, verdicts
+        assert report["exchanges"] == 2 and report["violationCount"] == 0 and report["nonJson"] == []
+        failures = report["upstreamFailures"]
+        assert failures["count"] == 2
+        assert [(f["capture"], f["status"]) for f in failures["exchanges"]] == list(zip(files, (504, 502), strict=True))
+        assert failures["exchanges"][1]["error"] == refused.json()["message"]
+        assert report["endpoints"]["usages.list"] == {
+            "exchanges": 1,
+            "statuses": {},
+            "upstreamFailures": 1,
+            "versions": {},
+        }
+        # No 200 seen: every published SDK version is listed, with nothing counted.
+        assert report["sdkVersions"] == {
+            version: {"parsed": 0, "failed": 0, "verdict": "not seen"} for version in available_versions()
+        }
+    assert main(["proxy", "report", str(record)]) == 0
+    assert "## Exchanges the upstream did not answer" in capsys.readouterr().out

@@ -7,6 +7,7 @@ import base64
 import contextlib
 import gzip
 import logging
+import os
 import socket
 import struct
 import subprocess
@@ -463,6 +464,110 @@ def test_an_html_answer_is_a_502_and_is_recorded_as_received(tmp_path: Path) -> 
     capture = read_capture(file)
     assert (capture.status, capture.text, capture.error) == (503, HTML.decode(), body["message"])
     assert capture.response_headers["content-type"] == "text/html; charset=utf-8"
+
+
+def http_answer(status: str, body: bytes, *headers: str) -> bytes:
+    head = "".join(f"{h}\r\n" for h in headers)
+    return f"HTTP/1.1 {status}\r\n{head}Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        pytest.param(
+            http_answer("200 OK", b'{"assets": [1,', "Content-Type: application/json"),
+            "answered 200 application/json whose body is not JSON",
+            id="json-cut-short",
+        ),
+        pytest.param(
+            http_answer("200 OK", b"", "Content-Type: application/json"),
+            "answered 200 with an empty body, not JSON",
+            id="json-empty",
+        ),
+        pytest.param(
+            http_answer("200 OK", b"", "Content-Type: application/json", "Content-Encoding: gzip"),
+            "answered 200 with an empty body, not JSON",
+            id="gzip-empty",
+        ),
+        pytest.param(
+            http_answer(
+                "200 OK",
+                gzip.compress(b'{"assets": [', mtime=0),
+                "Content-Type: application/json",
+                "Content-Encoding: gzip",
+            ),
+            "answered 200 application/json whose body is not JSON",
+            id="gzip-cut-short",
+        ),
+        pytest.param(
+            http_answer("503 Service Unavailable", b"upstream overloaded", "Content-Type: application/json"),
+            "answered 503 application/json whose body is not JSON",
+            id="error-not-json",
+        ),
+    ],
+)
+def test_an_answer_labelled_json_that_is_not_json_is_a_502_recorded_as_received(
+    answer: bytes, fragment: str, tmp_path: Path
+) -> None:
+    status = int(answer.split(b" ", 2)[1])
+    with raw_upstream(answering(answer)) as server, proxying(ProxySettings(server.url, record=tmp_path)) as proxy:
+        response = httpx.get(proxy + "/v1/assets", headers=AUTH, timeout=10)
+        (file,) = wait_for_files(tmp_path, 1)
+        report = httpx.get(proxy + "/__admin/proxy/report", timeout=10).json()
+    body = check_error(response, 502, f"upstream {server.url}", fragment)
+    assert (body["upstreamStatus"], body["upstreamContentType"]) == (status, "application/json")
+    capture = read_capture(file)
+    raw = answer.split(b"\r\n\r\n", 1)[1]
+    content = gzip.decompress(raw) if raw and b"gzip" in answer.split(b"\r\n\r\n")[0] else raw
+    assert (capture.status, capture.body, capture.text, capture.error) == (
+        status,
+        None,
+        content.decode(),
+        body["message"],
+    )
+    (listed,) = report["nonJson"]
+    assert (listed["capture"], listed["status"], listed["excerpt"]) == (str(file), status, content.decode())
+
+
+@pytest.mark.parametrize(
+    ("method", "answer"),
+    [
+        pytest.param("GET", http_answer("204 No Content", b""), id="204"),
+        pytest.param("GET", http_answer("404 Not Found", b"", "Content-Type: application/json"), id="empty-404"),
+        pytest.param("GET", http_answer("503 Service Unavailable", b""), id="empty-503"),
+        pytest.param("GET", http_answer("301 Moved Permanently", b"", "Location: http://elsewhere.invalid/"), id="301"),
+        pytest.param(
+            "HEAD", b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n", id="head"
+        ),
+    ],
+)
+def test_an_answer_without_a_body_passes_unchanged(method: str, answer: bytes) -> None:
+    status = int(answer.split(b" ", 2)[1])
+    with raw_upstream(answering(answer)) as server, proxying(ProxySettings(server.url)) as proxy:
+        response = httpx.request(method, proxy + "/v1/teams", headers=AUTH, timeout=10)
+    assert (response.status_code, response.content) == (status, b"")
+
+
+def test_record_into_a_file_or_where_nothing_can_be_written_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    cases = [
+        (afile, f"--record: {afile} exists and is not a directory"),
+        (afile / "captures", f"--record: cannot create the directory {afile / 'captures'}: Not a directory"),
+        (Path("/proc/mockserver-captures"), "--record: cannot create the directory /proc/mockserver-captures: "),
+    ]
+    if os.geteuid() != 0:  # root writes into a read-only directory
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        cases.append((locked, f"--record: cannot write into {locked}: Permission denied"))
+    for record, message in cases:
+        argv = ["proxy", "--upstream", "http://127.0.0.1:9", "--port", str(free_port()), "--record", str(record)]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, err
+    assert afile.read_text() == "x"
 
 
 def test_query_headers_and_bytes_pass_unchanged_hop_by_hop_headers_do_not() -> None:

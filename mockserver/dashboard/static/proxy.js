@@ -37,7 +37,8 @@ function renderVersions(report) {
       h("td", null, badge(counts.verdict)),
     ),
   );
-  if (!rows.length) rows.push(h("tr", null, h("td", { colspan: 4, class: "muted" }, "No 200 answer seen yet.")));
+  const seen = Object.values(report.sdkVersions).some((counts) => counts.parsed + counts.failed > 0);
+  if (!seen) rows.push(h("tr", null, h("td", { colspan: 4, class: "muted" }, "No 200 answer seen yet.")));
   fill($("#version-rows"), rows);
 }
 
@@ -123,6 +124,15 @@ function renderNonJson(report) {
   );
 }
 
+function renderUpstreamFailures(report) {
+  const failures = report.upstreamFailures;
+  $("#proxy-upstream-failures").hidden = !failures.count;
+  fill(
+    $("#upstream-failure-list"),
+    failures.exchanges.map((item) => h("li", null, `${item.capture}: ${item.endpoint} ${item.status} ${item.error || ""}`)),
+  );
+}
+
 let shown = -1; // the exchange count on screen: a live refresh re-renders only when it moved (open groups stay open)
 
 async function load(force = false) {
@@ -146,6 +156,7 @@ async function load(force = false) {
   renderViolations(report);
   renderDecisions(report);
   renderNonJson(report);
+  renderUpstreamFailures(report);
   document.body.dataset.exchanges = String(report.exchanges);
   say(`${report.exchanges} exchanges, ${report.violationCount} violations`);
 }

@@ -10,8 +10,11 @@ from mockserver.proxy.decisions.usages import check_usages
 
 
 def check_decisions(capture: Capture) -> list[Finding]:
-    """Check one exchange against every decision of the mock that applies to it."""
+    """Check one exchange against every decision of the mock that applies to it (none when the upstream did not
+    answer: the proxy's own 502/504 says nothing of the upstream)."""
     checks = Checks(capture)
+    if not capture.answered:
+        return checks.findings
     endpoint = capture.endpoint
     if not 200 <= capture.status < 300:
         if endpoint is not None:
