@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -181,3 +182,39 @@ def test_import_refuses_to_overwrite_without_force(tmp_path: Path, capsys: pytes
     assert out.read_text() == "keep me"
     assert main(["import", str(captures), "--output", str(out), "--force"]) == 0
     assert out.read_text().startswith("# yaml-language-server")
+
+
+@pytest.mark.parametrize(
+    ("output", "force", "reason"),
+    [
+        pytest.param("bug.json/x.yaml", False, "bug.json is not a directory", id="parent-is-a-file"),
+        pytest.param("adir", True, "it is a directory", id="output-is-a-directory"),
+        pytest.param("/proc/x.yaml", False, "no such file or directory", id="cannot-create"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_1(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    output: str,
+    force: bool,
+    reason: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("bug.json").write_text(readme_capture(), encoding="utf-8")
+    Path("adir").mkdir()
+    assert main(["import", "bug.json", "--output", output, *(["--force"] if force else [])]) == 1
+    err = capsys.readouterr().err
+    assert err == f"mockserver: cannot write {output}: {reason}\n"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["adir", "bug.json"]  # nothing left aside
+
+
+def test_the_written_file_follows_the_umask(tmp_path: Path) -> None:
+    capture = tmp_path / "bug.json"
+    capture.write_text(readme_capture(), encoding="utf-8")
+    previous = os.umask(0o027)
+    try:
+        assert main(["import", str(capture), "--output", str(tmp_path / "bug.yaml")]) == 0
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "bug.yaml").stat().st_mode & 0o777 == 0o640

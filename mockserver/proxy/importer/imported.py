@@ -3,8 +3,8 @@ in memory and compared with each capture."""
 
 from __future__ import annotations
 
+import itertools
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,15 +63,25 @@ def import_captures(paths: Sequence[Path], name: str | None = None) -> Imported:
 
 
 def write_scenario(imported: Imported, target: Path) -> None:
-    """Write the scenario file whole, or not at all (written aside, then renamed into place)."""
+    """Write the scenario file whole, or not at all (written aside, then renamed into place).
+
+    The file aside is made with mode 0666 less the umask, as `open()` makes a file (`tempfile.mkstemp` would make it
+    0600, and the rename would keep that). An OSError leaves nothing behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    for attempt in itertools.count():
+        tmp = target.parent / f".{target.name}.{os.getpid()}.{attempt}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            if attempt >= 100:
+                raise
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(imported.text)
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
