@@ -218,3 +218,16 @@ def test_the_written_file_follows_the_umask(tmp_path: Path) -> None:
     finally:
         os.umask(previous)
     assert (tmp_path / "bug.yaml").stat().st_mode & 0o777 == 0o640
+
+
+def test_the_schema_modeline_names_the_schema_mockserver_writes(tmp_path: Path) -> None:
+    """The first line points at scenario.schema.json next to the file: what `mockserver scenario-schema` prints."""
+    capture = tmp_path / "bug.json"
+    capture.write_text(readme_capture(), encoding="utf-8")
+    out = tmp_path / "bug.yaml"
+    assert main(["import", str(capture), "--output", str(out)]) == 0
+    first, *rest = out.read_text(encoding="utf-8").splitlines()
+    assert first == "# yaml-language-server: $schema=scenario.schema.json"
+    assert any("mockserver scenario-schema > scenario.schema.json" in line for line in rest[:3])
+    shipped = (Path(__file__).resolve().parents[2] / "scenarios" / "default.yaml").read_text(encoding="utf-8")
+    assert shipped.startswith("# yaml-language-server: $schema=../scenario.schema.json")  # the same file, one up
