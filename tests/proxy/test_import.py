@@ -231,3 +231,30 @@ def test_the_schema_modeline_names_the_schema_mockserver_writes(tmp_path: Path) 
     assert any("mockserver scenario-schema > scenario.schema.json" in line for line in rest[:3])
     shipped = (Path(__file__).resolve().parents[2] / "scenarios" / "default.yaml").read_text(encoding="utf-8")
     assert shipped.startswith("# yaml-language-server: $schema=../scenario.schema.json")  # the same file, one up
+
+
+def upstream_team() -> str:
+    """The id of the upstream's own team (what `/v1/teams` lists first)."""
+    app = build_app(Settings(now=NOW, log_requests=False))
+
+    async def fetch() -> str:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://upstream") as http:
+            return str((await http.get("/v1/teams", headers=BASIC)).json()["teams"][0]["id"])
+
+    import asyncio
+
+    return asyncio.run(fetch())
+
+
+def test_a_team_id_naming_the_worlds_own_team_is_no_filter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`teamId=<the team>` selects everything: it shapes the world; another team's query answers empty series."""
+    team = upstream_team()
+    queries = (f"timeRange=last-day&teamId={team}", "timeRange=last-day&teamId=team_someoneElse")
+    answers = upstream_answers("default", queries)
+    out = tmp_path / "team.yaml"
+    assert main(["import", str(record(tmp_path / "c", answers)), "--output", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "2 of 2 captured answers served back JSON-equal" in err, err
+    assert "a query of another team 'team_someoneElse'" in err, err
+    for (query, captured), body in zip(answers, served(out, queries), strict=True):
+        assert first_difference(captured, body) is None, (query, first_difference(captured, body))

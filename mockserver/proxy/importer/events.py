@@ -126,8 +126,13 @@ class Events(Frame):
         for ex in self.exchanges:
             q = ex.query
             start, end = q.window(self.now, "last-seven-days")
-            if q.user_ids is not None or q.project_ids is not None or q.team_id is not None:
-                self.notes.append(f"{ex.source}: a filtered query: compared, but its numbers do not shape the world")
+            if self.is_filtered(ex):
+                what = (
+                    "a filtered query"
+                    if q.team_id in (None, self.team_id)
+                    else f"a query of another team {q.team_id!r}"
+                )
+                self.notes.append(f"{ex.source}: {what}: compared, but its numbers do not shape the world")
                 continue
             shown = next((r.get("granularity") for r in ex.body.get("usages") or () if isinstance(r, dict)), None)
             step = STEP[shown] if isinstance(shown, str) and shown in STEP else self.step_of(end - start)
