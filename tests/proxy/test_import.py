@@ -258,3 +258,12 @@ def test_a_team_id_naming_the_worlds_own_team_is_no_filter(tmp_path: Path, capsy
     assert "a query of another team 'team_someoneElse'" in err, err
     for (query, captured), body in zip(answers, served(out, queries), strict=True):
         assert first_difference(captured, body) is None, (query, first_difference(captured, body))
+
+
+def test_an_activity_only_capture_gives_no_discount_nothing_shows(tmp_path: Path) -> None:
+    """An activity page bounds no discount: the imported world's consumption is the listed events' CU."""
+    answers = upstream_answers("default", ("type=activity",))
+    target = tmp_path / "activity.yaml"
+    target.write_text(import_captures([record(tmp_path / "c", answers)]).text, encoding="utf-8")
+    (body,) = served(target, ("type=consumption",))
+    assert all(row["discount"] == 0 for row in body["consumption"]), body["consumption"]
