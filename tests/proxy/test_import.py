@@ -260,6 +260,52 @@ def test_a_team_id_naming_the_worlds_own_team_is_no_filter(tmp_path: Path, capsy
         assert first_difference(captured, body) is None, (query, first_difference(captured, body))
 
 
+@pytest.mark.parametrize("offset", [pytest.param(100, id="page-1"), pytest.param(200, id="page-2")])
+def test_an_activity_page_past_the_first_comes_back_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], offset: int
+) -> None:
+    """Without the pages before it, the world holds as many free events newer than the page as its offset."""
+    queries = (f"type=activity&activityOffset={offset}",)
+    answers = upstream_answers("default", queries)
+    assert len(answers[0][1]["activity"]) == 100
+    out = tmp_path / "page.yaml"
+    assert main(["import", str(record(tmp_path / "c", answers)), "--output", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "1 of 1 captured answer served back JSON-equal" in err, err
+    ((_, captured),) = answers
+    (body,) = served(out, queries)
+    assert first_difference(captured, body) is None
+    # The events before it cost nothing: page 0 of the imported world shows them, the consumption does not.
+    (first_page,) = served(out, ("type=activity,consumption",))
+    assert {item["action"] for item in first_page["activity"]} == {"assistant-message"}
+    assert not any("creativeUnitsCost" in item for item in first_page["activity"])
+    assert {row["userId"] for row in first_page["consumption"]} <= {item["userId"] for item in captured["activity"]}
+
+
+# Several windows by the minute, hour and day, and the third activity page without the first two.
+WIDER = (
+    "timeRange=last-hour",
+    "timeRange=last-day&dropZeroPoints",
+    "timeRange=last-three-days&type=usages,consumption,model-usages",
+    "timeRange=last-seven-days",
+    "timeRange=last-thirty-one-days",
+    "type=activity&activityOffset=200",
+    "startDate=2026-11-20T03:00:00Z&endDate=2026-11-20T09:00:00Z",
+)
+
+
+@pytest.mark.parametrize("scenario", ["default", "revoked-keys"])
+def test_an_offset_page_among_series_comes_back(tmp_path: Path, scenario: str) -> None:
+    """The series' filler events after the page count in its offset: no more of them than the upstream had."""
+    answers = upstream_answers(scenario, WIDER)
+    imported = import_captures([record(tmp_path / "c", answers)])
+    assert imported.equal == imported.compared == len(WIDER), imported.notes
+    target = tmp_path / "wider.yaml"
+    target.write_text(imported.text, encoding="utf-8")
+    for (query, captured), body in zip(answers, served(target, WIDER), strict=True):
+        assert first_difference(captured, body) is None, (query, first_difference(captured, body))
+
+
 def test_an_activity_only_capture_gives_no_discount_nothing_shows(tmp_path: Path) -> None:
     """An activity page bounds no discount: the imported world's consumption is the listed events' CU."""
     answers = upstream_answers("default", ("type=activity",))
