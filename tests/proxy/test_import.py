@@ -306,6 +306,45 @@ def test_an_offset_page_among_series_comes_back(tmp_path: Path, scenario: str) -
         assert first_difference(captured, body) is None, (query, first_difference(captured, body))
 
 
+def test_a_page_that_cannot_keep_its_offset_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A page at offset 100 whose first event is at its window's last instant: no time for the newer events."""
+    item = {
+        "action": "upscale",
+        "data": {},
+        "projectId": "proj_web",
+        "time": "2026-11-20T23:59:59.999Z",
+        "userId": "u_ann",
+        "creativeUnitsCost": 3.5,
+    }
+    entities = {
+        "assets": [],
+        "collections": [],
+        "jobs": [],
+        "models": [],
+        "users": [{"id": "u_ann", "isApiKey": False}],
+    }
+    capture = tmp_path / "late.json"
+    capture.write_text(
+        json.dumps(
+            {
+                "query": "startDate=2026-11-20&endDate=2026-11-20&type=activity&activityOffset=100",
+                "body": {"activity": [item], "entities": entities},
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "late.yaml"
+    assert main(["import", str(capture), "--output", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "0 of 1 captured answer served back JSON-equal" in err, err
+    assert (
+        "served again, $.activity.length differs: captured 1, served 0, because its page at activityOffset 100 "
+        "needs 100 newer events in its window; there are 0, and no time after its first item at "
+        "2026-11-20T23:59:59.999Z is open for more"
+    ) in err, err
+    assert main(["validate", str(out)]) == 0
+
+
 def test_an_activity_only_capture_gives_no_discount_nothing_shows(tmp_path: Path) -> None:
     """An activity page bounds no discount: the imported world's consumption is the listed events' CU."""
     answers = upstream_answers("default", ("type=activity",))

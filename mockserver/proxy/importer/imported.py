@@ -21,6 +21,7 @@ from mockserver.proxy.importer.writer import dump_scenario
 from mockserver.worlds import SCENARIO_HEADER
 
 DEFAULT_NAME = "imported"
+_UNEXPLAINED = "of nothing the importer could tell (a bug: please report it with the captures)"
 
 
 @dataclass
@@ -93,6 +94,16 @@ def _compare(imported: Imported, exchanges: Iterable[Exchange]) -> None:
 
     scenario = load_scenario_text(imported.text, f"<{imported.name}.yaml>")
     world = build_world(scenario)
+    # Why a capture may come out different: what building the world noted about it (a bucket no event explains, a
+    # page whose offset the other captures' events cannot keep, a filtered query), else about all captures.
+    causes: dict[str, list[str]] = {}
+    general: list[str] = []
+    for note in imported.notes:
+        source, found, rest = note.partition(": ")
+        if found and any(source == ex.source for ex in exchanges):
+            causes.setdefault(source, []).append(rest)
+        else:
+            general.append(note)
     for ex in exchanges:
         served = orjson.loads(orjson.dumps(build_report(world, ex.query, imported.now)))
         imported.compared += 1
@@ -101,8 +112,10 @@ def _compare(imported: Imported, exchanges: Iterable[Exchange]) -> None:
             imported.equal += 1
         else:
             path, captured, got = difference
+            why = (causes.get(ex.source) or general or [_UNEXPLAINED])[0]
             imported.notes.append(
-                f"{ex.source}: served again, {path} differs: captured {_short(captured)}, served {_short(got)}"
+                f"{ex.source}: served again, {path} differs: captured {_short(captured)}, served {_short(got)}, "
+                f"because {why}"
             )
 
 
