@@ -120,12 +120,23 @@ class FillerEvents(SolverState):
         return made
 
     def lend(self, model: str, count: int, groups: list[Group]) -> int:
-        """Move job-less fillers into a group of `model` of the same row and kind of user, each taking a job of it;
-        return how many jobs are still to give.
+        """Give `model`'s jobs still to give to the bucket's job-less fillers that can take them without changing
+        any number; return how many are left.
 
-        A group's CU may be split among its events in any way, so an event moved from a group that keeps another
-        (or carries no CU) changes no row, no CU total and no other model's numbers: the model gets a job, and no
-        job-only event is added. The donor can then be split among fewer users: only where a page counts events."""
+        First the fillers of groups that carry no CU, of a model's action: a model and a job there count in the
+        model's jobs only. Then fillers moved into a group of `model` of the same row and kind of user from another
+        group that keeps one (a group's CU may be split among its events in any way, so no row, CU total or other
+        model changes). Moving narrows the donor's split among users: done only where a page counts events."""
+        for group in groups:
+            if group.carried != (0, 0):
+                continue
+            for e in group.events:
+                if count <= 0:
+                    return 0
+                if e.job is None and CATALOG[e.action].uses_model:
+                    e.model = model
+                    self.give_job(e)
+                    count -= 1
         for taker in groups:
             if count <= 0:
                 break
@@ -137,8 +148,7 @@ class FillerEvents(SolverState):
                     continue
                 if donor.events[0].action != action or donor.events[0].model == model:
                     continue
-                keep = 0 if donor.carried == (0, 0) else 1
-                while count > 0 and len(donor.events) > keep:
+                while count > 0 and len(donor.events) > 1:
                     spare = next((e for e in reversed(donor.events) if e.job is None), None)
                     if spare is None:
                         break
@@ -146,18 +156,6 @@ class FillerEvents(SolverState):
                     taker.events.append(spare)
                     spare.model = model
                     self.give_job(spare)
-                    count -= 1
-        # A job-less filler that carries no CU, of a model's action, counts in nothing of its model: a model and a
-        # job there count in the model's jobs only, whatever kind of user it has.
-        for group in groups:
-            if group.carried != (0, 0):
-                continue
-            for e in group.events:
-                if count <= 0:
-                    return 0
-                if e.job is None and CATALOG[e.action].uses_model:
-                    e.model = model
-                    self.give_job(e)
                     count -= 1
         return count
 
