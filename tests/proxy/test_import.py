@@ -306,6 +306,20 @@ def test_an_offset_page_among_series_comes_back(tmp_path: Path, scenario: str) -
         assert first_difference(captured, body) is None, (query, first_difference(captured, body))
 
 
+def test_a_page_inside_a_coarse_bucket_keeps_its_offset(tmp_path: Path) -> None:
+    """31 days by the day: the day that straddles the page does not say how many of its events were newer than it;
+    the fillers the solver spread after the page's first item go back before the page, in the same day."""
+    queries = ("timeRange=last-thirty-one-days&activityOffset=100",)
+    answers = upstream_answers("revoked-keys", queries)
+    imported = import_captures([record(tmp_path / "c", answers)])
+    assert imported.equal == imported.compared == 1, imported.notes
+    target = tmp_path / "month.yaml"
+    target.write_text(imported.text, encoding="utf-8")
+    ((_, captured),) = answers
+    (body,) = served(target, queries)
+    assert first_difference(captured, body) is None
+
+
 def test_a_page_that_cannot_keep_its_offset_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A page at offset 100 whose first event is at its window's last instant: no time for the newer events."""
     item = {

@@ -10,6 +10,7 @@ from mockserver.proxy.synthesis.actions import FREE, ROW_ACTIONS, ROWLESS, ROWLE
 from mockserver.proxy.synthesis.plan import allocate, allocate_by_flow, allocate_exact, rows_of, share
 from mockserver.proxy.synthesis.residual import part_of, subtract
 from mockserver.proxy.synthesis.state import SolverState
+from mockserver.proxy.synthesis.target import PageTarget
 from mockserver.world.aggregate import CU_DISCOUNT_ROW, CU_ROW, Bucket
 from mockserver.world.catalog import CATALOG
 from mockserver.world.clock import format_ms
@@ -211,6 +212,8 @@ class FillerEvents(SolverState):
         and cost nothing, so every captured number stays as the other targets made it."""
         for page in self.pages:
             newer = sum(1 for e in self.known + self.fillers if page.after < e.t < page.end)
+            if newer > page.offset:
+                newer -= self.move_out(page, newer - page.offset)
             first = format_ms(page.after)
             if newer > page.offset:
                 self.problems.append(
@@ -234,3 +237,31 @@ class FillerEvents(SolverState):
             for e in made:
                 e.user = user
             self.place(made, free)
+
+    def move_out(self, page: PageTarget, excess: int) -> int:
+        """Move up to `excess` filler events from after the page's first item to where every target counts them
+        the same (the same bucket of each window holding them, in none of the others), outside every page's count
+        and every listing; return how many moved.
+
+        A coarse bucket that straddles the page does not say how many of its events were newer than the page: the
+        solver spreads them over the bucket's open time, the page's offset says how many."""
+        regions = [(p.after + 1, p.end) for p in self.pages]
+        moved = 0
+        for e in sorted(self.fillers, key=lambda e: -e.t):
+            if moved >= excess:
+                break
+            if not page.after < e.t < page.end:
+                continue
+            lo, hi = -(2**62), 2**62
+            holes = list(self.covered) + regions
+            for target in self.solved_targets:
+                if target.start <= e.t < target.end:
+                    low = target.first + (e.t - target.first) // target.step * target.step
+                    lo, hi = max(lo, low, target.start), min(hi, low + target.step, target.end)
+                else:
+                    holes.append((target.start, target.end))
+            free = subtract(lo, hi, sorted(holes)) if lo < hi < 2**62 else []
+            if free:
+                self.place([e], free)
+                moved += 1
+        return moved
