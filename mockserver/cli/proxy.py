@@ -29,7 +29,20 @@ def import_scenario(args: argparse.Namespace) -> int:
     if target is None:
         sys.stdout.write(imported.text)
     else:
-        write_scenario(imported, target)
+        try:
+            write_scenario(imported, target)
+        except OSError as exc:  # the output cannot be written: one line, exit 1, as a library error is
+            if args.debug:
+                raise
+            blocking = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+            if target.is_dir():
+                reason = "it is a directory"
+            elif blocking is not None:
+                reason = f"{blocking} is not a directory"
+            else:
+                reason = (exc.strerror or str(exc)).lower()
+            print(f"mockserver: cannot write {target}: {reason}", file=sys.stderr)
+            return 1
     events = imported.document["recorded"]["events"]
     where = "stdout" if target is None else str(target)
     print(

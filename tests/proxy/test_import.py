@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -181,3 +182,187 @@ def test_import_refuses_to_overwrite_without_force(tmp_path: Path, capsys: pytes
     assert out.read_text() == "keep me"
     assert main(["import", str(captures), "--output", str(out), "--force"]) == 0
     assert out.read_text().startswith("# yaml-language-server")
+
+
+@pytest.mark.parametrize(
+    ("output", "force", "reason"),
+    [
+        pytest.param("bug.json/x.yaml", False, "bug.json is not a directory", id="parent-is-a-file"),
+        pytest.param("adir", True, "it is a directory", id="output-is-a-directory"),
+        pytest.param("/proc/x.yaml", False, "no such file or directory", id="cannot-create"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_1(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    output: str,
+    force: bool,
+    reason: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("bug.json").write_text(readme_capture(), encoding="utf-8")
+    Path("adir").mkdir()
+    assert main(["import", "bug.json", "--output", output, *(["--force"] if force else [])]) == 1
+    err = capsys.readouterr().err
+    assert err == f"mockserver: cannot write {output}: {reason}\n"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["adir", "bug.json"]  # nothing left aside
+
+
+def test_the_written_file_follows_the_umask(tmp_path: Path) -> None:
+    capture = tmp_path / "bug.json"
+    capture.write_text(readme_capture(), encoding="utf-8")
+    previous = os.umask(0o027)
+    try:
+        assert main(["import", str(capture), "--output", str(tmp_path / "bug.yaml")]) == 0
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "bug.yaml").stat().st_mode & 0o777 == 0o640
+
+
+def test_the_schema_modeline_names_the_schema_mockserver_writes(tmp_path: Path) -> None:
+    """The first line points at scenario.schema.json next to the file: what `mockserver scenario-schema` prints."""
+    capture = tmp_path / "bug.json"
+    capture.write_text(readme_capture(), encoding="utf-8")
+    out = tmp_path / "bug.yaml"
+    assert main(["import", str(capture), "--output", str(out)]) == 0
+    first, *rest = out.read_text(encoding="utf-8").splitlines()
+    assert first == "# yaml-language-server: $schema=scenario.schema.json"
+    assert any("mockserver scenario-schema > scenario.schema.json" in line for line in rest[:3])
+    shipped = (Path(__file__).resolve().parents[2] / "scenarios" / "default.yaml").read_text(encoding="utf-8")
+    assert shipped.startswith("# yaml-language-server: $schema=../scenario.schema.json")  # the same file, one up
+
+
+def upstream_team() -> str:
+    """The id of the upstream's own team (what `/v1/teams` lists first)."""
+    app = build_app(Settings(now=NOW, log_requests=False))
+
+    async def fetch() -> str:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://upstream") as http:
+            return str((await http.get("/v1/teams", headers=BASIC)).json()["teams"][0]["id"])
+
+    import asyncio
+
+    return asyncio.run(fetch())
+
+
+def test_a_team_id_naming_the_worlds_own_team_is_no_filter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`teamId=<the team>` selects everything: it shapes the world; another team's query answers empty series."""
+    team = upstream_team()
+    queries = (f"timeRange=last-day&teamId={team}", "timeRange=last-day&teamId=team_someoneElse")
+    answers = upstream_answers("default", queries)
+    out = tmp_path / "team.yaml"
+    assert main(["import", str(record(tmp_path / "c", answers)), "--output", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "2 of 2 captured answers served back JSON-equal" in err, err
+    assert "a query of another team 'team_someoneElse'" in err, err
+    for (query, captured), body in zip(answers, served(out, queries), strict=True):
+        assert first_difference(captured, body) is None, (query, first_difference(captured, body))
+
+
+@pytest.mark.parametrize("offset", [pytest.param(100, id="page-1"), pytest.param(200, id="page-2")])
+def test_an_activity_page_past_the_first_comes_back_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], offset: int
+) -> None:
+    """Without the pages before it, the world holds as many free events newer than the page as its offset."""
+    queries = (f"type=activity&activityOffset={offset}",)
+    answers = upstream_answers("default", queries)
+    assert len(answers[0][1]["activity"]) == 100
+    out = tmp_path / "page.yaml"
+    assert main(["import", str(record(tmp_path / "c", answers)), "--output", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "1 of 1 captured answer served back JSON-equal" in err, err
+    ((_, captured),) = answers
+    (body,) = served(out, queries)
+    assert first_difference(captured, body) is None
+    # The events before it cost nothing: page 0 of the imported world shows them, the consumption does not.
+    (first_page,) = served(out, ("type=activity,consumption",))
+    assert {item["action"] for item in first_page["activity"]} == {"assistant-message"}
+    assert not any("creativeUnitsCost" in item for item in first_page["activity"])
+    assert {row["userId"] for row in first_page["consumption"]} <= {item["userId"] for item in captured["activity"]}
+
+
+# Several windows by the minute, hour and day, and the third activity page without the first two.
+WIDER = (
+    "timeRange=last-hour",
+    "timeRange=last-day&dropZeroPoints",
+    "timeRange=last-three-days&type=usages,consumption,model-usages",
+    "timeRange=last-seven-days",
+    "timeRange=last-thirty-one-days",
+    "type=activity&activityOffset=200",
+    "startDate=2026-11-20T03:00:00Z&endDate=2026-11-20T09:00:00Z",
+)
+
+
+@pytest.mark.parametrize("scenario", ["default", "revoked-keys"])
+def test_an_offset_page_among_series_comes_back(tmp_path: Path, scenario: str) -> None:
+    """The series' filler events after the page count in its offset: no more of them than the upstream had."""
+    answers = upstream_answers(scenario, WIDER)
+    imported = import_captures([record(tmp_path / "c", answers)])
+    assert imported.equal == imported.compared == len(WIDER), imported.notes
+    target = tmp_path / "wider.yaml"
+    target.write_text(imported.text, encoding="utf-8")
+    for (query, captured), body in zip(answers, served(target, WIDER), strict=True):
+        assert first_difference(captured, body) is None, (query, first_difference(captured, body))
+
+
+def test_a_page_inside_a_coarse_bucket_keeps_its_offset(tmp_path: Path) -> None:
+    """31 days by the day: the day that straddles the page does not say how many of its events were newer than it;
+    the fillers the solver spread after the page's first item go back before the page, in the same day."""
+    queries = ("timeRange=last-thirty-one-days&activityOffset=100",)
+    answers = upstream_answers("revoked-keys", queries)
+    imported = import_captures([record(tmp_path / "c", answers)])
+    assert imported.equal == imported.compared == 1, imported.notes
+    target = tmp_path / "month.yaml"
+    target.write_text(imported.text, encoding="utf-8")
+    ((_, captured),) = answers
+    (body,) = served(target, queries)
+    assert first_difference(captured, body) is None
+
+
+def test_a_page_that_cannot_keep_its_offset_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A page at offset 100 whose first event is at its window's last instant: no time for the newer events."""
+    item = {
+        "action": "upscale",
+        "data": {},
+        "projectId": "proj_web",
+        "time": "2026-11-20T23:59:59.999Z",
+        "userId": "u_ann",
+        "creativeUnitsCost": 3.5,
+    }
+    entities = {
+        "assets": [],
+        "collections": [],
+        "jobs": [],
+        "models": [],
+        "users": [{"id": "u_ann", "isApiKey": False}],
+    }
+    capture = tmp_path / "late.json"
+    capture.write_text(
+        json.dumps(
+            {
+                "query": "startDate=2026-11-20&endDate=2026-11-20&type=activity&activityOffset=100",
+                "body": {"activity": [item], "entities": entities},
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "late.yaml"
+    assert main(["import", str(capture), "--output", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "0 of 1 captured answer served back JSON-equal" in err, err
+    assert (
+        "served again, $.activity.length differs: captured 1, served 0, because its page at activityOffset 100 "
+        "needs 100 newer events in its window; there are 0, and no time after its first item at "
+        "2026-11-20T23:59:59.999Z is open for more"
+    ) in err, err
+    assert main(["validate", str(out)]) == 0
+
+
+def test_an_activity_only_capture_gives_no_discount_nothing_shows(tmp_path: Path) -> None:
+    """An activity page bounds no discount: the imported world's consumption is the listed events' CU."""
+    answers = upstream_answers("default", ("type=activity",))
+    target = tmp_path / "activity.yaml"
+    target.write_text(import_captures([record(tmp_path / "c", answers)]).text, encoding="utf-8")
+    (body,) = served(target, ("type=consumption",))
+    assert all(row["discount"] == 0 for row in body["consumption"]), body["consumption"]

@@ -31,9 +31,8 @@ class Builder(Entities, Events):
         }
         if self.settings_granularity is not None:
             document["settings"] = {"granularity": self.settings_granularity}
-        team_ids = {ex.query.team_id for ex in self.exchanges if ex.query.team_id}
-        if len(team_ids) == 1:
-            document["team"] = {"id": team_ids.pop()}
+        if self.team_id is not None:
+            document["team"] = {"id": self.team_id}
         document["projects"] = [{"id": p} for p in projects]
         document["people"] = [self._person(u, created) for u in users.values() if not u["isApiKey"]]
         document["apiKeys"] = [self._key(u, created) for u in users.values() if u["isApiKey"]]

@@ -118,7 +118,7 @@ class Events(Frame):
         labels: list[str],
         projects: list[str],
     ) -> list[Event]:
-        from mockserver.proxy.synthesis import synthesize, target_from_body
+        from mockserver.proxy.synthesis import PageTarget, synthesize, target_from_body
 
         targets = []
         covered: list[tuple[int, int]] = []
@@ -126,8 +126,13 @@ class Events(Frame):
         for ex in self.exchanges:
             q = ex.query
             start, end = q.window(self.now, "last-seven-days")
-            if q.user_ids is not None or q.project_ids is not None or q.team_id is not None:
-                self.notes.append(f"{ex.source}: a filtered query: compared, but its numbers do not shape the world")
+            if self.is_filtered(ex):
+                what = (
+                    "a filtered query"
+                    if q.team_id in (None, self.team_id)
+                    else f"a query of another team {q.team_id!r}"
+                )
+                self.notes.append(f"{ex.source}: {what}: compared, but its numbers do not shape the world")
                 continue
             shown = next((r.get("granularity") for r in ex.body.get("usages") or () if isinstance(r, dict)), None)
             step = STEP[shown] if isinstance(shown, str) and shown in STEP else self.step_of(end - start)
@@ -141,21 +146,38 @@ class Events(Frame):
             if "activity" in ex.body:
                 signature = (start, end)
                 pages.setdefault(signature, {})[q.activity_offset] = ex
+        page_targets: list[PageTarget] = []
         for (start, end), by_offset in pages.items():
-            offset, oldest, complete = 0, None, False
-            while offset in by_offset:
-                items = by_offset[offset].body["activity"]
-                if items:
-                    oldest = parse_instant(items[-1]["time"])
-                if len(items) < ACTIVITY_PAGE:
-                    complete = True
-                    break
-                offset += ACTIVITY_PAGE
             limit = min(end, self.now + 1)
-            if complete:
-                covered.append((start, limit))
-            elif oldest is not None:
-                covered.append((oldest, limit))
+            consumed: set[int] = set()
+            # Each run of pages 100 apart: from its first page to a short one (every older event listed) or a gap.
+            for begin in sorted(by_offset):
+                if begin in consumed:
+                    continue
+                offset, newest, oldest, complete = begin, None, None, False
+                while offset in by_offset:
+                    consumed.add(offset)
+                    items = by_offset[offset].body["activity"]
+                    if items:
+                        oldest = parse_instant(items[-1]["time"])
+                        newest = parse_instant(items[0]["time"]) if newest is None else newest
+                    if len(items) < ACTIVITY_PAGE:
+                        complete = True
+                        break
+                    offset += ACTIVITY_PAGE
+                if begin == 0:
+                    top = limit  # the first page: every event up to the window's end is listed
+                elif newest is not None:
+                    # A page past the first: its items are every event from its last to its first; newer ones
+                    # (as many as its offset) are not known, and are made up (`PageTarget`).
+                    top = newest + 1
+                    page_targets.append(PageTarget(by_offset[begin].source, newest, limit, begin))
+                else:
+                    continue  # an empty page past the first: the window holds at most that many events
+                if complete:
+                    covered.append((start, top))
+                elif oldest is not None:
+                    covered.append((oldest, top))
         people = [u for u, v in users.items() if not v["isApiKey"]]
         api_users = [u for u, v in users.items() if v["isApiKey"]]
         created_users: list[dict[str, Any]] = []
@@ -179,6 +201,7 @@ class Events(Frame):
             covered=covered,
             projects=projects,
             new_user=new_user,
+            pages=page_targets,
         )
         self.notes.extend(result.problems)
         return result.events

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from mockserver.errors import CaptureError
 from mockserver.proxy.importer.captures import Exchange
@@ -26,6 +27,27 @@ class Frame:
         self.table.append((None, COARSEST[0]))
         self._granularity()
         self.now = self._instant()
+        self.team_id = self._team()
+
+    # The team the world is built for: the one a query named (`teamId`). A query naming it selects everything, as
+    # the mock answers it; a query naming another team is a filter (the mock answers it empty series).
+    def _team(self) -> str | None:
+        named = list(dict.fromkeys(ex.query.team_id for ex in self.exchanges if ex.query.team_id))
+        if len(named) <= 1:
+            return named[0] if named else None
+        # Several: the team whose answers show something (another team's are empty), else the first named.
+        team = next((t for t in named if any(_shows(ex.body) for ex in self.exchanges if ex.query.team_id == t)), None)
+        team = team or named[0]
+        others = ", ".join(repr(t) for t in named if t != team)
+        self.notes.append(
+            f"the captures name several teams: the world is team {team!r}; queries of {others} are filters"
+        )
+        return team
+
+    def is_filtered(self, ex: Exchange) -> bool:
+        """Whether the capture's query selects part of the world (users, projects, another team than its own)."""
+        q = ex.query
+        return q.user_ids is not None or q.project_ids is not None or q.team_id not in (None, self.team_id)
 
     # The instant: every capture's window must come out with the buckets it shows, and after its newest event.
     def _instant(self) -> int:
@@ -100,6 +122,27 @@ class Frame:
 
     def step_of(self, length: int) -> int:
         return STEP[_lookup(self.table, length)]
+
+
+def _shows(body: dict[str, Any]) -> bool:
+    """Whether a usages body shows anything: an activity item, a consumption row, a point with a non-zero value."""
+    if body.get("activity") or body.get("consumption"):
+        return True
+    for key in ("usages", "modelUsages", "assetUsages", "nsfwUsages", "qualityGateUsages"):
+        for row in body.get(key) or ():
+            for point in row.get("points") or ():
+                if any(_nonzero(v) for k, v in point.items() if k != "time"):
+                    return True
+    return False
+
+
+def _nonzero(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return False
+    try:
+        return float(value) != 0
+    except ValueError:
+        return False
 
 
 def _lookup(table: Sequence[tuple[int | None, str]], length: int) -> str:

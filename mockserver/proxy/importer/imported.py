@@ -3,8 +3,8 @@ in memory and compared with each capture."""
 
 from __future__ import annotations
 
+import itertools
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ from mockserver.proxy.importer.writer import dump_scenario
 from mockserver.worlds import SCENARIO_HEADER
 
 DEFAULT_NAME = "imported"
+_UNEXPLAINED = "of nothing the importer could tell (a bug: please report it with the captures)"
 
 
 @dataclass
@@ -63,15 +64,25 @@ def import_captures(paths: Sequence[Path], name: str | None = None) -> Imported:
 
 
 def write_scenario(imported: Imported, target: Path) -> None:
-    """Write the scenario file whole, or not at all (written aside, then renamed into place)."""
+    """Write the scenario file whole, or not at all (written aside, then renamed into place).
+
+    The file aside is made with mode 0666 less the umask, as `open()` makes a file (`tempfile.mkstemp` would make it
+    0600, and the rename would keep that). An OSError leaves nothing behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    for attempt in itertools.count():
+        tmp = target.parent / f".{target.name}.{os.getpid()}.{attempt}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            if attempt >= 100:
+                raise
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(imported.text)
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -83,6 +94,16 @@ def _compare(imported: Imported, exchanges: Iterable[Exchange]) -> None:
 
     scenario = load_scenario_text(imported.text, f"<{imported.name}.yaml>")
     world = build_world(scenario)
+    # Why a capture may come out different: what building the world noted about it (a bucket no event explains, a
+    # page whose offset the other captures' events cannot keep, a filtered query), else about all captures.
+    causes: dict[str, list[str]] = {}
+    general: list[str] = []
+    for note in imported.notes:
+        source, found, rest = note.partition(": ")
+        if found and any(source == ex.source for ex in exchanges):
+            causes.setdefault(source, []).append(rest)
+        else:
+            general.append(note)
     for ex in exchanges:
         served = orjson.loads(orjson.dumps(build_report(world, ex.query, imported.now)))
         imported.compared += 1
@@ -91,8 +112,10 @@ def _compare(imported: Imported, exchanges: Iterable[Exchange]) -> None:
             imported.equal += 1
         else:
             path, captured, got = difference
+            why = (causes.get(ex.source) or general or [_UNEXPLAINED])[0]
             imported.notes.append(
-                f"{ex.source}: served again, {path} differs: captured {_short(captured)}, served {_short(got)}"
+                f"{ex.source}: served again, {path} differs: captured {_short(captured)}, served {_short(got)}, "
+                f"because {why}"
             )
 
 

@@ -25,8 +25,10 @@ def dump_scenario(document: dict[str, Any]) -> str:
     recorded["events"] = [_Flow(e) for e in recorded.get("events") or ()]
     doc["recorded"] = recorded
     header = (
-        "# yaml-language-server: $schema=https://raw.githubusercontent.com/mockserver/scenario.schema.json\n"
+        # The schema next to the file, as the README has projects keep it: `mockserver scenario-schema` writes it.
+        "# yaml-language-server: $schema=scenario.schema.json\n"
         "# Written by `mockserver import`: edit freely; `recorded` holds what the captures showed.\n"
+        "# Editors check it against scenario.schema.json: `mockserver scenario-schema > scenario.schema.json`.\n"
     )
     body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000)
     return header + body

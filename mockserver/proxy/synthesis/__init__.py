@@ -18,6 +18,6 @@ cases) until every user's window totals hold, bounded by what the later (coarser
 from __future__ import annotations
 
 from mockserver.proxy.synthesis.solver import synthesize
-from mockserver.proxy.synthesis.target import SERIES_TYPES, Synthesis, Target, target_from_body
+from mockserver.proxy.synthesis.target import SERIES_TYPES, PageTarget, Synthesis, Target, target_from_body
 
-__all__ = ["SERIES_TYPES", "Synthesis", "Target", "synthesize", "target_from_body"]
+__all__ = ["SERIES_TYPES", "PageTarget", "Synthesis", "Target", "synthesize", "target_from_body"]

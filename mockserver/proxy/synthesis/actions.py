@@ -11,6 +11,9 @@ ROWLESS_MODEL = "update-model"
 ROWLESS_JOB = "download-model"
 ROWLESS_ASSET = "asset"
 UPLOAD_ACTIONS = frozenset({"asset"})
+# The action of the events that count in nothing (no row, no CU, no model, no asset): what keeps a captured activity
+# page at its offset without changing any captured number.
+FREE = "assistant-message"
 
 
 def _row_actions() -> dict[str, ActionInfo]:

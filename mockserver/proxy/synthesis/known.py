@@ -42,7 +42,7 @@ class KnownEvents(SolverState):
             if "model-usages" not in types:
                 room.append(self.later_model_room(e))
             amount = min(room)
-            if amount <= 0:
+            if amount <= 0 or amount >= INF:  # nothing captured shows a discount here (an activity-only body)
                 continue
             e.discount = amount
             take(cu, amount, 0, 1, e.api)

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 
 from mockserver.proxy.synthesis.check import TargetCheck
 from mockserver.proxy.synthesis.fillers import FillerEvents, Group
 from mockserver.proxy.synthesis.known import KnownEvents
 from mockserver.proxy.synthesis.residual import residual, subtract, within
-from mockserver.proxy.synthesis.target import Synthesis, Target
+from mockserver.proxy.synthesis.target import PageTarget, Synthesis, Target
 from mockserver.proxy.synthesis.unheld import UnheldSeries
 from mockserver.proxy.synthesis.users import UserAssignment
 from mockserver.world.aggregate import bucket_of
@@ -76,7 +76,8 @@ class _Solver(KnownEvents, UnheldSeries, FillerEvents, UserAssignment, TargetChe
         for i, res, _, free in work:
             if free:
                 before = len(groups)
-                made = self.fill_bucket(res, i, groups, types)
+                counted = any(a < page.end and page.after < b for page in self.pages for a, b in free)
+                made = self.fill_bucket(res, i, groups, types, counted)
                 self.place(made, free)
                 for group in groups[before:]:
                     group.free = free
@@ -104,11 +105,15 @@ def synthesize(
     covered: list[tuple[int, int]],
     projects: list[str],
     new_user: Callable[[bool], str],
+    pages: Sequence[PageTarget] = (),
     seed: int = 0,
 ) -> Synthesis:
-    """Return events whose bodies reproduce every target: `known` with hidden fields set, then filler events."""
+    """Return events whose bodies reproduce every target: `known` with hidden fields set, then filler events (and
+    the free events that keep each captured page past the first at its offset: `pages`)."""
     del models  # the targets name the models they need
     mine = [_plain(e) for e in known]
     solver = _Solver(mine, people, api_users, nsfw_labels, covered, projects, new_user, seed)
+    solver.pages = list(pages)
     solver.solve(targets)
+    solver.fill_pages()
     return Synthesis(mine + solver.fillers, solver.problems)

@@ -11,7 +11,7 @@ from mockserver.generate.ids import make_id, stable_seed
 from mockserver.proxy.synthesis.actions import UPLOAD_ACTIONS
 from mockserver.proxy.synthesis.flow import INF
 from mockserver.proxy.synthesis.residual import ZERO, minus, part_of, take
-from mockserver.proxy.synthesis.target import Target
+from mockserver.proxy.synthesis.target import PageTarget, Target
 from mockserver.world.aggregate import KIND_INDEX, Bucket, bucket_of
 from mockserver.world.catalog import CATALOG
 from mockserver.world.timeline import Event
@@ -53,6 +53,7 @@ class SolverState:
         self.solved_targets: list[Target] = []
         # The windows still to solve that have model-usages: (target, its buckets' models still missing).
         self.later_models: list[tuple[Target, list[dict[str, list[int]]]]] = []
+        self.pages: list[PageTarget] = []  # the captured pages past the first: their offsets count events
 
     # -- helpers --------------------------------------------------------------------------------------------
     def is_api(self, user: str) -> bool:

@@ -33,6 +33,18 @@ class Target:
 
 
 @dataclass
+class PageTarget:
+    """A captured activity page past the first (`activityOffset` > 0) whose earlier pages were not captured: its
+    window must hold exactly `offset` events newer than its first item (at `after`), so that the page is served at
+    that offset. The events the other captures need there count; free events make up the rest."""
+
+    source: str
+    after: int  # the time of the page's first (newest) item
+    end: int  # the window's end, clipped to now + 1
+    offset: int
+
+
+@dataclass
 class Synthesis:
     """The events that reproduce the targets, and what could not be reproduced exactly."""
 

@@ -146,7 +146,23 @@ class UnheldSeries(SolverState):
             self.open_uploads(res, (e for e in inside if not held(e.t, "asset-usages")))
             for api in (False, True):
                 for k, counts in sorted(res.assets.items()):
-                    for _ in range(max(part_of(counts, 0, 1, api), 0)):
+                    kind = ASSET_KINDS[k]
+                    n = max(part_of(counts, 0, 1, api), 0)
+                    # First the fillers that windows without asset-usages made here, of an action that makes such
+                    # an asset: creating it changes none of their series, and adds no event.
+                    for e in inside:
+                        if n <= 0:
+                            break
+                        if (
+                            e.api == api
+                            and id(e) not in self.known_ids
+                            and not e.created
+                            and CATALOG[e.action].asset_kind == kind
+                            and not held(e.t, "asset-usages")
+                        ):
+                            self.create_asset(e, kind)
+                            n -= 1
+                    for _ in range(n):
                         if free:
                             e = self.filler(ROWLESS_ASSET, api)
                             e.user = self.default_user(api)
