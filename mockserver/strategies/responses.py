@@ -11,6 +11,7 @@ long and non-ASCII strings) that the leaf's schema accepts. Anything the walker 
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable
@@ -65,6 +66,15 @@ _EDGE_STRINGS: tuple[str, ...] = (
     "Zoë Ærøskøbing 東京 مرحبا 👩\u200d💻 e\u0301",
     "名前" * 300,
 )
+# A name (`fullName`, `name`, `displayName`, ...) is what a client shows and truncates: two in three are long or not
+# ASCII, or both, where the field's schema accepts it.
+_NAME_FIELD = re.compile(r"(^|[a-z])[Nn]ame$")
+_NAME_EDGES: tuple[str, ...] = (
+    "x" * 1000,
+    "Zoë Ærøskøbing 東京 مرحبا 👩\u200d💻 e\u0301",
+    "名前" * 300,
+    "Ŝċéńàŕíø " * 120,
+)
 # The key of a field newer than the contract, in the objects that allow more keys than they name.
 _ADDED_FIELD = "addedLater"
 # Any JSON value, for a node that allows anything (`{}`) and an added field: small, integers within 64 bits.
@@ -78,6 +88,7 @@ _JSON_VALUES: SearchStrategy[Any] = st.recursive(
     max_leaves=6,
 )
 _LIST_SHORT = 4
+_SWEEP = 48  # the most items of a list whose items take each value of their enums in turn
 _DICT_SHORT = 3
 
 
@@ -106,6 +117,13 @@ def _same(value: Any) -> Any:
     return value
 
 
+_ABSENT: Any = object()  # an optional field left out
+
+
+def _present(value: dict[str, Any]) -> dict[str, Any]:
+    return {name: field for name, field in value.items() if field is not _ABSENT}
+
+
 def _camel_to_kebab(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
@@ -113,12 +131,15 @@ def _camel_to_kebab(name: str) -> str:
 class _Walker:
     """Builds the strategy of one schema document; each `$defs` entry is built once."""
 
-    def __init__(self, root: Schema) -> None:
+    def __init__(self, root: Schema, biased: bool = True) -> None:
         self.root = root
         self.defs: Schema = root.get("$defs", {})
         self.refs: dict[str, SearchStrategy[Any]] = {}
         self.building: set[str] = set()
         self.leaves: dict[str, SearchStrategy[Any]] = {}
+        # The items a sweep copies come from a walker without sweeps or whole objects: a sweep of sweeps would copy
+        # lists of lists, and a sweep of whole objects bodies of megabytes.
+        self.plain = _Walker(root, biased=False) if biased else None
 
     def strategy(self, node: Schema | bool) -> SearchStrategy[Any]:
         """The strategy of `node`, a subschema of `root`."""
@@ -193,14 +214,30 @@ class _Walker:
                 st.dictionaries(self.leaf({"type": "string"}, _EDGE_STRINGS), values, min_size=1, max_size=1),
                 st.dictionaries(st.text(max_size=8), values, max_size=_DICT_SHORT),
             )
-        optional = {name: self.strategy(sub) for name, sub in properties.items() if name not in required}
+        optional = {name: self.field(name, sub) for name, sub in properties.items() if name not in required}
         if extra is True and properties and node is not self.root and _ADDED_FIELD not in properties:
             # A field the API added after this contract: what `additionalProperties: true` allows and a client
             # that checks keys strictly breaks on. Not at the top, where the sections are what `types` chooses.
             optional[_ADDED_FIELD] = _JSON_VALUES
-        return st.fixed_dictionaries(
-            {name: self.strategy(sub) for name, sub in properties.items() if name in required}, optional=optional
-        )
+        fields = {name: self.field(name, sub) for name, sub in properties.items() if name in required}
+        # Each optional field is there or not on its own (one time in two): shrinking then takes any of them away by
+        # itself. (`fixed_dictionaries(optional=...)` draws which keys come by their index among those left, so
+        # taking one away turns the next into another key, and a shrunk body kept its empty neighbours.)
+        chosen = {name: st.one_of(st.just(_ABSENT), strategy) for name, strategy in optional.items()}
+        return st.fixed_dictionaries({**fields, **chosen}).map(_present)
+
+    def field(self, name: str, node: Schema | bool) -> SearchStrategy[Any]:
+        """The strategy of an object's field: its node's, and for a string field called a name, two times in three a
+        long or non-ASCII name (`_NAME_EDGES`) it accepts."""
+        strategy = self.strategy(node)
+        field = self.resolved(node)
+        if not _NAME_FIELD.search(name) or field is None or field.get("type") != "string" or "enum" in field:
+            return strategy
+        names = [value for value in _NAME_EDGES if isinstance(node, dict) and self.valid(node, value)]
+        if not names:
+            return strategy
+        edges = st.sampled_from(names)
+        return st.one_of(strategy, edges, edges.map(_same))  # (the node's own first: shrinking goes toward it)
 
     def array(self, node: Schema) -> SearchStrategy[list[Any]]:
         items = self.strategy(node.get("items", {}))
@@ -214,7 +251,70 @@ class _Walker:
                 ranges.append((start, stop))
         if not ranges:  # only long lists are allowed: the shortest of them
             ranges.append((low, low if high is None else min(high, low + _LIST_SHORT)))
-        return st.one_of([st.lists(items, min_size=start, max_size=stop) for start, stop in ranges])
+        options = [st.lists(items, min_size=start, max_size=stop) for start, stop in ranges]
+        sweep = self.sweep(node.get("items", {}), low, high)
+        return st.one_of([*options, sweep, sweep.map(_same)] if sweep is not None else options)
+
+    def sweep(self, items: Schema, low: int, high: int | None) -> SearchStrategy[list[Any]] | None:
+        """A list whose items take every value of each enum in them, in turn (None: no enum, or too many for the
+        list's bounds): one drawn item, copied once per value. A body holds a handful of items, so a 101-value enum
+        drawn item by item takes thousands of bodies to show each value once; a client's table of names breaks on
+        the one it lacks. Last of the list's options: hypothesis shrinks toward the first."""
+        item = self.resolved(items)
+        if item is None or self.plain is None:
+            return None
+        if set(item) - _ANNOTATIONS <= {"enum", "type"} and "enum" in item:
+            values = [value for value in item["enum"] if self.valid(item, value)]
+            return st.just(values) if len(values) > 1 and low <= len(values) <= (high or len(values)) else None
+        paths = self.enum_paths(item, (), 0)
+        size = max((len(values) for _, values in paths), default=0)
+        if size < 2:
+            return None
+        # A sweep lists `_SWEEP` values at most, from one of evenly spaced ones on: an 81-value enum takes two
+        # sweeps, not one body of 81 items (hypothesis draws, and shrinks, fewer bytes).
+        length = min(size, _SWEEP)
+        if not low <= length <= (high or length):
+            return None
+        starts = st.sampled_from(range(0, size, length))  # (even thirds, say: `integers` favours small ones)
+        return st.tuples(self.plain.strategy(items), starts).map(
+            lambda drawn: _swept(drawn[0], paths, drawn[1], length)
+        )
+
+    def resolved(self, node: Schema | bool) -> Schema | None:
+        """A node's schema through `$ref`s and a nullable `anyOf` (its one other branch); None if not that simple."""
+        for _ in range(8):
+            if not isinstance(node, dict):
+                return None
+            keys = set(node) - _ANNOTATIONS
+            if keys == {"$ref"} and node["$ref"].startswith("#/$defs/"):
+                node = self.defs.get(node["$ref"].removeprefix("#/$defs/"), False)
+            elif keys == {"anyOf"}:
+                branches = [branch for branch in node["anyOf"] if branch != {"type": "null"}]
+                if len(branches) != 1:
+                    return None
+                node = branches[0]
+            else:
+                return node
+        return None
+
+    def enum_paths(self, node: Schema, path: tuple[str, ...], depth: int) -> list[tuple[tuple[str, ...], list[Any]]]:
+        """The enums of an object and of the objects in it (not through lists: those sweep on their own), with the
+        values each accepts. Only through plain objects (properties, nothing tying one field to another): any
+        accepted value of an enum then leaves its object valid."""
+        if node.get("type") != "object" or not set(node) <= _OBJECT_KEYWORDS or depth > 3:
+            return []
+        found = []
+        for name, sub in node.get("properties", {}).items():
+            field = self.resolved(sub)
+            if field is None:
+                continue
+            if "enum" in field and set(field) - _ANNOTATIONS <= {"enum", "type"}:
+                values = [value for value in field["enum"] if self.valid(field, value)]
+                if len(values) > 1:
+                    found.append(((*path, name), values))
+            else:
+                found += self.enum_paths(field, (*path, name), depth + 1)
+        return found
 
     def leaf(self, node: Schema, edges: tuple[Any, ...]) -> SearchStrategy[Any]:
         """`from_schema` of a scalar node, mixed half and half with the edge values it accepts."""
@@ -238,6 +338,24 @@ class _Walker:
     def whole(self, node: Schema) -> SearchStrategy[Any]:
         """`from_schema` of a node the walker leaves alone, with the document's definitions for its refs."""
         return from_schema({**node, "$defs": self.defs} if self.defs and "$ref" in json.dumps(node) else node)
+
+
+def _swept(base: Any, paths: list[tuple[tuple[str, ...], list[Any]]], first: int, length: int) -> list[Any]:
+    """`length` copies of `base`, the `i`th with each enum at `paths` set to its `first + i`th value (cycling), where
+    the object holding it is there (a nullable item drawn null: just that)."""
+    if not isinstance(base, dict):
+        return [base]
+    swept = []
+    for i in range(first, first + length):
+        item = copy.deepcopy(base)
+        for path, values in paths:
+            holder: Any = item
+            for name in path[:-1]:
+                holder = holder.get(name) if isinstance(holder, dict) else None
+            if isinstance(holder, dict):
+                holder[path[-1]] = values[i % len(values)]
+        swept.append(item)
+    return swept
 
 
 def _load(path: Path) -> Schema:
