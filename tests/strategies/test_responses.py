@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 import orjson
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis.strategies import SearchStrategy
 from scenario_sdk import pagination
 from scenario_sdk._models import validate_type
@@ -439,6 +439,18 @@ def test_a_client_reading_a_missing_optional_is_caught_and_shrunk() -> None:
     assert isinstance(error, KeyError | AttributeError)
     assert len(json.dumps(example)) < 200, example
     assert example["entities"]["users"][0].get("email") is None
+
+
+@pytest.mark.slow  # (about 40 s: shrinking from a large body)
+def test_a_shrunk_body_keeps_no_empty_neighbours() -> None:
+    """Each optional field comes or goes on its own: the smallest body with a user lacking `fullName` is that user
+    alone, without the empty lists beside it (drawn by their index among the keys left, they stayed)."""
+    example = find(
+        usage_bodies(),
+        lambda body: any("fullName" not in user for user in ((body.get("entities") or {}).get("users") or [])),
+        settings=settings(database=None, derandomize=True, max_examples=1000),
+    )
+    assert example == {"entities": {"users": [{"id": "", "isApiKey": False}]}}
 
 
 def test_the_same_settings_draw_the_same_bodies() -> None:
