@@ -165,9 +165,9 @@ def bucket_of(time: str, events: Iterable[Event]) -> Bucket:
     return bucket
 
 
-def add_users(totals: dict[str, list[int]], bucket: Bucket) -> None:
-    """Add a bucket's per-user totals to `totals` (user -> CU charged, CU waived, quality-gate CU)."""
-    for user, (value, discount, gate) in bucket.users.items():
+def add_users(totals: dict[str, list[int]], users: dict[str, list[int]]) -> None:
+    """Add per-user totals (a bucket's `users`) to `totals` (user -> CU charged, CU waived, quality-gate CU)."""
+    for user, (value, discount, gate) in users.items():
         row = totals.get(user)
         if row is None:
             totals[user] = [value, discount, gate]

@@ -322,7 +322,7 @@ class ChunkedPoints:
             elif isinstance(segment, Stretch):
                 self._sums(segment.low, segment.b).add_to(totals, segment.a, segment.b)
             elif isinstance(segment, Bucket):
-                add_users(totals, segment)
+                add_users(totals, segment.users)
         return consumption_list(totals)
 
     def _buckets(self, low: int) -> list[Bucket]:
@@ -353,17 +353,17 @@ class ChunkedPoints:
             cache.put(key, joined, joined.size)
         return joined
 
-    def _span_sums(self, span: Span) -> Bucket:
-        """The users' totals over a span, as a bucket's (`Bucket.users`; nothing else of it is filled in)."""
+    def _span_sums(self, span: Span) -> dict[str, list[int]]:
+        """Each user's totals over a span (user -> CU charged, CU waived, quality-gate CU)."""
         cache = self.world.bucket_cache
         key = ("span-sums", self.step, span.low, span.chunks)
-        totals: Bucket | None = cache.get(key)
+        totals: dict[str, list[int]] | None = cache.get(key)
         if totals is None:
-            totals = Bucket("")
+            totals = {}
             step = CHUNK_BUCKETS * self.step
             for low in range(span.low, span.low + span.chunks * step, step):
-                self._sums(low, CHUNK_BUCKETS).add_to(totals.users, 0, CHUNK_BUCKETS)
-            cache.put(key, totals, USER_SUMS_BYTES * (1 + len(totals.users)))
+                self._sums(low, CHUNK_BUCKETS).add_to(totals, 0, CHUNK_BUCKETS)
+            cache.put(key, totals, USER_SUMS_BYTES * (1 + len(totals)))
         return totals
 
     def _zeros(self, low: int, zero: dict[str, Any]) -> Chunk:

@@ -324,5 +324,5 @@ def consumption_rows(buckets: Iterable[Bucket]) -> list[dict[str, Any]]:
     """The `consumption` list of some buckets: per user, CU charged, waived and in total, largest first."""
     totals: dict[str, list[int]] = {}
     for bucket in buckets:
-        add_users(totals, bucket)
+        add_users(totals, bucket.users)
     return consumption_list(totals)
